@@ -1,0 +1,54 @@
+# klog's front door. `make demo` and `make test` do all setup on a fresh Debian 12.
+#   make deps      install missing Debian packages (apt-get; idempotent)
+#   make build     configure and build into build/
+#   make test      deps + build + every test (ctest)
+#   make demo      deps + build + examples/quickstart.sh
+#   make bench     deps + build + benchmarks (figures, no thresholds)
+#   make asan      ASan+UBSan build in build-asan/ running the test suite
+#   make install   PREFIX=/usr/local (binaries, libklog, headers, man pages, completions)
+
+PREFIX ?= /usr/local
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
+
+# Build and test dependencies, all Debian 12 packages.
+DEPS := build-essential cmake ninja-build pkg-config \
+	libcli11-dev nlohmann-json3-dev libxxhash-dev doctest-dev libuv1-dev libisal-dev \
+	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev \
+	python3 man-db
+
+.PHONY: all deps build test demo bench asan install clean
+
+all: build
+
+deps:
+	@bash .ci/deps.sh $(DEPS)
+
+$(BUILD)/build.ninja $(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+build: deps
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	KLOG_BIN=$(CURDIR)/$(BUILD) bash examples/quickstart.sh
+
+bench: build
+	KLOG_BIN=$(CURDIR)/$(BUILD) bash bench/run.sh
+
+asan: deps
+	@test -f build-asan/CMakeCache.txt || cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DKLOG_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 KLOG_SANITIZED=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,127 @@
+// A partition log: a directory of segments with one writer (across processes,
+// enforced by a lock) and any number of concurrent readers.
+//
+// Durability (the contract, also in klog-format(5) and klog-append(1)):
+//  - Append() returns after one write(2) of the whole batch: the batch is in
+//    the page cache, visible to readers, and survives a crash of the process
+//    but not of the machine.
+//  - FlushMode::kEveryBatch: Append() returns only after fdatasync(2) of the
+//    .log: the batch survives power loss.
+//  - FlushMode::kInterval: a sync happens on the first Append() at least
+//    interval_ms after the previous sync, and in Close().
+//  - FlushMode::kNone: the kernel writes back when it likes (Kafka's default).
+//    Close() does not sync.
+//  - A torn tail left by a crash is truncated by the next writer's Open().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "klog/record.h"
+#include "klog/status.h"
+
+namespace klog {
+
+enum class FlushMode { kNone, kInterval, kEveryBatch };
+
+struct FlushPolicy {
+  FlushMode mode = FlushMode::kNone;
+  int64_t interval_ms = 0;  // for kInterval
+};
+
+struct LogOptions {
+  int64_t segment_bytes = int64_t(1) << 30;         // roll when the .log would exceed this
+  int64_t segment_ms = int64_t(7) * 24 * 3600 * 1000;  // roll when the segment is older
+  int32_t index_interval_bytes = 4096;
+  int64_t max_batch_bytes = int64_t(16) << 20;      // Append() refuses larger batches
+  FlushPolicy flush;
+  std::string owner = "klog";                       // tool name, written in the lock file
+  // Called with recovery warnings (torn tail truncated, index rebuilt). May be empty.
+  std::function<void(const std::string&)> warn;
+  // Milliseconds since the epoch; injectable for tests. Empty = the system clock.
+  std::function<int64_t()> clock_ms;
+};
+
+// The single writer of a partition. Not thread-safe: one thread uses it.
+class LogWriter {
+ public:
+  // Opens the log in `dir` (creating the directory), takes the writer lock
+  // (Busy "partition locked by pid N (klog-append)" if another process holds
+  // it), and recovers: the active segment is validated and a torn tail
+  // truncated (with a warning); missing or damaged indexes are rebuilt.
+  // Corruption inside a sealed segment is an error naming file and position.
+  static Result<std::unique_ptr<LogWriter>> Open(const std::string& dir, const LogOptions& opts);
+  ~LogWriter();  // Close(), errors ignored
+
+  // Appends one whole batch as made by BatchBuilder::Finish(). Its BaseOffset
+  // is stamped in place with the next offset; the batch is written with one
+  // write(2). If the write fails the segment is cut back to where it was, so
+  // the batch is either wholly in the log or not at all. Rolls the segment
+  // first when size, age or offset range call for it. Returns the batch's
+  // base offset.
+  Result<int64_t> Append(std::span<uint8_t> batch);
+
+  Status Flush();  // fdatasync of the active segment and its indexes
+  // Flushes per policy, writes the clean-shutdown checkpoint, releases the lock.
+  Status Close();
+
+  int64_t next_offset() const;   // offset the next record will get
+  int64_t start_offset() const;  // first offset still in the log
+  const std::string& dir() const;
+
+  struct Impl;
+
+ private:
+  explicit LogWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct ReaderOptions {
+  bool verify_crc = true;  // check each batch's CRC-32C before returning it
+};
+
+// Reads a partition log, concurrently with a writer in this or another
+// process. Only whole batches are ever returned. Not thread-safe.
+class LogReader {
+ public:
+  static Result<std::unique_ptr<LogReader>> Open(const std::string& dir,
+                                                 const ReaderOptions& opts = {});
+  ~LogReader();
+
+  // Re-reads the segment list and sizes so that what a writer appended since
+  // becomes visible. Cheap when nothing changed.
+  Status Refresh();
+
+  int64_t start_offset() const;  // first offset in the log
+  int64_t end_offset() const;    // last offset + 1 as of the last Refresh()
+
+  // First offset whose record timestamp is >= ts_ms; end_offset() if none.
+  Result<int64_t> OffsetForTimestamp(int64_t ts_ms);
+
+  // Moves the cursor to the batch holding `offset` (clamped to
+  // [start_offset(), end_offset()]). Uses the offset index, then a short scan.
+  Status Seek(int64_t offset);
+
+  // Returns whole batches from the cursor, about max_bytes of them (always at
+  // least one whole batch if one is available, even a larger one), and moves
+  // the cursor past them. An empty span means the reader is at the end. A bad
+  // batch is Corruption naming the segment file and byte position. The span
+  // stays valid until the next call.
+  Result<std::span<const uint8_t>> Next(size_t max_bytes = size_t(1) << 20);
+
+  // Directory, and the path of the file the cursor is in (for inotify).
+  const std::string& dir() const;
+  std::string current_segment_path() const;
+
+  struct Impl;
+
+ private:
+  explicit LogReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace klog

@@ -1,0 +1,50 @@
+// Topics of a data directory. A topic is the set of its partition directories
+// <dir>/<topic>-<N>/ plus klog's metadata file <dir>/<topic>.topic.json
+// (partition count and configs, with an XXH3 checksum so a torn file is
+// detected). A directory written by Kafka (no metadata file) still works: the
+// partition count is inferred from the directories.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "klog/status.h"
+
+namespace klog {
+
+struct TopicInfo {
+  std::string name;
+  int32_t partitions = 0;
+  std::map<std::string, std::string> configs;  // Kafka config names (segment.bytes, ...)
+};
+
+class DataDir {
+ public:
+  explicit DataDir(std::string path) : path_(std::move(path)) {}
+  const std::string& path() const { return path_; }
+
+  // Creates the topic and its partition directories. Exists if it is there
+  // already; InvalidArgument for a bad name, partition count or config.
+  // Safe against a concurrent creator: exactly one of them succeeds.
+  Status CreateTopic(const std::string& topic, int32_t partitions,
+                     const std::map<std::string, std::string>& configs = {});
+  Result<TopicInfo> DescribeTopic(const std::string& topic) const;
+  // Sorted by name.
+  Result<std::vector<TopicInfo>> ListTopics() const;
+  // Removes the partition directories and metadata. Busy if a writer holds a
+  // partition's lock.
+  Status DeleteTopic(const std::string& topic);
+
+  std::string PartitionPath(const std::string& topic, int32_t partition) const;
+
+ private:
+  std::string path_;
+};
+
+// The configs klog understands at creation, with Kafka's names. Unknown keys
+// and invalid values are InvalidArgument naming the key.
+Status ValidateTopicConfig(const std::string& key, const std::string& value);
+
+}  // namespace klog
