@@ -16,7 +16,7 @@ CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 DEPS := build-essential cmake ninja-build pkg-config \
 	libcli11-dev nlohmann-json3-dev libxxhash-dev doctest-dev libuv1-dev libisal-dev \
 	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev \
-	python3 man-db
+	python3 man-db groff-base time xxd zsh fish
 
 .PHONY: all deps build test demo bench asan install clean
 
@@ -24,9 +24,6 @@ all: build
 
 deps:
 	@bash .ci/deps.sh $(DEPS)
-
-$(BUILD)/build.ninja $(BUILD)/Makefile:
-	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 build: deps
 	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)

@@ -14,6 +14,8 @@
 
 namespace klog {
 
+struct LogOptions;
+
 struct TopicInfo {
   std::string name;
   int32_t partitions = 0;
@@ -46,5 +48,11 @@ class DataDir {
 // The configs klog understands at creation, with Kafka's names. Unknown keys
 // and invalid values are InvalidArgument naming the key.
 Status ValidateTopicConfig(const std::string& key, const std::string& value);
+
+// Sets the LogOptions a writer of this topic must use from its configs:
+// segment.bytes, segment.ms, max.message.bytes (the batch limit) and
+// index.interval.bytes. Other keys are left to their users. InvalidArgument
+// if a value is invalid.
+Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts);
 
 }  // namespace klog

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# klog benchmarks: figures printed beside a baseline measured in the same run.
+# No thresholds; nothing here fails because something is slow.
+#   KLOG_BIN     build directory with the tools (default: ../build)
+#   BENCH_DIR    scratch directory on the disk to measure (default: mktemp -d under /var/tmp)
+#   BENCH_LINES  lines for the pipe benchmarks (default 10000000, 100 bytes each)
+#   BENCH_BIG_MB log sizes for the lookup/append-at-size benchmark (default "1024 20480")
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${KLOG_BIN:-$here/../build}
+lines=${BENCH_LINES:-10000000}
+sizes=${BENCH_BIG_MB:-1024 20480}
+dir=${BENCH_DIR:-$(mktemp -d /var/tmp/klog-bench.XXXXXX)}
+mkdir -p "$dir"
+trap 'rm -rf "$dir"' EXIT
+
+# run LABEL BYTES RECORDS CMD...: times CMD, prints rate, max RSS and ratio to $base_secs.
+timed() {
+  local out
+  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  echo "$out"
+}
+row() {  # label secs rss_kb bytes records [baseline_secs]
+  awk -v l="$1" -v s="$2" -v r="$3" -v b="$4" -v n="$5" -v base="${6:-}" 'BEGIN {
+    if (s <= 0) s = 0.001;
+    ratio = base == "" ? "" : sprintf("%.2fx of baseline", base / s);
+    printf "  %-34s %7.2f s %9.2f M msg/s %8.1f MB/s %7.1f MB RSS  %s\n",
+           l, s, n / s / 1e6, b / s / 1e6, r / 1024, ratio }'
+}
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+     "$(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r), scratch $dir" \
+     "($(df -h "$dir" | awk 'NR==2 {print $4}') free)"
+
+echo "== pipe benchmarks: $lines lines of 100 bytes"
+"$bin/gen_lines" "$lines" 100 > "$dir/lines.txt"
+bytes=$(stat -c %s "$dir/lines.txt")
+cat "$dir/lines.txt" > /dev/null  # warm the page cache for both contenders
+
+read -r s r < <(timed sh -c "cat '$dir/lines.txt' > '$dir/cat.out'")
+cat_write=$s; row "cat lines > file (baseline)" "$s" "$r" "$bytes" "$lines"
+read -r s r < <(timed dd if="$dir/lines.txt" of="$dir/dd.out" bs=1M conv=fdatasync)
+row "dd conv=fdatasync (raw disk)" "$s" "$r" "$bytes" "$lines" "$cat_write"
+rm -f "$dir/cat.out" "$dir/dd.out"
+read -r s r < <(timed sh -c "'$bin/klog-append' -t bench -d '$dir/data' < '$dir/lines.txt'")
+row "klog-append" "$s" "$r" "$bytes" "$lines" "$cat_write"
+
+read -r s r < <(timed cat "$dir/lines.txt")
+cat_read=$s; row "cat lines > /dev/null (baseline)" "$s" "$r" "$bytes" "$lines"
+read -r s r < <(timed "$bin/klog-read" -t bench -d "$dir/data")
+row "klog-read > /dev/null" "$s" "$r" "$bytes" "$lines" "$cat_read"
+read -r s r < <(timed "$bin/klog-read" -t bench -d "$dir/data" --format '%o %T %s\n')
+row "klog-read --format '%o %T %s\\n'" "$s" "$r" "$bytes" "$lines" "$cat_read"
+read -r s r < <(timed "$bin/klog-read" -t bench -d "$dir/data" --json)
+row "klog-read --json" "$s" "$r" "$bytes" "$lines" "$cat_read"
+"$bin/klog-read" -t bench -d "$dir/data" | cmp -s - "$dir/lines.txt" \
+  && echo "  (read back byte-identical)" || echo "  WARNING: read-back differs"
+rm -rf "$dir/data" "$dir/lines.txt"
+
+echo "== log size: append rate and lookups at each size"
+for mb in $sizes; do
+  avail=$(df -Pm "$dir" | awk 'NR==2 {print $4}')
+  if (( avail < mb * 2 )); then
+    echo "  skipped ${mb} MB: only ${avail} MB free"
+    continue
+  fi
+  "$bin/bench_log" "$dir/size-0" "$mb"
+  rm -rf "$dir/size-0"
+done
+
+echo "== follow latency (klog-append -> disk -> inotify -> klog-read -f)"
+"$bin/klog-topic" -d "$dir/lat" create lat >/dev/null
+"$bin/bench_follow" "$bin" "$dir/lat" 5000 1000

@@ -1,0 +1,114 @@
+// klog-dump as library code: prints what is in segment files (.log, .index,
+// .timeindex, .xxh3) or in whole partition directories, and verifies them.
+// The klog-dump tool is a thin shell around Dump(). man/klog-dump.1 copies
+// the formats below; they are stable (tests/golden/ holds an example), one
+// line per item, so dumps can be read by people and compared with diff.
+//
+// Text format (default). A path is printed as it was given. Bytes (keys,
+// values, header names and values) are printed in double quotes with
+// printable ASCII as is, `"` as \" and `\` as \\, every other byte as \xHH;
+// a null key or value prints as null. Optional batch fields appear only when
+// they differ from the default, always in this order, just before "crc:":
+// "timestampType: LogAppendTime", "transactional: true", "control: true",
+// "producerId: P producerEpoch: E baseSequence: S" (when producerId >= 0),
+// "leaderEpoch: N" (when not 0).
+//
+//   log: DIR/00000000000000000000.log size: 312
+//   baseOffset: 0 lastOffset: 0 count: 1 position: 0 size: 70 baseTimestamp: 1700000000000 maxTimestamp: 1700000000000 codec: none crc: 0xbbcc4115 ok
+//   | offset: 0 timestamp: 1700000000000 key: null value: "hi" headers: []
+//   | offset: 1 timestamp: 1700000000001 key: "k" value: "v\x00" headers: ["h": "x", "n": null]
+//   tail: position: 300 size: 12 partial batch
+//   index: DIR/00000000000000000000.index entries: 1
+//   | offset: 3 position: 70
+//   timeindex: DIR/00000000000000000000.timeindex entries: 1
+//   | timestamp: 1700000000000 offset: 5
+//   digest: DIR/00000000000000000000.xxh3 xxh3: 2d06800538d394c2 bytes: 312
+//
+// A batch line ends in "crc: 0x%08x ok" or "crc: 0x%08x BAD". "| " lines
+// belong to the header line above them: records (--records) to their batch,
+// entries (--index) to their index. "tail:" marks bytes at the end of a .log
+// that do not form a whole batch (a torn write).
+//
+// With --verify nothing of the above is printed; each file that passes gets
+// one line (the .index and .timeindex of a segment are checked when present,
+// the .xxh3 of a sealed segment too):
+//
+//   ok: DIR/00000000000000000000.log batches: 4 records: 6 firstOffset: 0 lastOffset: 5
+//   ok: DIR/00000000000000000000.index entries: 1
+//   ok: DIR/00000000000000000000.timeindex entries: 1
+//   ok: DIR/00000000000000000000.xxh3 xxh3: 2d06800538d394c2 bytes: 312
+//
+// (firstOffset and lastOffset are -1 for an empty .log.)
+//
+// JSON format (--json): the same items, one object per line, with "type"
+// first and every field always present:
+//
+//   {"type":"log","file":"DIR/0...0.log","size":312}
+//   {"type":"batch","baseOffset":0,"lastOffset":0,"count":1,"position":0,"size":70,
+//    "baseTimestamp":1700000000000,"maxTimestamp":1700000000000,"codec":"none",
+//    "timestampType":"CreateTime","transactional":false,"control":false,
+//    "producerId":-1,"producerEpoch":-1,"baseSequence":-1,"leaderEpoch":0,
+//    "crc":"0xbbcc4115","crcOk":true}
+//   {"type":"record","offset":0,"timestamp":1700000000000,"key":null,"value":"hi","headers":[]}
+//   {"type":"tail","position":300,"size":12}
+//   {"type":"index","file":"DIR/0...0.index","entries":1}
+//   {"type":"index_entry","offset":3,"position":70}
+//   {"type":"timeindex","file":"DIR/0...0.timeindex","entries":1}
+//   {"type":"timeindex_entry","timestamp":1700000000000,"offset":5}
+//   {"type":"digest","file":"DIR/0...0.xxh3","xxh3":"2d06800538d394c2","bytes":312}
+//   {"type":"ok","file":"DIR/0...0.log","batches":4,"records":6,"firstOffset":0,"lastOffset":5}
+//   {"type":"ok","file":"DIR/0...0.index","entries":1}
+//   {"type":"ok","file":"DIR/0...0.xxh3","xxh3":"2d06800538d394c2","bytes":312}
+//
+// (Batch objects are one line; they are wrapped here.) Keys, values and
+// headers are JSON strings when they are valid UTF-8, else base64 with a
+// "<field>_encoding":"base64" marker after them, as in klog-read --json:
+// headers are [{"key":"h","value":"x"}].
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "klog/status.h"
+
+namespace klog {
+
+struct DumpOptions {
+  bool records = false;  // a line per record under each batch
+  bool index = false;    // the .index, .timeindex (and .xxh3) of each segment too
+  bool verify = false;   // check instead of print (see VerifyRules below)
+  bool json = false;     // JSON lines instead of text
+};
+
+// Receives warnings (a sealed segment without a digest, a torn tail on the
+// active segment): one sentence naming the file, without a trailing newline.
+using DumpWarningFn = std::function<void(const std::string&)>;
+
+// Dumps or verifies each path in turn, writing to `out`. A path is a
+// partition directory (all its segments, in offset order), a .log, .index,
+// .timeindex or .xxh3 file.
+//
+// Without verify, a batch whose CRC does not match is printed with "BAD" and
+// the dump goes on; anything that makes the rest of a file unreadable stops
+// it. The first problem is returned as Corruption "<file> pos N: <what>".
+//
+// VerifyRules: with verify, the first problem is returned at once:
+//  - every batch parses, its CRC matches and its records decode;
+//  - batch offsets strictly increase within a segment and across segments,
+//    and a segment's first batch does not start below the base offset in its
+//    file name;
+//  - a partial batch at the end is an error in a sealed segment (one with a
+//    later segment beside it) and a warning in the last (active) one;
+//  - every .index entry points at a batch start, the batches before it end
+//    below the entry's offset and the offset is not past the segment's last
+//    offset; entries increase;
+//  - .timeindex timestamps increase and their offsets lie in the segment;
+//  - a .xxh3 digest, where present, matches the .log's XXH3-64 and length; a
+//    sealed segment without one gets a warning.
+// A missing path is NotFound, a file of another kind InvalidArgument.
+Status Dump(const std::vector<std::string>& paths, const DumpOptions& options, std::ostream& out,
+            const DumpWarningFn& warn);
+
+}  // namespace klog

@@ -1,0 +1,76 @@
+// Private state of LogWriter, shared by log_writer.cpp (appending, rolling,
+// closing) and log_recovery.cpp (opening and recovering a partition).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "fileutil.h"
+#include "index_builder.h"
+#include "klog/checksum.h"
+#include "klog/log.h"
+#include "lock.h"
+
+namespace klog {
+
+struct LogWriter::Impl {
+  std::string dir;
+  LogOptions opts;
+  PartitionLock lock;
+  bool closed = false;
+  int64_t start_offset = 0;
+
+  // The active segment. Invariant: size is the .log's length and holds only
+  // whole batches; index_size and time_size are the index files' lengths.
+  int64_t base = 0;
+  std::string log_path;
+  UniqueFd log_fd, index_fd, time_fd;
+  int64_t size = 0;
+  int64_t index_size = 0;
+  int64_t time_size = 0;
+  int64_t next_offset = 0;
+  int64_t last_batch_pos = -1;   // -1 while the segment is empty
+  int64_t roll_ts = -1;          // clock_ms when the first batch was appended, -1 while empty
+  IndexBuilder builder{0, 4096};
+  // XXH3 of the .log so far when this writer has seen every byte of it
+  // (it created the segment); otherwise null and the digest is computed at roll.
+  std::unique_ptr<Xxh3Stream> hash;
+  int64_t last_sync_ms = 0;
+
+  int64_t Now() const;
+  bool SyncsOnRoll() const { return opts.flush.mode != FlushMode::kNone; }
+  void Warn(const std::string& msg) const {
+    if (opts.warn) opts.warn(msg);
+  }
+
+  // Opens the files of segment `base_offset` as the active segment; with
+  // `create`, creates them (an existing non-empty .log is an error).
+  Status OpenActive(int64_t base_offset, bool create);
+  // Appends index entries at the end of the index files.
+  Status WriteEntries(const IndexBuilder::Entries& e);
+  // Seals the active segment and starts a new one at next_offset.
+  Status Roll();
+  Status SyncActive();
+};
+
+// Opens and recovers the partition in w->dir (the lock is already held):
+// checks sealed segments' indexes and the last digest, validates the active
+// segment (or trusts a matching checkpoint) and fills the active state.
+Status RecoverPartition(LogWriter::Impl* w);
+
+// klog.checkpoint: written by Close(), removed by Open().
+struct Checkpoint {
+  int64_t base = 0;
+  int64_t size = 0;
+  int64_t next_offset = 0;
+  int64_t last_batch_pos = -1;
+  int64_t max_timestamp = -1;
+  int64_t max_timestamp_offset = 0;
+  int64_t roll_ms = -1;  // clock_ms of the segment's first append (-1: empty)
+};
+Status WriteCheckpoint(const std::string& dir, const Checkpoint& c, bool sync);
+// NotFound when absent, Corruption when torn or malformed.
+Result<Checkpoint> ReadCheckpoint(const std::string& dir);
+
+}  // namespace klog

@@ -1,0 +1,104 @@
+// Topic config validation (Kafka names and value rules) and their mapping to
+// LogOptions: see topic.h.
+#include <charconv>
+#include <cmath>
+#include <climits>
+
+#include "klog/log.h"
+#include "klog/topic.h"
+
+namespace klog {
+
+namespace {
+
+enum class Kind { kLong, kInt, kRatio, kCleanupPolicy, kTimestampType };
+
+struct ConfigRule {
+  const char* key;
+  Kind kind;
+  int64_t min;  // for kLong and kInt
+};
+
+// Kafka's LogConfig definitions for the keys klog accepts.
+constexpr ConfigRule kRules[] = {
+    {"retention.ms", Kind::kLong, -1},
+    {"retention.bytes", Kind::kLong, -1},
+    {"segment.bytes", Kind::kInt, 14},
+    {"segment.ms", Kind::kLong, 1},
+    {"cleanup.policy", Kind::kCleanupPolicy, 0},
+    {"delete.retention.ms", Kind::kLong, 0},
+    {"min.cleanable.dirty.ratio", Kind::kRatio, 0},
+    {"min.compaction.lag.ms", Kind::kLong, 0},
+    {"max.message.bytes", Kind::kInt, 0},
+    {"message.timestamp.type", Kind::kTimestampType, 0},
+    {"index.interval.bytes", Kind::kInt, 0},
+};
+
+bool ParseInt64(const std::string& s, int64_t* v) {
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+  return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
+}
+
+Status Bad(const std::string& key, const std::string& why) {
+  return Status::InvalidArgument("config '" + key + "': " + why);
+}
+
+Status CheckValue(const ConfigRule& rule, const std::string& key, const std::string& value) {
+  switch (rule.kind) {
+    case Kind::kLong:
+    case Kind::kInt: {
+      int64_t v = 0;
+      if (!ParseInt64(value, &v)) return Bad(key, "'" + value + "' is not an integer");
+      int64_t max = rule.kind == Kind::kInt ? INT32_MAX : INT64_MAX;
+      if (v < rule.min || v > max) {
+        return Bad(key, "value " + value + " is out of range [" + std::to_string(rule.min) +
+                            ", " + std::to_string(max) + "]");
+      }
+      return Status::Ok();
+    }
+    case Kind::kRatio: {
+      double d = 0;
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), d);
+      if (value.empty() || ec != std::errc() || ptr != value.data() + value.size() ||
+          !std::isfinite(d) || d < 0 || d > 1) {
+        return Bad(key, "'" + value + "' is not a number between 0 and 1");
+      }
+      return Status::Ok();
+    }
+    case Kind::kCleanupPolicy:
+      if (value == "delete" || value == "compact" || value == "compact,delete" ||
+          value == "delete,compact") {
+        return Status::Ok();
+      }
+      return Bad(key, "'" + value + "' is not delete, compact or compact,delete");
+    case Kind::kTimestampType:
+      if (value == "CreateTime" || value == "LogAppendTime") return Status::Ok();
+      return Bad(key, "'" + value + "' is not CreateTime or LogAppendTime");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateTopicConfig(const std::string& key, const std::string& value) {
+  for (const ConfigRule& rule : kRules) {
+    if (key == rule.key) return CheckValue(rule, key, value);
+  }
+  return Bad(key, "unknown config");
+}
+
+Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts) {
+  for (const auto& [key, value] : info.configs) {
+    KLOG_RETURN_IF_ERROR(ValidateTopicConfig(key, value).WithContext("topic '" + info.name + "'"));
+    int64_t v = 0;
+    if (key == "segment.bytes" && ParseInt64(value, &v)) opts->segment_bytes = v;
+    if (key == "segment.ms" && ParseInt64(value, &v)) opts->segment_ms = v;
+    if (key == "max.message.bytes" && ParseInt64(value, &v)) opts->max_batch_bytes = v;
+    if (key == "index.interval.bytes" && ParseInt64(value, &v)) {
+      opts->index_interval_bytes = int32_t(v);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace klog

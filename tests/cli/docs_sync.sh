@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Keeps the documentation in step with the tools, util-linux style.
+#
+# For every tool: --help/-h and --version/-V print on stdout with exit 0; an
+# unknown option exits 2 with the message on stderr; every option --help shows
+# is documented in man/<tool>.1 and offered by the bash, zsh and fish
+# completions; every option the man page or a completion names still exists.
+# Every man page renders without groff warnings and has the usual sections;
+# the completion files parse; and the worked example in klog-format(5) is
+# byte for byte the first batch of the golden segment.
+#
+# Usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]. Exit 0 = pass; every failure is
+# reported (naming tool and option) before exiting 1.
+set -uo pipefail
+
+BUILD=${1:?usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]}
+SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
+TOOLS=(klog-append klog-read klog-dump klog-topic)
+TOPIC_COMMANDS=(create list describe delete)
+GOLDEN=$SRC/tests/golden/golden-0/00000000000000000000.log
+VERSION=0.1.0
+
+failures=0
+fail() {
+  echo "docs_sync: FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# Reads --help text on stdin and prints the options it lists, one per line.
+# An option line starts with a dash within the first columns; only its first
+# column (up to two spaces) names options, the rest is description.
+options_in_help() {
+  grep -E '^[[:space:]]{0,8}-' |
+    sed -E 's/^[[:space:]]+//; s/  .*//' |
+    grep -oE '(^|[ ,])--?[A-Za-z][A-Za-z0-9-]*' |
+    sed -E 's/^[ ,]//' | sort -u
+}
+
+# Prints the options a man page documents: the tags of its .TP paragraphs
+# that start with a dash ("\fB\-t\fR, \fB\-\-topic\fR \fITOPIC\fR").
+options_in_man() {
+  awk 'prev == ".TP" { print } { prev = $1 }' "$1" |
+    grep -E '^\\fB\\-' |
+    sed -E 's/\\f[BIRP]//g; s/\\-/-/g' |
+    grep -oE '(^|[ ,])--?[A-Za-z][A-Za-z0-9-]*' |
+    sed -E 's/^[ ,]//' | sort -u
+}
+
+# Prints the long options a bash or zsh completion file names.
+long_options_in_script() {
+  grep -v '^[[:space:]]*#' "$1" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
+}
+
+# Prints the options a fish completion file declares (complete -s X / -l NAME).
+options_in_fish() {
+  grep -E '^complete ' "$1" |
+    grep -oE -- ' -[sl] [A-Za-z0-9][A-Za-z0-9-]*' |
+    sed -E 's/^ -s /-/; s/^ -l /--/' | sort -u
+}
+
+# True if the shell completion file names option $2 as a whole word.
+script_has_option() {
+  grep -v '^[[:space:]]*#' "$1" | grep -qE -- "(^|[^A-Za-z0-9-])$2([^A-Za-z0-9-]|$)"
+}
+
+# The --help text of a tool, with klog-topic's per-command help added.
+help_text() {
+  "$BUILD/$1" --help 2>/dev/null
+  if [[ $1 == klog-topic ]]; then
+    local cmd
+    for cmd in "${TOPIC_COMMANDS[@]}"; do
+      "$BUILD/$1" "$cmd" --help 2>/dev/null || fail "$1 $cmd --help exits non-zero"
+    done
+  fi
+}
+
+check_help_and_version() {
+  local tool=$1 flag out err rc
+  for flag in --help -h --version -V; do
+    "$BUILD/$tool" "$flag" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    [[ $rc -eq 0 ]] || fail "$tool $flag exits $rc, not 0"
+    [[ -s $TMP/out ]] || fail "$tool $flag prints nothing on stdout"
+    [[ -s $TMP/err ]] && fail "$tool $flag writes to stderr: $(head -n1 "$TMP/err")"
+  done
+  out=$("$BUILD/$tool" --version 2>/dev/null)
+  [[ $out == "$tool $VERSION" ]] || fail "$tool --version prints '$out', not '$tool $VERSION'"
+  "$BUILD/$tool" --no-such-option >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+  [[ $rc -eq 2 ]] || fail "$tool --no-such-option exits $rc, not 2"
+  [[ -s $TMP/out ]] && fail "$tool --no-such-option writes to stdout"
+  err=$(cat "$TMP/err")
+  [[ $err == "$tool: "* ]] || fail "$tool --no-such-option: stderr does not start with '$tool: '"
+  [[ $err == *"Try '$tool --help'."* ]] ||
+    fail "$tool --no-such-option: stderr lacks \"Try '$tool --help'.\""
+}
+
+check_options() {
+  local tool=$1 opt
+  local man=$SRC/man/$tool.1 bash=$SRC/completions/bash/$tool
+  local zsh=$SRC/completions/zsh/_$tool fish=$SRC/completions/fish/$tool.fish
+  help_text "$tool" >"$TMP/help.txt"
+  options_in_help <"$TMP/help.txt" >"$TMP/help.opts"
+  if [[ ! -s $TMP/help.opts ]]; then
+    fail "$tool --help lists no options"
+    return
+  fi
+  options_in_man "$man" >"$TMP/man.opts"
+  options_in_fish "$fish" >"$TMP/fish.opts"
+  while read -r opt; do
+    grep -qxF -- "$opt" "$TMP/man.opts" || fail "$tool: option $opt is not documented in man/$tool.1"
+    script_has_option "$bash" "$opt" || fail "$tool: option $opt is missing from completions/bash/$tool"
+    script_has_option "$zsh" "$opt" || fail "$tool: option $opt is missing from completions/zsh/_$tool"
+    grep -qxF -- "$opt" "$TMP/fish.opts" ||
+      fail "$tool: option $opt is missing from completions/fish/$tool.fish"
+  done <"$TMP/help.opts"
+  # The other way round: documentation of options the tool no longer has.
+  while read -r opt; do
+    grep -qxF -- "$opt" "$TMP/help.opts" || fail "$tool: man/$tool.1 documents $opt, --help does not list it"
+  done <"$TMP/man.opts"
+  while read -r opt; do
+    grep -qxF -- "$opt" "$TMP/help.opts" || fail "$tool: completions/fish/$tool.fish offers $opt, --help does not list it"
+  done <"$TMP/fish.opts"
+  for f in "$bash" "$zsh"; do
+    while read -r opt; do
+      grep -qxF -- "$opt" "$TMP/help.opts" || fail "$tool: ${f#"$SRC"/} offers $opt, --help does not list it"
+    done < <(long_options_in_script "$f")
+  done
+}
+
+check_man_page() {
+  local page=$1 name section warnings
+  name=$(basename "$page")
+  [[ -f $page ]] || { fail "man page $name is missing"; return; }
+  warnings=$(groff -ww -man -z "$page" 2>&1)
+  [[ -z $warnings ]] || fail "$name: groff warnings: $warnings"
+  warnings=$(MANWIDTH=80 man -l -Tutf8 "$page" 2>&1 >/dev/null)
+  [[ -z $warnings ]] || fail "$name: man -l reports: $warnings"
+  for section in NAME SYNOPSIS DESCRIPTION SEE\ ALSO; do
+    grep -q "^\.SH \"\?$section\"\?\$" "$page" || fail "$name: no $section section"
+  done
+  if [[ $name == *.1 ]]; then
+    for section in OPTIONS EXIT\ STATUS ENVIRONMENT FILES EXAMPLES; do
+      grep -q "^\.SH \"\?$section\"\?\$" "$page" || fail "$name: no $section section"
+    done
+  fi
+}
+
+check_completion_syntax() {
+  local tool=$1
+  bash -n "$SRC/completions/bash/$tool" || fail "completions/bash/$tool: bash syntax error"
+  if command -v zsh >/dev/null; then
+    zsh -n "$SRC/completions/zsh/_$tool" || fail "completions/zsh/_$tool: zsh syntax error"
+  else
+    fail "zsh is not installed (make deps installs it); cannot check completions/zsh/_$tool"
+  fi
+  if command -v fish >/dev/null; then
+    fish -n "$SRC/completions/fish/$tool.fish" || fail "completions/fish/$tool.fish: fish syntax error"
+  else
+    fail "fish is not installed (make deps installs it); cannot check completions/fish/$tool.fish"
+  fi
+}
+
+# Prints the worked example's bytes as lower-case hex: each line between the
+# golden markers starts with hex byte groups; the annotation after them starts
+# with a word that is not all lower-case hex digits.
+worked_example_hex() {
+  sed -n '/^\.\\" golden-begin/,/^\.\\" golden-end/p' "$SRC/man/klog-format.5" |
+    grep -v '^\.' |
+    awk '{ for (i = 1; i <= NF && $i ~ /^([0-9a-f][0-9a-f])+$/; i++) printf "%s", $i }'
+}
+
+check_worked_example() {
+  local doc golden
+  doc=$(worked_example_hex)
+  if [[ ${#doc} -ne 140 ]]; then
+    fail "klog-format.5: the worked example has $((${#doc} / 2)) bytes between the golden markers, not 70"
+    return
+  fi
+  # The example must be a valid batch on its own: CRC-32C of [21, end) at 17.
+  python3 - "$doc" <<'EOF' || fail "klog-format.5: the worked example's CRC field is not the CRC-32C of bytes [21, 70)"
+import sys
+b = bytes.fromhex(sys.argv[1])
+crc = 0xFFFFFFFF
+for byte in b[21:]:
+    crc ^= byte
+    for _ in range(8):
+        crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+sys.exit(0 if crc ^ 0xFFFFFFFF == int.from_bytes(b[17:21], "big") else 1)
+EOF
+  if [[ ! -f $GOLDEN ]]; then
+    fail "golden segment ${GOLDEN#"$SRC"/} is missing"
+    return
+  fi
+  golden=$(head -c 70 "$GOLDEN" | od -An -v -tx1 | tr -d ' \n')
+  [[ $doc == "$golden" ]] ||
+    fail "klog-format.5 worked example differs from the first 70 bytes of ${GOLDEN#"$SRC"/}:
+  doc:    $doc
+  golden: $golden"
+}
+
+check_readme() {
+  local page
+  for page in "${TOOLS[@]/%/.1}" klog-format.5; do
+    grep -qF "man/$page" "$SRC/README.md" || fail "README.md does not link man/$page"
+  done
+}
+
+for tool in "${TOOLS[@]}"; do
+  if [[ -x $BUILD/$tool ]]; then
+    check_help_and_version "$tool"
+    check_options "$tool"
+  else
+    fail "$BUILD/$tool is not built"
+  fi
+  check_man_page "$SRC/man/$tool.1"
+  check_completion_syntax "$tool"
+done
+check_man_page "$SRC/man/klog-format.5"
+check_worked_example
+check_readme
+
+if [[ $failures -ne 0 ]]; then
+  echo "docs_sync: $failures failure(s)" >&2
+  exit 1
+fi
+echo "docs_sync: ok"

@@ -1,0 +1,318 @@
+// LogWriter: offsets, segment rolls, digests, limits, locking and flushing.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <doctest/doctest.h>
+
+#include "klog/checksum.h"
+#include "klog/coding.h"
+#include "klog/segment.h"
+#include "storage_test_util.h"
+
+namespace klog {
+
+using test::MakeBatch;
+using test::TempDir;
+
+namespace {
+
+// Checks every sealed segment of `dir`: its name is the base offset of its
+// first batch, it has a digest matching its bytes, and its indexes are whole
+// entries identical to a rebuild from the .log.
+void CheckSegments(const std::string& dir, int32_t interval) {
+  auto segs = ListSegments(dir);
+  REQUIRE(segs.ok());
+  for (size_t i = 0; i < segs->size(); ++i) {
+    int64_t base = (*segs)[i];
+    std::string log = SegmentPath(dir, base, kLogSuffix);
+    int64_t first = -1, end = 0;
+    REQUIRE(ScanSegment(log, 0, [&](const BatchInfo& b, std::span<const uint8_t>) {
+      if (first < 0) first = b.header.base_offset;
+      return true;
+    }, &end).ok());
+    if (first >= 0) CHECK(first == base);
+    std::string index = test::Slurp(SegmentPath(dir, base, kIndexSuffix));
+    std::string times = test::Slurp(SegmentPath(dir, base, kTimeIndexSuffix));
+    CHECK(index.size() % kIndexEntrySize == 0);
+    CHECK(times.size() % kTimeIndexEntrySize == 0);
+    REQUIRE(RebuildIndexes(log, base, interval).ok());
+    CHECK(test::Slurp(SegmentPath(dir, base, kIndexSuffix)) == index);
+    CHECK(test::Slurp(SegmentPath(dir, base, kTimeIndexSuffix)) == times);
+    bool sealed = i + 1 < segs->size();
+    auto digest = ReadDigest(log);
+    if (sealed) {
+      REQUIRE(digest.ok());
+      auto fresh = ComputeDigest(log);
+      REQUIRE(fresh.ok());
+      CHECK(digest->xxh3 == fresh->xxh3);
+      CHECK(digest->bytes == test::FileSize(log));
+    } else {
+      CHECK(digest.status().IsNotFound());
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("an empty directory starts at offset 0 with empty segment files") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  auto w = LogWriter::Open(dir, test::Quiet());
+  REQUIRE(w.ok());
+  CHECK((*w)->next_offset() == 0);
+  CHECK((*w)->start_offset() == 0);
+  CHECK(test::FileSize(SegmentPath(dir, 0, kLogSuffix)) == 0);
+  CHECK(test::FileSize(SegmentPath(dir, 0, kIndexSuffix)) == 0);
+  CHECK(test::FileSize(SegmentPath(dir, 0, kTimeIndexSuffix)) == 0);
+  auto b = MakeBatch(0, 3, 1000);
+  auto off = (*w)->Append(b);
+  REQUIRE(off.ok());
+  CHECK(*off == 0);
+  CHECK((*w)->next_offset() == 3);
+  CHECK(GetBE64(b.data()) == 0);
+}
+
+TEST_CASE("appends get contiguous offsets and read back in order") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  {
+    auto w = LogWriter::Open(dir, test::Quiet());
+    REQUIRE(w.ok());
+    int64_t next = 0;
+    for (int i = 0; i < 50; ++i) {
+      int n = 1 + i % 5;
+      auto b = MakeBatch(next, n, 1000 + next);
+      auto off = (*w)->Append(b);
+      REQUIRE(off.ok());
+      CHECK(*off == next);
+      next += n;
+    }
+    CHECK((*w)->Close().ok());
+  }
+  std::vector<test::Rec> recs;
+  REQUIRE(test::ReadAll(dir, &recs).ok());
+  REQUIRE(recs.size() == 150);
+  for (size_t i = 0; i < recs.size(); ++i) {
+    CHECK(recs[i].offset == int64_t(i));
+    CHECK(recs[i].value == test::ValueFor(int64_t(i)));
+  }
+}
+
+TEST_CASE("segments roll by size with correct names, trimmed indexes and digests") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  LogOptions o = test::Quiet();
+  o.segment_bytes = 2000;
+  o.index_interval_bytes = 300;
+  auto w = LogWriter::Open(dir, o);
+  REQUIRE(w.ok());
+  int64_t next = 0;
+  for (int i = 0; i < 120; ++i) {
+    auto b = MakeBatch(next, 2, 5000 + i, 20);
+    REQUIRE((*w)->Append(b).ok());
+    next += 2;
+  }
+  REQUIRE((*w)->Close().ok());
+  auto segs = ListSegments(dir);
+  REQUIRE(segs.ok());
+  CHECK(segs->size() > 5);
+  for (size_t i = 0; i + 1 < segs->size(); ++i) {
+    int64_t size = test::FileSize(SegmentPath(dir, (*segs)[i], kLogSuffix));
+    CHECK(size <= 2000);
+    CHECK(size > 1500);  // it rolled only when the next batch did not fit
+    CHECK(test::FileSize(SegmentPath(dir, (*segs)[i], kIndexSuffix)) > 0);
+  }
+  CheckSegments(dir, 300);
+  std::vector<test::Rec> recs;
+  REQUIRE(test::ReadAll(dir, &recs).ok());
+  CHECK(recs.size() == 240);
+}
+
+TEST_CASE("segments roll by age of their first batch with an injectable clock") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  int64_t now = 1'000'000;
+  LogOptions o = test::Quiet();
+  o.segment_ms = 1000;
+  o.clock_ms = [&now] { return now; };
+  auto w = LogWriter::Open(dir, o);
+  REQUIRE(w.ok());
+  auto append_at = [&](int64_t t) {
+    now = t;
+    auto b = MakeBatch((*w)->next_offset(), 1, t);
+    REQUIRE((*w)->Append(b).ok());
+  };
+  append_at(1'000'000);
+  append_at(1'000'500);
+  append_at(1'000'999);
+  CHECK(ListSegments(dir)->size() == 1);
+  append_at(1'001'000);  // the first batch is now 1000 ms old
+  CHECK(*ListSegments(dir) == std::vector<int64_t>{0, 3});
+  append_at(1'001'999);
+  append_at(1'002'000);
+  CHECK(*ListSegments(dir) == std::vector<int64_t>{0, 3, 5});
+  REQUIRE((*w)->Close().ok());
+  // The age survives a reopen: it comes from the first batch on disk.
+  auto w2 = LogWriter::Open(dir, o);
+  REQUIRE(w2.ok());
+  now = 1'003'000;
+  auto b = MakeBatch(6, 1, now);
+  REQUIRE((*w2)->Append(b).ok());
+  CHECK(*ListSegments(dir) == std::vector<int64_t>{0, 3, 5, 6});
+  REQUIRE((*w2)->Close().ok());
+  CheckSegments(dir, o.index_interval_bytes);
+}
+
+TEST_CASE("a segment rolls before its relative offsets would overflow int32") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  auto w = LogWriter::Open(dir, test::Quiet());
+  REQUIRE(w.ok());
+  // A one-record batch claiming a huge offset range (legal after compaction).
+  auto wide = [] {
+    auto b = MakeBatch(0, 1, 1000);
+    PutBE32(b.data() + 23, (uint32_t(1) << 30) - 1);  // last offset delta
+    PutBE32(b.data() + 17, Crc32c(b.data() + 21, b.size() - 21));
+    return b;
+  };
+  auto b1 = wide();
+  REQUIRE((*w)->Append(b1).ok());
+  auto b2 = wide();
+  REQUIRE((*w)->Append(b2).ok());  // relative last offset 2^31 - 1: still fits
+  CHECK(ListSegments(dir)->size() == 1);
+  auto b3 = wide();
+  auto off = (*w)->Append(b3);
+  REQUIRE(off.ok());
+  CHECK(*off == int64_t(1) << 31);
+  CHECK(*ListSegments(dir) == std::vector<int64_t>{0, *off});
+}
+
+TEST_CASE("malformed and oversized batches are refused and leave the log unchanged") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  LogOptions o = test::Quiet();
+  o.max_batch_bytes = 200;
+  auto w = LogWriter::Open(dir, o);
+  REQUIRE(w.ok());
+  auto big = MakeBatch(0, 10, 1000, 50);
+  CHECK((*w)->Append(big).status().code() == Status::Code::kTooLarge);
+  auto b = MakeBatch(0, 1, 1000);
+  std::vector<uint8_t> two = b;
+  two.insert(two.end(), b.begin(), b.end());
+  CHECK((*w)->Append(two).status().code() == Status::Code::kInvalidArgument);
+  std::vector<uint8_t> junk(100, 0x55);
+  CHECK((*w)->Append(junk).status().code() == Status::Code::kInvalidArgument);
+  CHECK((*w)->next_offset() == 0);
+  CHECK(test::FileSize(SegmentPath(dir, 0, kLogSuffix)) == 0);
+}
+
+TEST_CASE("a failed write cuts the segment back so the batch is wholly absent") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  pid_t child = test::Fork([&] {
+    signal(SIGXFSZ, SIG_IGN);
+    auto w = LogWriter::Open(dir, test::Quiet());
+    if (!w.ok()) return false;
+    auto b1 = MakeBatch(0, 2, 1000);
+    if (!(*w)->Append(b1).ok()) return false;
+    int64_t before = test::FileSize(SegmentPath(dir, 0, kLogSuffix));
+    auto b2 = MakeBatch(2, 20, 1000, 30);
+    rlimit lim{rlim_t(before + 100), RLIM_INFINITY};  // the write stops part way (EFBIG)
+    setrlimit(RLIMIT_FSIZE, &lim);
+    bool failed = !(*w)->Append(b2).ok();
+    lim.rlim_cur = RLIM_INFINITY;
+    setrlimit(RLIMIT_FSIZE, &lim);
+    if (!failed || test::FileSize(SegmentPath(dir, 0, kLogSuffix)) != before) return false;
+    if ((*w)->next_offset() != 2) return false;
+    auto b3 = MakeBatch(2, 3, 1000);
+    auto off = (*w)->Append(b3);
+    return off.ok() && *off == 2 && (*w)->Close().ok();
+  });
+  REQUIRE(test::Wait(child) == 0);
+  std::vector<test::Rec> recs;
+  REQUIRE(test::ReadAll(dir, &recs).ok());
+  REQUIRE(recs.size() == 5);
+  CHECK(recs[4].offset == 4);
+  CHECK(recs[4].value == test::ValueFor(4));
+}
+
+TEST_CASE("a second writer in the same process gets Busy naming the pid and owner") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  LogOptions o = test::Quiet();
+  o.owner = "klog-append";
+  auto w1 = LogWriter::Open(dir, o);
+  REQUIRE(w1.ok());
+  CHECK(test::Slurp(dir + "/klog.lock") == "pid " + std::to_string(getpid()) + " klog-append\n");
+  auto w2 = LogWriter::Open(dir, o);
+  REQUIRE_FALSE(w2.ok());
+  CHECK(w2.status().code() == Status::Code::kBusy);
+  CHECK(w2.status().message() == "partition " + dir + " is locked by pid " +
+                                     std::to_string(getpid()) + " (klog-append)");
+  REQUIRE((*w1)->Close().ok());
+  auto w3 = LogWriter::Open(dir, o);
+  CHECK(w3.ok());
+}
+
+TEST_CASE("a writer lock held by another process is refused until that process dies") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  int ready[2], go[2];
+  REQUIRE(pipe(ready) == 0);
+  REQUIRE(pipe(go) == 0);
+  pid_t child = test::Fork([&] {
+    LogOptions o = test::Quiet();
+    o.owner = "klog-append";
+    auto w = LogWriter::Open(dir, o);
+    char c = w.ok() ? 'y' : 'n';
+    if (write(ready[1], &c, 1) != 1) return false;
+    if (read(go[0], &c, 1) != 1) return false;
+    _exit(0);  // dies holding the lock: the kernel releases it
+  });
+  char c = 0;
+  REQUIRE(read(ready[0], &c, 1) == 1);
+  REQUIRE(c == 'y');
+  auto w = LogWriter::Open(dir, test::Quiet());
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.status().code() == Status::Code::kBusy);
+  CHECK(w.status().message() == "partition " + dir + " is locked by pid " + std::to_string(child) +
+                                    " (klog-append)");
+  REQUIRE(write(go[1], "x", 1) == 1);
+  CHECK(test::Wait(child) == 0);
+  auto w2 = LogWriter::Open(dir, test::Quiet());
+  CHECK(w2.ok());
+  for (int fd : {ready[0], ready[1], go[0], go[1]}) close(fd);
+}
+
+TEST_CASE("flush policies: every-batch and interval appends succeed and close checkpoints") {
+  TempDir d;
+  for (FlushMode mode : {FlushMode::kNone, FlushMode::kInterval, FlushMode::kEveryBatch}) {
+    std::string dir = d.Sub("t-" + std::to_string(int(mode)));
+    int64_t now = 0;
+    LogOptions o = test::Quiet();
+    o.flush.mode = mode;
+    o.flush.interval_ms = 100;
+    o.segment_bytes = 1000;
+    o.clock_ms = [&now] { return now; };
+    auto w = LogWriter::Open(dir, o);
+    REQUIRE(w.ok());
+    for (int i = 0; i < 30; ++i) {
+      now += 30;
+      auto b = MakeBatch(i, 1, now, 40);
+      auto off = (*w)->Append(b);
+      REQUIRE(off.ok());
+      CHECK(*off == i);
+    }
+    CHECK((*w)->Flush().ok());
+    CHECK((*w)->Close().ok());
+    CHECK((*w)->Close().ok());  // idempotent
+    CHECK(test::Slurp(dir + "/klog.checkpoint").rfind("klog-checkpoint 1 base ", 0) == 0);
+    CHECK((*w)->Append(*new std::vector<uint8_t>(MakeBatch(0, 1, 0))).status().code() ==
+          Status::Code::kInvalidArgument);
+    std::vector<test::Rec> recs;
+    REQUIRE(test::ReadAll(dir, &recs).ok());
+    CHECK(recs.size() == 30);
+  }
+}
+
+}  // namespace klog

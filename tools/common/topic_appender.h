@@ -1,0 +1,88 @@
+// The write side of klog-append: one BatchBuilder per partition and one
+// LogWriter per partition, opened on first use with options taken from the
+// topic's configs. Records are added per input chunk; FlushBatches() then
+// appends at most one batch per partition (more only when a batch reaches
+// the size cap), so interactive input reaches the log at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "klog/log.h"
+#include "klog/record.h"
+#include "klog/status.h"
+#include "klog/topic.h"
+
+namespace klog::cli {
+
+// Finds the topic, creating it with `create_partitions` unless `no_create`.
+// NotFound reads "topic 'x' does not exist".
+Result<TopicInfo> OpenOrCreateTopic(DataDir& dd, const std::string& topic, bool no_create,
+                                    int32_t create_partitions);
+
+// Fills `opts` from a topic's configs (segment.bytes, segment.ms,
+// max.message.bytes, message.timestamp.type). A bad value is InvalidArgument
+// naming the config.
+Status LogOptionsFromConfigs(const TopicInfo& info, LogOptions* opts, bool* log_append_time);
+
+struct AppenderOptions {
+  Compression codec = Compression::kNone;
+  FlushPolicy flush;
+  int64_t batch_bytes = int64_t(1) << 20;  // cap of one batch, header included
+};
+
+class TopicAppender {
+ public:
+  TopicAppender(DataDir dd, TopicInfo info, const AppenderOptions& opts);
+  ~TopicAppender();
+  // Checks the topic's configs; call once before Add().
+  Status Init();
+
+  int32_t partitions() const { return info_.partitions; }
+  // Largest record (as estimated by RecordSize) that fits in a batch.
+  int64_t record_limit() const { return record_limit_; }
+
+  // Upper bound of one record's encoded size inside a batch, plus the batch header.
+  static int64_t RecordSize(std::optional<std::string_view> key,
+                            std::optional<std::string_view> value,
+                            std::span<const BatchBuilder::Header> headers);
+
+  // Adds a record to partition `p`'s batch; if it would push the batch past
+  // the cap, the batch is appended first and *rolled is set. The batch's
+  // base timestamp is `now_ms` unless the record has its own timestamp.
+  Status Add(int32_t p, std::optional<std::string_view> key, std::optional<std::string_view> value,
+             std::span<const BatchBuilder::Header> headers, std::optional<int64_t> timestamp,
+             int64_t now_ms, bool* rolled);
+
+  // Appends every partition's non-empty batch.
+  Status FlushBatches();
+  // Appends what is pending, then closes every writer (syncing per policy).
+  Status Close();
+
+  int64_t records_appended() const { return records_appended_; }
+
+ private:
+  struct Partition {
+    BatchBuilder builder;
+    std::unique_ptr<LogWriter> writer;
+    int64_t size = 0;  // estimated batch size so far
+  };
+  Status AppendBatch(int32_t p);
+  Status OpenWriter(int32_t p);
+
+  DataDir dd_;
+  TopicInfo info_;
+  AppenderOptions opts_;
+  LogOptions log_opts_;
+  bool log_append_time_ = false;
+  int64_t record_limit_ = 0;
+  std::vector<Partition> parts_;
+  int64_t records_appended_ = 0;
+};
+
+}  // namespace klog::cli

@@ -1,0 +1,97 @@
+// klog-append: append records from stdin to a topic (klog-append(1)).
+#include <string>
+#include <vector>
+
+#include "append_cmd.h"
+#include "cli.h"
+#include "escape.h"
+#include "klog/filename.h"
+#include "size.h"
+
+namespace {
+
+struct Flags {
+  std::string delimiter = "\\n";
+  std::string key_delimiter;
+  std::vector<std::string> headers;
+  std::string compression = "none";
+  std::string flush = "none";
+  std::string batch_bytes = "1M";
+  int32_t partition = -1;
+};
+
+// Turns the raw flag strings into options; returns a usage exit code or -1.
+int Convert(const Flags& f, CLI::App& app, klog::cli::AppendOptions* o) {
+  using namespace klog::cli;
+  klog::Status st = klog::ValidateTopicName(o->topic);
+  if (!st.ok()) return UsageError(st.message());
+  auto delim = ParseEscapes(f.delimiter);
+  if (!delim.ok()) return UsageError("--delimiter " + delim.status().message());
+  if (delim->empty()) return UsageError("--delimiter must not be empty");
+  o->delimiter = *delim;
+  if (app.count("--key-delimiter") > 0) {
+    auto kd = ParseEscapes(f.key_delimiter);
+    if (!kd.ok()) return UsageError("--key-delimiter " + kd.status().message());
+    if (kd->empty()) return UsageError("--key-delimiter must not be empty");
+    o->key_delimiter = *kd;
+  }
+  for (const auto& h : f.headers) {
+    size_t eq = h.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return UsageError("--header '" + h + "': expected NAME=VALUE");
+    }
+    o->headers.emplace_back(h.substr(0, eq), h.substr(eq + 1));
+  }
+  if (f.partition >= 0) o->partition = f.partition;
+  auto codec = klog::ParseCompression(f.compression);
+  if (!codec.ok()) return UsageError("--compression: " + codec.status().message());
+  o->codec = *codec;
+  auto flush = ParseFlushPolicy(f.flush);
+  if (!flush.ok()) return UsageError("--flush: " + flush.status().message());
+  o->flush = *flush;
+  auto bb = ParseSize(f.batch_bytes);
+  if (!bb.ok()) return UsageError("--batch-bytes: " + bb.status().message());
+  if (*bb < 1024) return UsageError("--batch-bytes: must be at least 1k");
+  o->batch_bytes = *bb;
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace klog::cli;
+  auto app = MakeApp("klog-append", "Append records from stdin to a klog topic.");
+  AppendOptions o;
+  Flags f;
+  std::string dir;
+  app->add_option("-t,--topic", o.topic, "Topic to append to")->required()->type_name("TOPIC");
+  AddDataDirOption(*app, &dir);
+  app->add_option("-p,--partition", f.partition, "Put every record on partition N")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("-D,--delimiter", f.delimiter, "Record delimiter (default \\n)")
+      ->type_name("DELIM");
+  app->add_option("-K,--key-delimiter", f.key_delimiter, "Split key and value at DELIM")
+      ->type_name("DELIM");
+  app->add_flag("--json", o.json, "Read one JSON record per line");
+  app->add_option("-H,--header", f.headers, "Add header NAME=VALUE to every record (repeatable)")
+      ->type_name("NAME=VALUE");
+  app->add_option("--partitions", o.create_partitions,
+                  "Partition count if the topic is created (default 1)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
+  app->add_flag("--no-create", o.no_create, "Fail if the topic does not exist");
+  app->add_option("-z,--compression", f.compression, "none, gzip, snappy, lz4 or zstd")
+      ->type_name("CODEC");
+  app->add_option("--flush", f.flush, "none, batch or MS (sync at most every MS ms)")
+      ->type_name("POLICY");
+  app->add_option("--batch-bytes", f.batch_bytes, "Maximum batch size (default 1M)")
+      ->type_name("N");
+  app->add_flag("--progress", o.progress, "Show progress on stderr (TTY only)");
+  return Run(*app, argc, argv, [&] {
+    o.data_dir = ResolveDataDir(dir);
+    int rc = Convert(f, *app, &o);
+    if (rc >= 0) return rc;
+    return RunAppend(o);
+  });
+}

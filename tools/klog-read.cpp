@@ -1,0 +1,87 @@
+// klog-read: print the records of a topic (klog-read(1)).
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "escape.h"
+#include "klog/filename.h"
+#include "read_cmd.h"
+
+namespace {
+
+struct Flags {
+  std::string offset = "beginning";
+  std::string until;
+  std::string format;
+  std::string delimiter = "\\n";
+  int64_t count = -1;
+};
+
+// Turns the raw flag strings into options; returns a usage exit code or -1.
+int Convert(const Flags& f, CLI::App& app, klog::cli::ReadOptions* o) {
+  using namespace klog::cli;
+  klog::Status st = klog::ValidateTopicName(o->topic);
+  if (!st.ok()) return UsageError(st.message());
+  auto start = ParseOffsetSpec(f.offset);
+  if (!start.ok()) return UsageError("--offset: " + start.status().message());
+  o->start = *start;
+  if (app.count("--until") > 0) {
+    auto until = ParseUntilSpec(f.until);
+    if (!until.ok()) return UsageError("--until: " + until.status().message());
+    o->until = *until;
+  }
+  if (app.count("--count") > 0) o->count = f.count;
+  if (app.count("--format") > 0) {
+    auto fmt = RecordFormat::Compile(f.format);
+    if (!fmt.ok()) return UsageError("--format: " + fmt.status().message());
+    o->format = std::move(*fmt);
+    o->mode = ReadOptions::Mode::kFormat;
+  }
+  if (o->mode == ReadOptions::Mode::kJson && o->format) {
+    return UsageError("--json and --format cannot be used together");
+  }
+  auto delim = ParseEscapes(f.delimiter);
+  if (!delim.ok()) return UsageError("--delimiter " + delim.status().message());
+  o->delimiter = *delim;
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace klog::cli;
+  auto app = MakeApp("klog-read", "Print the records of a klog topic.");
+  ReadOptions o;
+  Flags f;
+  std::string dir;
+  bool json = false;
+  app->add_option("-t,--topic", o.topic, "Topic to read")->required()->type_name("TOPIC");
+  AddDataDirOption(*app, &dir);
+  app->add_option("-p,--partition", o.partitions, "Partition to read (repeatable; default all)")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("-o,--offset", f.offset,
+                  "Start: beginning (default), end, N, -N, @MS or @ISO-8601")
+      ->type_name("SPEC");
+  app->add_option("--until", f.until, "Stop before offset N, or at timestamp @MS / @ISO-8601")
+      ->type_name("SPEC");
+  app->add_flag("-f,--follow", o.follow, "Wait for new records at the end");
+  app->add_option("-c,--count", f.count, "Exit after N records")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--format", f.format, "Print each record with FMT (%t %p %o %k %s %T %h %K %S %%)")
+      ->type_name("FMT");
+  app->add_flag("--json", json, "Print one JSON object per record");
+  app->add_option("-D,--delimiter", f.delimiter, "Delimiter after each value (default \\n)")
+      ->type_name("DELIM");
+  return Run(*app, argc, argv, [&] {
+    o.data_dir = ResolveDataDir(dir);
+    if (json) o.mode = ReadOptions::Mode::kJson;
+    if (json && app->count("--format") > 0) {
+      return UsageError("--json and --format cannot be used together");
+    }
+    int rc = Convert(f, *app, &o);
+    if (rc >= 0) return rc;
+    return RunRead(o);
+  });
+}
