@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   AddDataDirOption(*app, &dir);
   app->add_option("-p,--partition", f.partition, "Put every record on partition N")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, INT32_MAX));
   app->add_option("-D,--delimiter", f.delimiter, "Record delimiter (default \\n)")
       ->type_name("DELIM");
   app->add_option("-K,--key-delimiter", f.key_delimiter, "Split key and value at DELIM")

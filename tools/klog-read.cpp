@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   AddDataDirOption(*app, &dir);
   app->add_option("-p,--partition", o.partitions, "Partition to read (repeatable; default all)")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, INT32_MAX));
   app->add_option("-o,--offset", f.offset,
                   "Start: beginning (default), end, N, -N, @MS or @ISO-8601")
       ->type_name("SPEC");
@@ -68,8 +68,9 @@ int main(int argc, char** argv) {
   app->add_flag("-f,--follow", o.follow, "Wait for new records at the end");
   app->add_option("-c,--count", f.count, "Exit after N records")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--format", f.format, "Print each record with FMT (%t %p %o %k %s %T %h %K %S %%)")
+      ->check(CLI::Range(int64_t(0), INT64_MAX));
+  app->add_option("--format", f.format,
+                  "Print each record with FMT (%t %p %o %k %s %T %h %K %S %%)")
       ->type_name("FMT");
   app->add_flag("--json", json, "Print one JSON object per record");
   app->add_option("-D,--delimiter", f.delimiter, "Delimiter after each value (default \\n)")

@@ -69,7 +69,7 @@ end
 
 set -l klog_topic_cmds create list describe delete
 complete -c klog-topic -f
-complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -s d -l data-dir -x -a '(__fish_complete_directories)' -d 'Data directory'
+complete -c klog-topic -s d -l data-dir -x -a '(__fish_complete_directories)' -d 'Data directory'
 complete -c klog-topic -s h -l help -d 'Print help and exit'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -s V -l version -d 'Print version and exit'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a create -d 'Create a topic'

@@ -138,8 +138,8 @@ Status CompressLz4(std::span<const uint8_t> in, std::vector<uint8_t>* out) {
   prefs.frameInfo.blockSizeID = LZ4F_max64KB;
   size_t start = out->size();
   out->resize(start + LZ4F_compressFrameBound(in.size(), &prefs));
-  size_t n = LZ4F_compressFrame(out->data() + start, out->size() - start, in.data(), in.size(),
-                                &prefs);
+  size_t n =
+      LZ4F_compressFrame(out->data() + start, out->size() - start, in.data(), in.size(), &prefs);
   if (LZ4F_isError(n)) return Status::IOError(std::string("lz4: ") + LZ4F_getErrorName(n));
   out->resize(start + n);
   return Status::Ok();

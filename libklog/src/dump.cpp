@@ -158,9 +158,9 @@ Status Dumper::ScanLog(const Segment& seg, LogScan* scan) {
     int64_t torn = *size - valid_end;
     if (!opts_.verify) writer_.Tail(valid_end, torn);
     if (seg.sealed) {
-      Status st = CorruptionAt(seg.log_path, valid_end,
-                               "partial batch of " + std::to_string(torn) +
-                                   " bytes at the end of a sealed segment");
+      Status st = CorruptionAt(
+          seg.log_path, valid_end,
+          "partial batch of " + std::to_string(torn) + " bytes at the end of a sealed segment");
       if (opts_.verify) return st;
       if (scan->problem.ok()) scan->problem = st;
     } else if (opts_.verify) {

@@ -4,8 +4,8 @@
 
 #include "dump_internal.h"
 #include "fileutil.h"
-#include "klog/filename.h"
 #include "klog/checksum.h"
+#include "klog/filename.h"
 #include "klog/index.h"
 #include "segment_scan.h"
 
@@ -110,10 +110,10 @@ Status Dumper::DigestFile(const Segment& seg, bool given) {
   if (actual->xxh3 != stored->xxh3 || actual->bytes != stored->bytes) {
     int64_t pos = actual->bytes == stored->bytes ? 0 : std::min(actual->bytes, stored->bytes);
     return CorruptionAt(seg.log_path, pos,
-                        "contents do not match " + path + " (expected xxh3 " +
-                            Hex64(stored->xxh3) + " and " + std::to_string(stored->bytes) +
-                            " bytes, found xxh3 " + Hex64(actual->xxh3) + " and " +
-                            std::to_string(actual->bytes) + " bytes)");
+                        "contents do not match " + path + " (expected xxh3 " + Hex64(stored->xxh3) +
+                            " and " + std::to_string(stored->bytes) + " bytes, found xxh3 " +
+                            Hex64(actual->xxh3) + " and " + std::to_string(actual->bytes) +
+                            " bytes)");
   }
   writer_.OkDigest(path, *stored);
   return Status::Ok();

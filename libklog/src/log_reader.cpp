@@ -158,17 +158,25 @@ Result<std::span<const uint8_t>> LogReader::Next(size_t max_bytes) {
       if (r.buf.size() < want) r.buf.resize(want);
       size_t got = 0;
       KLOG_RETURN_IF_ERROR(PreadFull(r.fd.get(), r.buf.data(), want, r.pos, &got, s.path));
+      // Whole good batches are returned; a bad one is reported by the call
+      // that would return it first, so everything before it is delivered.
       size_t off = 0;
+      Status bad;
       while (off < got) {
         std::span<const uint8_t> rest(r.buf.data() + off, got - off);
         Result<size_t> n = NextBatchSize(rest);
-        if (!n.ok()) return CorruptionAt(s.path, r.pos + int64_t(off), n.status().message());
+        if (!n.ok()) {
+          bad = CorruptionAt(s.path, r.pos + int64_t(off), n.status().message());
+          break;
+        }
         if (*n == 0) break;
         if (r.opts.verify_crc && !BatchCrcOk(rest.first(*n))) {
-          return CorruptionAt(s.path, r.pos + int64_t(off), "checksum mismatch");
+          bad = CorruptionAt(s.path, r.pos + int64_t(off), "checksum mismatch");
+          break;
         }
         off += *n;
       }
+      if (off == 0 && !bad.ok()) return bad;
       if (off > 0) {
         r.pos += int64_t(off);
         return std::span<const uint8_t>(r.buf.data(), off);

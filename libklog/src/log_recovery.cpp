@@ -160,13 +160,14 @@ Status ScanActive(LogWriter::Impl* w, int64_t base, IndexBuilder* builder, Activ
 }
 
 // Replaces an index file with `want` unless it already holds exactly that.
-Status RewriteIndex(LogWriter::Impl* w, const std::string& path, const std::string& want,
-                    int entry_size) {
+Status RewriteIndex(LogWriter::Impl* w, const std::string& path, const std::string& want) {
   std::string have;
   Status st = ReadWholeFile(path, &have);
   if (st.ok() && have == want) return Status::Ok();
-  bool damaged = !st.ok() || have.size() % size_t(entry_size) != 0;
-  if (damaged) w->Warn(path + ": rebuilt missing or damaged index");
+  // An index that is merely behind (a crash between the .log write and the
+  // index write, or no final time entry yet) is completed without a warning.
+  bool behind = st.ok() && want.compare(0, have.size(), have) == 0;
+  if (!behind) w->Warn(path + ": rebuilt missing or damaged index");
   return ReplaceFileAtomically(path, want, false);
 }
 
@@ -197,17 +198,18 @@ Status RecoverActive(LogWriter::Impl* w, int64_t base) {
     IndexBuilder builder(base, w->opts.index_interval_bytes);
     ActiveScan scan;
     KLOG_RETURN_IF_ERROR(ScanActive(w, base, &builder, &scan));
-    KLOG_RETURN_IF_ERROR(RewriteIndex(w, SegmentPath(w->dir, base, kIndexSuffix), scan.index,
-                                      kIndexEntrySize));
+    KLOG_RETURN_IF_ERROR(RewriteIndex(w, SegmentPath(w->dir, base, kIndexSuffix), scan.index));
     KLOG_RETURN_IF_ERROR(RewriteIndex(w, SegmentPath(w->dir, base, kTimeIndexSuffix),
-                                      scan.time_index, kTimeIndexEntrySize));
+                                      scan.time_index));
     KLOG_RETURN_IF_ERROR(w->OpenActive(base, false));
     w->builder = builder;
     w->next_offset = scan.next_offset;
     w->last_batch_pos = scan.last_batch_pos;
-    // The first append's time is lost with the checkpoint: count the age from now.
-    w->roll_ts = w->size > 0 ? w->Now() : -1;
+    // The first append's time is lost with the checkpoint: the age counts from now.
+    w->roll_ts = -1;
   }
+  if (w->size > 0 && w->roll_ts < 0) w->roll_ts = w->Now();
+  if (w->size == 0) w->roll_ts = -1;
   return Status::Ok();
 }
 

@@ -17,11 +17,16 @@ namespace klog {
 
 std::string_view CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kSnappy: return "snappy";
-    case Compression::kLz4: return "lz4";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kSnappy:
+      return "snappy";
+    case Compression::kLz4:
+      return "lz4";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "unknown";
 }
@@ -99,8 +104,7 @@ Result<size_t> NextBatchSize(std::span<const uint8_t> bytes) {
                               " is below the 49-byte minimum");
   }
   if (bytes.size() > kMagicPos && int8_t(bytes[kMagicPos]) != kMagic) {
-    return Status::Corruption("magic " + std::to_string(int8_t(bytes[kMagicPos])) +
-                              ", expected 2");
+    return Status::Corruption("magic " + std::to_string(int8_t(bytes[kMagicPos])) + ", expected 2");
   }
   size_t total = size_t(length) + kLogOverhead;
   if (bytes.size() < total) return size_t(0);

@@ -63,7 +63,8 @@ Status RecordIterator::Reset(std::span<const uint8_t> batch) {
   }
   std::span<const uint8_t> records = batch.subspan(batch::kHeaderSize);
   Compression codec = header_.compression();
-  if (codec == Compression::kNone) {
+  // An empty batch (left by compaction) has no records section to decompress.
+  if (codec == Compression::kNone || (records.empty() && header_.records_count == 0)) {
     pos_ = records.data();
     end_ = records.data() + records.size();
   } else {

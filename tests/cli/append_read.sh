@@ -3,7 +3,7 @@
 # delimiters, multi-byte delimiters, a last record without a delimiter, empty
 # records, keys (-K), headers (-H), every codec (-z) and flush policies.
 set -euo pipefail
-B=$1
+B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KLOG_DIR=$T/data

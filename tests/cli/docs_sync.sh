@@ -61,9 +61,12 @@ options_in_fish() {
     sed -E 's/^ -s /-/; s/^ -l /--/' | sort -u
 }
 
-# True if the shell completion file names option $2 as a whole word.
+# True if the shell completion file names option $2 as a whole word. zsh
+# exclusion lists such as '(-t --topic)' do not count: they name options
+# without offering them.
 script_has_option() {
-  grep -v '^[[:space:]]*#' "$1" | grep -qE -- "(^|[^A-Za-z0-9-])$2([^A-Za-z0-9-]|$)"
+  grep -v '^[[:space:]]*#' "$1" | sed -E "s/'\\([^)]*\\)'//g" |
+    grep -qE -- "(^|[^A-Za-z0-9-])$2([^A-Za-z0-9-]|$)"
 }
 
 # The --help text of a tool, with klog-topic's per-command help added.

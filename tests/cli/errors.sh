@@ -3,7 +3,7 @@
 # created outside the data dir), a second writer on a locked partition,
 # oversize records, and a reader whose pipe closes early.
 set -euo pipefail
-B=$1
+B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 pids=()
 cleanup() {

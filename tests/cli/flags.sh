@@ -3,7 +3,7 @@
 # stdout with exit 0; unknown flags and missing required flags are usage
 # errors (exit 2, "klog-x:" message and a --help hint on stderr, no stdout).
 set -euo pipefail
-B=$1
+B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KLOG_DIR=$T/data
@@ -31,6 +31,7 @@ for tool in klog-append klog-read klog-topic; do
   [[ ! -s $T/out ]] || fail "$tool unknown flag: wrote to stdout"
   head -1 "$T/err" | grep -q "^$tool: " || fail "$tool unknown flag: stderr '$(cat "$T/err")'"
   grep -qF "Try '$tool --help'." "$T/err" || fail "$tool unknown flag: no --help hint"
+  grep -qF "unknown option '--no-such-flag'" "$T/err" || fail "$tool unknown flag not named"
 done
 
 # Missing -t.

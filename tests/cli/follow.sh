@@ -3,7 +3,7 @@
 # (also across segment rolls and on several partitions), stops at -c, and
 # ends with exit 0 and flushed output on SIGTERM/SIGINT.
 set -euo pipefail
-B=$1
+B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 pids=()
 cleanup() {
@@ -33,7 +33,7 @@ wait_exit() {
 
 "$TOPIC" create t --partitions 2 --config segment.bytes=2048
 printf 'before\n' | "$A" -t t -p 1
-"$R" -t t -f -c 206 --format '%p:%s\n' >"$T/out" 2>"$T/err" &
+"$R" -t t -f -c 204 --format '%p:%s\n' >"$T/out" 2>"$T/err" &
 pid=$!
 pids+=("$pid")
 sleep 0.3

@@ -3,7 +3,7 @@
 # (keys, null values, headers, timestamps, binary bytes as base64), and a bad
 # JSON line is reported by number while the other lines are appended.
 set -euo pipefail
-B=$1
+B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KLOG_DIR=$T/data

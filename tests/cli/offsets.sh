@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # klog-read start and stop: -o beginning|end|N|-N|@MS|@ISO, --until N|@T, -c.
 set -euo pipefail
-B=$1
+B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KLOG_DIR=$T/data

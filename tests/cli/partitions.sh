@@ -3,7 +3,7 @@
 # (checked against an independent Python murmur2), unkeyed records go
 # round-robin one batch per partition, -p puts everything on one partition.
 set -euo pipefail
-B=$1
+B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KLOG_DIR=$T/data

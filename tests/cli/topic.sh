@@ -2,7 +2,7 @@
 # klog-topic create/list/describe/delete, config validation, --json output,
 # --if-not-exists / --if-exists, and -d vs $KLOG_DIR.
 set -euo pipefail
-B=$1
+B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export KLOG_DIR=$T/data

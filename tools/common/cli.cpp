@@ -35,6 +35,15 @@ std::string TrimMessage(std::string m) {
 
 }  // namespace
 
+// Reports the first argument no option or subcommand took.
+static int CheckExtras(CLI::App& app) {
+  std::vector<std::string> extras = app.remaining(true);
+  if (extras.empty()) return kExitOk;
+  const std::string& a = extras.front();
+  if (a.size() > 1 && a[0] == '-') return UsageError("unknown option '" + a + "'");
+  return UsageError("unexpected argument '" + a + "'");
+}
+
 const std::string& ToolName() { return ToolNameStorage(); }
 void SetToolName(std::string_view name) { ToolNameStorage() = std::string(name); }
 
@@ -62,6 +71,9 @@ std::unique_ptr<CLI::App> MakeApp(std::string_view tool, const std::string& desc
   app->set_version_flag("-V,--version", std::string(tool) + " " + KLOG_VERSION,
                         "Print the version and exit");
   app->set_help_flag("-h,--help", "Print this help and exit");
+  // Unknown arguments are collected and reported by Run() before anything
+  // else, so "--bogus" is named even when a required flag is missing too.
+  app->allow_extras(true);
   return app;
 }
 
@@ -81,6 +93,8 @@ int Run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) 
   ::signal(SIGPIPE, SIG_IGN);
   try {
     app.parse(argc, argv);
+    int rc = CheckExtras(app);
+    if (rc != kExitOk) return rc;
   } catch (const CLI::CallForVersion& e) {
     std::cout << e.what() << std::endl;
     return std::cout ? kExitOk : kExitFailure;
@@ -91,7 +105,8 @@ int Run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) 
     std::cout << app.help("", CLI::AppFormatMode::All) << std::flush;
     return std::cout ? kExitOk : kExitFailure;
   } catch (const CLI::ParseError& e) {
-    return UsageError(TrimMessage(e.what()));
+    int rc = CheckExtras(app);
+    return rc != kExitOk ? rc : UsageError(TrimMessage(e.what()));
   }
   int rc = body();
   Output& out = Stdout();

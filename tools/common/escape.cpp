@@ -16,11 +16,21 @@ std::string DecodeEscape(std::string_view in, size_t* pos, char* out) {
   size_t p = *pos + 1;
   if (p >= in.size()) return "trailing backslash";
   switch (in[p]) {
-    case 'n': *out = '\n'; break;
-    case 't': *out = '\t'; break;
-    case 'r': *out = '\r'; break;
-    case '0': *out = '\0'; break;
-    case '\\': *out = '\\'; break;
+    case 'n':
+      *out = '\n';
+      break;
+    case 't':
+      *out = '\t';
+      break;
+    case 'r':
+      *out = '\r';
+      break;
+    case '0':
+      *out = '\0';
+      break;
+    case '\\':
+      *out = '\\';
+      break;
     case 'x': {
       int hi = p + 1 < in.size() ? HexValue(in[p + 1]) : -1;
       int lo = p + 2 < in.size() ? HexValue(in[p + 2]) : -1;

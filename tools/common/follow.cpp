@@ -45,9 +45,7 @@ void OnFsEvent(uv_fs_event_t* handle, const char* filename, int events, int stat
   st->CheckDone();
 }
 
-void OnSignal(uv_signal_t* handle, int signum) {
-  uv_stop(handle->loop);
-}
+void OnSignal(uv_signal_t* handle, int signum) { uv_stop(handle->loop); }
 
 Status StartWatches(FollowState& st) {
   for (auto& c : st.session->cursors()) {

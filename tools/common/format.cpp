@@ -8,16 +8,35 @@ namespace {
 bool FieldFor(char c, RecordFormat::Field* f) {
   using F = RecordFormat::Field;
   switch (c) {
-    case 't': *f = F::kTopic; return true;
-    case 'p': *f = F::kPartition; return true;
-    case 'o': *f = F::kOffset; return true;
-    case 'k': *f = F::kKey; return true;
-    case 's': *f = F::kValue; return true;
-    case 'T': *f = F::kTimestamp; return true;
-    case 'h': *f = F::kHeaders; return true;
-    case 'K': *f = F::kKeyLength; return true;
-    case 'S': *f = F::kValueLength; return true;
-    default: return false;
+    case 't':
+      *f = F::kTopic;
+      return true;
+    case 'p':
+      *f = F::kPartition;
+      return true;
+    case 'o':
+      *f = F::kOffset;
+      return true;
+    case 'k':
+      *f = F::kKey;
+      return true;
+    case 's':
+      *f = F::kValue;
+      return true;
+    case 'T':
+      *f = F::kTimestamp;
+      return true;
+    case 'h':
+      *f = F::kHeaders;
+      return true;
+    case 'K':
+      *f = F::kKeyLength;
+      return true;
+    case 'S':
+      *f = F::kValueLength;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -76,16 +95,36 @@ void RecordFormat::Render(std::string_view topic, int32_t partition, const Recor
                           Output& out) const {
   for (const Token& t : tokens_) {
     switch (t.field) {
-      case Field::kLiteral: out.Write(literal(t)); break;
-      case Field::kTopic: out.Write(topic); break;
-      case Field::kPartition: out.WriteInt(partition); break;
-      case Field::kOffset: out.WriteInt(r.offset); break;
-      case Field::kKey: if (r.key) out.Write(*r.key); break;
-      case Field::kValue: if (r.value) out.Write(*r.value); break;
-      case Field::kTimestamp: out.WriteInt(r.timestamp); break;
-      case Field::kHeaders: WriteHeaders(r.headers, out); break;
-      case Field::kKeyLength: out.WriteInt(r.key ? int64_t(r.key->size()) : -1); break;
-      case Field::kValueLength: out.WriteInt(r.value ? int64_t(r.value->size()) : -1); break;
+      case Field::kLiteral:
+        out.Write(literal(t));
+        break;
+      case Field::kTopic:
+        out.Write(topic);
+        break;
+      case Field::kPartition:
+        out.WriteInt(partition);
+        break;
+      case Field::kOffset:
+        out.WriteInt(r.offset);
+        break;
+      case Field::kKey:
+        if (r.key) out.Write(*r.key);
+        break;
+      case Field::kValue:
+        if (r.value) out.Write(*r.value);
+        break;
+      case Field::kTimestamp:
+        out.WriteInt(r.timestamp);
+        break;
+      case Field::kHeaders:
+        WriteHeaders(r.headers, out);
+        break;
+      case Field::kKeyLength:
+        out.WriteInt(r.key ? int64_t(r.key->size()) : -1);
+        break;
+      case Field::kValueLength:
+        out.WriteInt(r.value ? int64_t(r.value->size()) : -1);
+        break;
     }
   }
 }

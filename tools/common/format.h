@@ -18,7 +18,15 @@ namespace klog::cli {
 class RecordFormat {
  public:
   enum class Field : uint8_t {
-    kLiteral, kTopic, kPartition, kOffset, kKey, kValue, kTimestamp, kHeaders, kKeyLength,
+    kLiteral,
+    kTopic,
+    kPartition,
+    kOffset,
+    kKey,
+    kValue,
+    kTimestamp,
+    kHeaders,
+    kKeyLength,
     kValueLength,
   };
   struct Token {
@@ -33,8 +41,7 @@ class RecordFormat {
 
   // Writes one record. A null key or value prints as nothing; headers print
   // as name=value,name2=value2 (a null header value as just the name).
-  void Render(std::string_view topic, int32_t partition, const RecordView& r,
-              Output& out) const;
+  void Render(std::string_view topic, int32_t partition, const RecordView& r, Output& out) const;
 
   const std::vector<Token>& tokens() const { return tokens_; }
   std::string_view literal(const Token& t) const {

@@ -48,7 +48,8 @@ Status DecodeBytesField(const json& obj, const char* name, std::optional<std::st
     out->reset();
     return Status::Ok();
   }
-  if (!it->is_string()) return Status::InvalidArgument(std::string(name) + ": must be a string or null");
+  if (!it->is_string())
+    return Status::InvalidArgument(std::string(name) + ": must be a string or null");
   const auto& s = it->get_ref<const std::string&>();
   if (!out->has_value()) out->emplace();
   if (!base64) {
@@ -65,7 +66,8 @@ Status DecodeHeaders(const json& h, std::vector<JsonRecord::Header>* out) {
   if (h.is_object()) {
     for (auto it = h.begin(); it != h.end(); ++it) {
       if (!it.value().is_string() && !it.value().is_null()) {
-        return Status::InvalidArgument("headers: value of '" + it.key() + "' must be a string or null");
+        return Status::InvalidArgument("headers: value of '" + it.key() +
+                                       "' must be a string or null");
       }
       JsonRecord::Header hd{it.key(), std::nullopt};
       if (it.value().is_string()) hd.value = it.value().get<std::string>();
@@ -101,11 +103,21 @@ void WriteJsonString(std::string_view s, Output& out) {
     out.Write(s.substr(run, i - run));
     run = i + 1;
     switch (c) {
-      case '"': out.Write("\\\""); break;
-      case '\\': out.Write("\\\\"); break;
-      case '\n': out.Write("\\n"); break;
-      case '\t': out.Write("\\t"); break;
-      case '\r': out.Write("\\r"); break;
+      case '"':
+        out.Write("\\\"");
+        break;
+      case '\\':
+        out.Write("\\\\");
+        break;
+      case '\n':
+        out.Write("\\n");
+        break;
+      case '\t':
+        out.Write("\\t");
+        break;
+      case '\r':
+        out.Write("\\r");
+        break;
       default: {
         char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
         out.Write(std::string_view(u, 6));
@@ -139,8 +151,7 @@ void WriteJsonBytesField(std::string_view name, std::optional<std::string_view> 
   out.Write("_encoding\":\"base64\"");
 }
 
-void WriteJsonRecord(std::string_view topic, int32_t partition, const RecordView& r,
-                     Output& out) {
+void WriteJsonRecord(std::string_view topic, int32_t partition, const RecordView& r, Output& out) {
   out.Write("{\"topic\":");
   WriteJsonString(topic, out);
   out.Write(",\"partition\":");
@@ -183,7 +194,8 @@ Status ParseJsonRecord(std::string_view line, JsonRecord* out) {
   out->timestamp.reset();
   auto t = obj.find("timestamp");
   if (t != obj.end() && !t->is_null()) {
-    if (!t->is_number_integer()) return Status::InvalidArgument("timestamp: must be an integer (ms)");
+    if (!t->is_number_integer())
+      return Status::InvalidArgument("timestamp: must be an integer (ms)");
     out->timestamp = t->get<int64_t>();
   }
   return Status::Ok();

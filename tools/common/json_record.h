@@ -25,12 +25,10 @@ void WriteJsonString(std::string_view s, Output& out);
 
 // Writes `"name":<bytes>` — a string, null, or base64 followed by
 // `,"name_encoding":"base64"` when the bytes are not valid UTF-8.
-void WriteJsonBytesField(std::string_view name, std::optional<std::string_view> bytes,
-                         Output& out);
+void WriteJsonBytesField(std::string_view name, std::optional<std::string_view> bytes, Output& out);
 
 // Writes the whole envelope of one record followed by '\n'.
-void WriteJsonRecord(std::string_view topic, int32_t partition, const RecordView& r,
-                     Output& out);
+void WriteJsonRecord(std::string_view topic, int32_t partition, const RecordView& r, Output& out);
 
 // A record decoded from one line of klog-append --json input. Reuse one
 // object across lines so its strings keep their capacity.

@@ -142,10 +142,9 @@ Result<OffsetSpec> ParseOffsetSpec(std::string_view in) {
 
 Result<OffsetSpec> ParseUntilSpec(std::string_view in) {
   auto spec = ParseOffsetSpec(in);
-  if (!spec.ok() || (spec->kind != OffsetSpec::Kind::kAbsolute &&
-                     spec->kind != OffsetSpec::Kind::kTimestamp)) {
-    return Status::InvalidArgument("until '" + std::string(in) +
-                                   "': expected N, @MS or @ISO-8601");
+  if (!spec.ok() ||
+      (spec->kind != OffsetSpec::Kind::kAbsolute && spec->kind != OffsetSpec::Kind::kTimestamp)) {
+    return Status::InvalidArgument("until '" + std::string(in) + "': expected N, @MS or @ISO-8601");
   }
   return spec;
 }

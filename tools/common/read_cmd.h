@@ -89,7 +89,7 @@ class ReadSession {
   Output& out_;
   RecordPrinter printer_;
   std::vector<std::unique_ptr<PartitionCursor>> cursors_;
-  int64_t remaining_ = -1;               // records left for -c; -1 = unlimited
+  int64_t remaining_ = -1;  // records left for -c; -1 = unlimited
 };
 
 // Runs klog-read and returns the exit code (diagnostics already printed).

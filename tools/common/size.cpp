@@ -18,11 +18,24 @@ Result<int64_t> ParseSize(std::string_view in) {
   int shift = 0;
   if (!suffix.empty()) {
     switch (suffix[0]) {
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      case 'b': case 'B': shift = 0; break;
-      default: return bad("unknown suffix '" + std::string(suffix) + "' (use k, M or G)");
+      case 'k':
+      case 'K':
+        shift = 10;
+        break;
+      case 'm':
+      case 'M':
+        shift = 20;
+        break;
+      case 'g':
+      case 'G':
+        shift = 30;
+        break;
+      case 'b':
+      case 'B':
+        shift = 0;
+        break;
+      default:
+        return bad("unknown suffix '" + std::string(suffix) + "' (use k, M or G)");
     }
     std::string_view rest = suffix.substr(1);
     bool ok = rest.empty() || (shift > 0 && (rest == "B" || rest == "iB"));

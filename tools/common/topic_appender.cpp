@@ -46,8 +46,8 @@ Status LogOptionsFromConfigs(const TopicInfo& info, LogOptions* opts, bool* log_
       *log_append_time = true;
     } else if (it->second != "CreateTime") {
       return Status::InvalidArgument("topic '" + info.name +
-                                     "' config 'message.timestamp.type': bad value '" +
-                                     it->second + "'");
+                                     "' config 'message.timestamp.type': bad value '" + it->second +
+                                     "'");
     }
   }
   return Status::Ok();

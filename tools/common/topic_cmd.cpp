@@ -121,9 +121,8 @@ int TopicDescribe(const std::string& data_dir, const std::string& topic, bool js
   out.Write("Topic: " + info->name + "\tPartitions: " + std::to_string(info->partitions) +
             "\tConfigs: " + ConfigText(info->configs) + "\n");
   for (const auto& s : stats) {
-    out.Write("\tPartition: " + std::to_string(s.partition) +
-              "\tStartOffset: " + std::to_string(s.start_offset) +
-              "\tEndOffset: " + std::to_string(s.end_offset) +
+    out.Write("\tPartition: " + std::to_string(s.partition) + "\tStartOffset: " +
+              std::to_string(s.start_offset) + "\tEndOffset: " + std::to_string(s.end_offset) +
               "\tSegments: " + std::to_string(s.segments) + "\tBytes: " + std::to_string(s.bytes) +
               "\n");
   }

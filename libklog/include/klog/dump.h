@@ -1,3 +1,4 @@
+// clang-format off
 // klog-dump as library code: prints what is in segment files (.log, .index,
 // .timeindex, .xxh3) or in whole partition directories, and verifies them.
 // The klog-dump tool is a thin shell around Dump(). man/klog-dump.1 copies
@@ -13,57 +14,59 @@
 // "producerId: P producerEpoch: E baseSequence: S" (when producerId >= 0),
 // "leaderEpoch: N" (when not 0).
 //
-//   log: DIR/00000000000000000000.log size: 312
+//   log: DIR/00000000000000000000.log size: 422
 //   baseOffset: 0 lastOffset: 0 count: 1 position: 0 size: 70 baseTimestamp: 1700000000000 maxTimestamp: 1700000000000 codec: none crc: 0xbbcc4115 ok
 //   | offset: 0 timestamp: 1700000000000 key: null value: "hi" headers: []
 //   | offset: 1 timestamp: 1700000000001 key: "k" value: "v\x00" headers: ["h": "x", "n": null]
-//   tail: position: 300 size: 12 partial batch
+//   tail: position: 422 size: 30 partial batch
 //   index: DIR/00000000000000000000.index entries: 1
 //   | offset: 3 position: 70
 //   timeindex: DIR/00000000000000000000.timeindex entries: 1
-//   | timestamp: 1700000000000 offset: 5
-//   digest: DIR/00000000000000000000.xxh3 xxh3: 2d06800538d394c2 bytes: 312
+//   | timestamp: 1700000000003 offset: 3
+//   digest: DIR/00000000000000000000.xxh3 xxh3: de900fe2ba0950b8 bytes: 422
 //
 // A batch line ends in "crc: 0x%08x ok" or "crc: 0x%08x BAD". "| " lines
 // belong to the header line above them: records (--records) to their batch,
 // entries (--index) to their index. "tail:" marks bytes at the end of a .log
-// that do not form a whole batch (a torn write).
+// that do not form a whole batch (a torn write; the example is from a
+// 452-byte file, as the golden log with 30 more bytes appended).
 //
 // With --verify nothing of the above is printed; each file that passes gets
 // one line (the .index and .timeindex of a segment are checked when present,
 // the .xxh3 of a sealed segment too):
 //
-//   ok: DIR/00000000000000000000.log batches: 4 records: 6 firstOffset: 0 lastOffset: 5
+//   ok: DIR/00000000000000000000.log batches: 4 records: 7 firstOffset: 0 lastOffset: 6
 //   ok: DIR/00000000000000000000.index entries: 1
 //   ok: DIR/00000000000000000000.timeindex entries: 1
-//   ok: DIR/00000000000000000000.xxh3 xxh3: 2d06800538d394c2 bytes: 312
+//   ok: DIR/00000000000000000000.xxh3 xxh3: de900fe2ba0950b8 bytes: 422
 //
 // (firstOffset and lastOffset are -1 for an empty .log.)
 //
 // JSON format (--json): the same items, one object per line, with "type"
 // first and every field always present:
 //
-//   {"type":"log","file":"DIR/0...0.log","size":312}
+//   {"type":"log","file":"DIR/0...0.log","size":422}
 //   {"type":"batch","baseOffset":0,"lastOffset":0,"count":1,"position":0,"size":70,
 //    "baseTimestamp":1700000000000,"maxTimestamp":1700000000000,"codec":"none",
 //    "timestampType":"CreateTime","transactional":false,"control":false,
 //    "producerId":-1,"producerEpoch":-1,"baseSequence":-1,"leaderEpoch":0,
 //    "crc":"0xbbcc4115","crcOk":true}
 //   {"type":"record","offset":0,"timestamp":1700000000000,"key":null,"value":"hi","headers":[]}
-//   {"type":"tail","position":300,"size":12}
+//   {"type":"tail","position":422,"size":30}
 //   {"type":"index","file":"DIR/0...0.index","entries":1}
 //   {"type":"index_entry","offset":3,"position":70}
 //   {"type":"timeindex","file":"DIR/0...0.timeindex","entries":1}
-//   {"type":"timeindex_entry","timestamp":1700000000000,"offset":5}
-//   {"type":"digest","file":"DIR/0...0.xxh3","xxh3":"2d06800538d394c2","bytes":312}
-//   {"type":"ok","file":"DIR/0...0.log","batches":4,"records":6,"firstOffset":0,"lastOffset":5}
+//   {"type":"timeindex_entry","timestamp":1700000000003,"offset":3}
+//   {"type":"digest","file":"DIR/0...0.xxh3","xxh3":"de900fe2ba0950b8","bytes":422}
+//   {"type":"ok","file":"DIR/0...0.log","batches":4,"records":7,"firstOffset":0,"lastOffset":6}
 //   {"type":"ok","file":"DIR/0...0.index","entries":1}
-//   {"type":"ok","file":"DIR/0...0.xxh3","xxh3":"2d06800538d394c2","bytes":312}
+//   {"type":"ok","file":"DIR/0...0.xxh3","xxh3":"de900fe2ba0950b8","bytes":422}
 //
 // (Batch objects are one line; they are wrapped here.) Keys, values and
 // headers are JSON strings when they are valid UTF-8, else base64 with a
 // "<field>_encoding":"base64" marker after them, as in klog-read --json:
 // headers are [{"key":"h","value":"x"}].
+// clang-format on
 #pragma once
 
 #include <functional>

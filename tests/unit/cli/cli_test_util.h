@@ -3,41 +3,42 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "output.h"
 
 namespace klog::cli::testing {
 
-// An Output writing into a pipe, read back as a string by Take().
+// An Output writing into an anonymous temporary file, read back by Take().
 class CapturedOutput {
  public:
-  CapturedOutput() {
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
-    rfd_ = fds[0];
-    wfd_ = fds[1];
-    out_ = std::make_unique<Output>(wfd_, 64);  // small buffer exercises the slow path
+  CapturedOutput() : file_(std::tmpfile()) {
+    if (file_ == nullptr) throw std::runtime_error("tmpfile");
+    // A small buffer exercises the writer's slow path.
+    out_ = std::make_unique<Output>(fileno(file_), 64);
   }
-  ~CapturedOutput() {
-    ::close(rfd_);
-    if (wfd_ >= 0) ::close(wfd_);
-  }
+  ~CapturedOutput() { std::fclose(file_); }
   Output& out() { return *out_; }
-  // Flushes, closes the write end and returns everything written.
+  // Flushes and returns everything written.
   std::string Take() {
     out_->Flush();
-    ::close(wfd_);
-    wfd_ = -1;
+    int fd = fileno(file_);
     std::string s;
     char buf[4096];
     ssize_t n;
-    while ((n = ::read(rfd_, buf, sizeof(buf))) > 0) s.append(buf, size_t(n));
+    off_t pos = 0;
+    while ((n = ::pread(fd, buf, sizeof(buf), pos)) > 0) {
+      s.append(buf, size_t(n));
+      pos += n;
+    }
     return s;
   }
 
  private:
-  int rfd_ = -1, wfd_ = -1;
+  FILE* file_;
   std::unique_ptr<Output> out_;
 };
 

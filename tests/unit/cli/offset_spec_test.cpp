@@ -27,8 +27,8 @@ TEST_CASE("offset spec: every documented form") {
 }
 
 TEST_CASE("offset spec: bad forms are rejected naming the input") {
-  for (const char* in : {"", "start", "1x", "--1", "+5", "@", "@yesterday", "@2026-13-01",
-                         "-", "1.5", "Beginning", "99999999999999999999"}) {
+  for (const char* in : {"", "start", "1x", "--1", "+5", "@", "@yesterday", "@2026-13-01", "-",
+                         "1.5", "Beginning", "99999999999999999999"}) {
     auto r = ParseOffsetSpec(in);
     CHECK_MESSAGE(!r.ok(), in);
     if (!r.ok()) CHECK(r.status().message().find("'" + std::string(in) + "'") != std::string::npos);
@@ -56,16 +56,16 @@ TEST_CASE("ISO-8601 vectors: zones, fractions, bare dates") {
       {"1970-01-01T00:00:00Z", 0},
       {"2026-11-22", 1795305600000},
       {"2026-11-22T10:00:00Z", 1795341600000},
-      {"2026-11-22T10:00:00", 1795341600000},        // no zone = UTC
-      {"2026-11-22 10:00:00Z", 1795341600000},       // space separator
-      {"2026-11-22T10:00Z", 1795341600000},          // no seconds
+      {"2026-11-22T10:00:00", 1795341600000},   // no zone = UTC
+      {"2026-11-22 10:00:00Z", 1795341600000},  // space separator
+      {"2026-11-22T10:00Z", 1795341600000},     // no seconds
       {"2026-11-22T10:00:00.250+01:00", 1795338000250},
       {"2026-11-22T10:00:00.25Z", 1795341600250},
       {"2026-11-22T10:00:00.123456Z", 1795341600123},  // truncated to ms
       {"2026-11-22T10:00:00-05:30", 1795361400000},
       {"2026-11-22T10:00:00+0100", 1795338000000},
       {"2026-11-22T10:00:00+01", 1795338000000},
-      {"2024-02-29T23:59:59.999Z", 1709251199999},   // leap day
+      {"2024-02-29T23:59:59.999Z", 1709251199999},  // leap day
       {"2000-03-01", 951868800000},
   };
   for (const V& v : vectors) {
@@ -76,10 +76,10 @@ TEST_CASE("ISO-8601 vectors: zones, fractions, bare dates") {
 }
 
 TEST_CASE("ISO-8601: impossible dates and malformed times are rejected") {
-  for (const char* in : {"2023-02-29", "2026-04-31", "2026-00-10", "2026-11-22T24:00:00Z",
-                         "2026-11-22T10:60Z", "2026-11-22T10:00:00.Z", "2026-11-22T10",
-                         "2026-11-22T10:00:00+1", "2026-11-22T10:00:00Zjunk", "26-11-22",
-                         "2026/11/22", "2026-11-22X"}) {
+  for (const char* in :
+       {"2023-02-29", "2026-04-31", "2026-00-10", "2026-11-22T24:00:00Z", "2026-11-22T10:60Z",
+        "2026-11-22T10:00:00.Z", "2026-11-22T10", "2026-11-22T10:00:00+1",
+        "2026-11-22T10:00:00Zjunk", "26-11-22", "2026/11/22", "2026-11-22X"}) {
     auto r = ParseIsoTimestamp(in);
     CHECK_MESSAGE(!r.ok(), in);
     if (!r.ok()) CHECK(r.status().message().find(in) != std::string::npos);

@@ -79,8 +79,8 @@ TEST_CASE("null, empty and header-bearing records round-trip with their timestam
   REQUIRE(recs.size() == 4);
   CHECK(recs[0] == OwnedRecord{1000, kTs, std::nullopt, std::nullopt, {}});
   CHECK(recs[1] == OwnedRecord{1001, kTs, "", "", {}});
-  CHECK(recs[2] == OwnedRecord{1002, kTs + 5, "k", "v",
-                               {{"h1", "x"}, {"nullh", std::nullopt}, {"", ""}}});
+  CHECK(recs[2] ==
+        OwnedRecord{1002, kTs + 5, "k", "v", {{"h1", "x"}, {"nullh", std::nullopt}, {"", ""}}});
   CHECK(recs[3] == OwnedRecord{1003, kTs - 1000, "early", std::string(300, 'z'), {}});
 }
 

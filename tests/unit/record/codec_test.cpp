@@ -59,8 +59,8 @@ TEST_CASE("snappy decodes xerial framing with several blocks") {
   for (size_t pos = 0; pos < in.size(); pos += 32768) {
     size_t n = std::min<size_t>(32768, in.size() - pos);
     std::vector<uint8_t> block;
-    REQUIRE(Compress(Compression::kSnappy,
-                     std::span<const uint8_t>(in.data() + pos, n), &block).ok());
+    REQUIRE(
+        Compress(Compression::kSnappy, std::span<const uint8_t>(in.data() + pos, n), &block).ok());
     uint8_t len[4];
     PutBE32(len, uint32_t(block.size()));
     framed.insert(framed.end(), len, len + 4);
@@ -152,6 +152,23 @@ TEST_CASE("batches compressed with every codec read back the same records") {
     REQUIRE_MESSAGE(st.ok(), st.ToString());
     CHECK(got == want);
   }
+}
+
+TEST_CASE("an empty compressed batch left by compaction has no records and no error") {
+  BatchBuilder b;
+  b.Reset(0);
+  b.Add("k", "v");
+  auto batch = b.Finish();
+  REQUIRE(batch.ok());
+  std::vector<uint8_t> bytes(batch->begin(), batch->begin() + batch::kHeaderSize);
+  PutBE32(bytes.data() + batch::kBatchLengthPos, uint32_t(batch::kHeaderSize - 12));
+  PutBE16(bytes.data() + batch::kAttributesPos, uint16_t(Compression::kZstd));
+  PutBE32(bytes.data() + batch::kRecordsCountPos, 0);
+  RecordIterator it;
+  REQUIRE(it.Reset(bytes).ok());
+  RecordView r;
+  CHECK_FALSE(it.Next(&r));
+  CHECK(it.status().ok());
 }
 
 TEST_CASE("unknown codec bits in a batch are corruption, not a crash") {

@@ -120,7 +120,8 @@ void FuzzBatch(const std::vector<uint8_t>& good) {
   for (size_t cut = 0; cut < good.size(); ++cut) {
     auto part = std::vector<uint8_t>(good.begin(), good.begin() + cut);
     // Keep the length field consistent with the cut so the records get parsed.
-    if (cut >= batch::kHeaderSize) PutBE32(part.data() + batch::kBatchLengthPos, uint32_t(cut - 12));
+    if (cut >= batch::kHeaderSize)
+      PutBE32(part.data() + batch::kBatchLengthPos, uint32_t(cut - 12));
     recs.clear();
     Status st = ReadAll(part, &recs);
     CHECK(st.IsCorruption());
@@ -132,8 +133,8 @@ TEST_CASE("flipping any byte or cutting at any length never crashes (uncompresse
 }
 
 TEST_CASE("flipping any byte or cutting at any length never crashes (compressed)") {
-  for (Compression c : {Compression::kGzip, Compression::kSnappy, Compression::kLz4,
-                        Compression::kZstd}) {
+  for (Compression c :
+       {Compression::kGzip, Compression::kSnappy, Compression::kLz4, Compression::kZstd}) {
     CAPTURE(CompressionName(c));
     FuzzBatch(SmallBatch(c));
   }

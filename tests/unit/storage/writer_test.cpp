@@ -128,6 +128,70 @@ TEST_CASE("segments roll by size with correct names, trimmed indexes and digests
   CHECK(recs.size() == 240);
 }
 
+TEST_CASE("index entries follow Kafka's interval rule; time entries only when the max grows") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  LogOptions o = test::Quiet();
+  o.index_interval_bytes = 250;
+  auto w = LogWriter::Open(dir, o);
+  REQUIRE(w.ok());
+  // Timestamps go up and down; sizes vary.
+  const int64_t ts[] = {500, 400, 900, 900, 300, 1200, 1100, 1300, 1300, 2000, 100, 100};
+  std::vector<int64_t> pos, last;
+  for (int i = 0; i < 12; ++i) {
+    pos.push_back(test::FileSize(SegmentPath(dir, 0, kLogSuffix)));
+    auto b = MakeBatch((*w)->next_offset(), 1 + i % 2, ts[i], 40 + 30 * (i % 3));
+    REQUIRE((*w)->Append(b).ok());
+    last.push_back((*w)->next_offset() - 1);
+  }
+  // Expected by the rule, written out independently of the writer's code.
+  std::vector<IndexEntry> want;
+  std::vector<TimeIndexEntry> want_times;
+  int64_t since = 0, max_ts = -1, max_off = 0, last_time = -1;
+  for (int i = 0; i < 12; ++i) {
+    int64_t batch_max = ts[i] + i % 2;  // MakeBatch: record k has timestamp ts + k
+    if (batch_max > max_ts) max_ts = batch_max, max_off = last[i];
+    if (since > 250) {
+      want.push_back({int32_t(last[i]), int32_t(pos[i])});
+      if (max_ts > last_time) want_times.push_back({max_ts, int32_t(max_off)}), last_time = max_ts;
+      since = 0;
+    }
+    since += (i + 1 < 12 ? pos[i + 1] : test::FileSize(SegmentPath(dir, 0, kLogSuffix))) - pos[i];
+  }
+  REQUIRE(want.size() >= 3);
+  auto index = ReadOffsetIndex(SegmentPath(dir, 0, kIndexSuffix));
+  REQUIRE(index.ok());
+  REQUIRE(index->size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    CHECK((*index)[i].relative_offset == want[i].relative_offset);
+    CHECK((*index)[i].position == want[i].position);
+  }
+  auto times = ReadTimeIndex(SegmentPath(dir, 0, kTimeIndexSuffix));
+  REQUIRE(times.ok());
+  REQUIRE(times->size() == want_times.size());
+  for (size_t i = 0; i < want_times.size(); ++i) {
+    CHECK((*times)[i].timestamp == want_times[i].timestamp);
+    CHECK((*times)[i].relative_offset == want_times[i].relative_offset);
+  }
+  // Closing forces the final time entry: the largest timestamp and its offset.
+  // Append a batch with a new maximum right after an index entry, so that it
+  // gets no entry of its own.
+  for (bool entry = since > 250; entry; entry = false) {
+    auto b = MakeBatch((*w)->next_offset(), 1, 8000, 10);
+    REQUIRE((*w)->Append(b).ok());
+  }
+  auto b = MakeBatch((*w)->next_offset(), 1, 9000, 10);
+  REQUIRE((*w)->Append(b).ok());
+  int64_t entries = int64_t(ReadTimeIndex(SegmentPath(dir, 0, kTimeIndexSuffix))->size());
+  REQUIRE(ReadTimeIndex(SegmentPath(dir, 0, kTimeIndexSuffix))->back().timestamp < 9000);
+  REQUIRE((*w)->Close().ok());
+  times = ReadTimeIndex(SegmentPath(dir, 0, kTimeIndexSuffix));
+  REQUIRE(times.ok());
+  CHECK(int64_t(times->size()) == entries + 1);
+  CHECK(times->back().timestamp == 9000);
+  CHECK(times->back().relative_offset == (*w)->next_offset() - 1);
+}
+
 TEST_CASE("segments roll by age of their first batch with an injectable clock") {
   TempDir d;
   std::string dir = d.Sub("t-0");
@@ -307,8 +371,8 @@ TEST_CASE("flush policies: every-batch and interval appends succeed and close ch
     CHECK((*w)->Close().ok());
     CHECK((*w)->Close().ok());  // idempotent
     CHECK(test::Slurp(dir + "/klog.checkpoint").rfind("klog-checkpoint 1 base ", 0) == 0);
-    CHECK((*w)->Append(*new std::vector<uint8_t>(MakeBatch(0, 1, 0))).status().code() ==
-          Status::Code::kInvalidArgument);
+    auto late = MakeBatch(0, 1, 0);
+    CHECK((*w)->Append(late).status().code() == Status::Code::kInvalidArgument);
     std::vector<test::Rec> recs;
     REQUIRE(test::ReadAll(dir, &recs).ok());
     CHECK(recs.size() == 30);
