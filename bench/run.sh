@@ -16,9 +16,9 @@ trap 'rm -rf "$dir"' EXIT
 
 # run LABEL BYTES RECORDS CMD...: times CMD, prints rate, max RSS and ratio to $base_secs.
 timed() {
-  local out
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  echo "$out"
+  /usr/bin/time -o "$dir/time.out" -f '%e %M' "$@" >/dev/null 2>"$dir/stderr.out" \
+    || { echo "bench: $* failed:" >&2; cat "$dir/stderr.out" >&2; exit 1; }
+  tail -1 "$dir/time.out"
 }
 row() {  # label secs rss_kb bytes records [baseline_secs]
   awk -v l="$1" -v s="$2" -v r="$3" -v b="$4" -v n="$5" -v base="${6:-}" 'BEGIN {
@@ -37,12 +37,12 @@ echo "== pipe benchmarks: $lines lines of 100 bytes"
 bytes=$(stat -c %s "$dir/lines.txt")
 cat "$dir/lines.txt" > /dev/null  # warm the page cache for both contenders
 
-read -r s r < <(timed sh -c "cat '$dir/lines.txt' > '$dir/cat.out'")
+sync; read -r s r < <(timed sh -c "cat '$dir/lines.txt' > '$dir/cat.out'")
 cat_write=$s; row "cat lines > file (baseline)" "$s" "$r" "$bytes" "$lines"
-read -r s r < <(timed dd if="$dir/lines.txt" of="$dir/dd.out" bs=1M conv=fdatasync)
+sync; read -r s r < <(timed dd if="$dir/lines.txt" of="$dir/dd.out" bs=1M conv=fdatasync)
 row "dd conv=fdatasync (raw disk)" "$s" "$r" "$bytes" "$lines" "$cat_write"
 rm -f "$dir/cat.out" "$dir/dd.out"
-read -r s r < <(timed sh -c "'$bin/klog-append' -t bench -d '$dir/data' < '$dir/lines.txt'")
+sync; read -r s r < <(timed sh -c "'$bin/klog-append' -t bench -d '$dir/data' < '$dir/lines.txt'")
 row "klog-append" "$s" "$r" "$bytes" "$lines" "$cat_write"
 
 read -r s r < <(timed cat "$dir/lines.txt")
@@ -50,7 +50,7 @@ cat_read=$s; row "cat lines > /dev/null (baseline)" "$s" "$r" "$bytes" "$lines"
 read -r s r < <(timed "$bin/klog-read" -t bench -d "$dir/data")
 row "klog-read > /dev/null" "$s" "$r" "$bytes" "$lines" "$cat_read"
 read -r s r < <(timed "$bin/klog-read" -t bench -d "$dir/data" --format '%o %T %s\n')
-row "klog-read --format '%o %T %s\\n'" "$s" "$r" "$bytes" "$lines" "$cat_read"
+row "klog-read --format '%o %T %s'" "$s" "$r" "$bytes" "$lines" "$cat_read"
 read -r s r < <(timed "$bin/klog-read" -t bench -d "$dir/data" --json)
 row "klog-read --json" "$s" "$r" "$bytes" "$lines" "$cat_read"
 "$bin/klog-read" -t bench -d "$dir/data" | cmp -s - "$dir/lines.txt" \

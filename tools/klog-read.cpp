@@ -37,9 +37,6 @@ int Convert(const Flags& f, CLI::App& app, klog::cli::ReadOptions* o) {
     o->format = std::move(*fmt);
     o->mode = ReadOptions::Mode::kFormat;
   }
-  if (o->mode == ReadOptions::Mode::kJson && o->format) {
-    return UsageError("--json and --format cannot be used together");
-  }
   auto delim = ParseEscapes(f.delimiter);
   if (!delim.ok()) return UsageError("--delimiter " + delim.status().message());
   o->delimiter = *delim;

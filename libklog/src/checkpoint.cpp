@@ -21,12 +21,11 @@ std::string CheckpointPath(const std::string& dir) {
 //   "klog-checkpoint 1 base <B> size <S> next <N> last_batch <P> max_ts <T>
 //    max_ts_offset <O> roll_ms <R> check <16 hex digits>\n" (all on one line).
 Status WriteCheckpoint(const std::string& dir, const Checkpoint& c, bool sync) {
-  std::string body = "klog-checkpoint 1 base " + std::to_string(c.base) + " size " +
-                     std::to_string(c.size) + " next " + std::to_string(c.next_offset) +
-                     " last_batch " + std::to_string(c.last_batch_pos) + " max_ts " +
-                     std::to_string(c.max_timestamp) + " max_ts_offset " +
-                     std::to_string(c.max_timestamp_offset) + " roll_ms " +
-                     std::to_string(c.roll_ms);
+  std::string body =
+      "klog-checkpoint 1 base " + std::to_string(c.base) + " size " + std::to_string(c.size) +
+      " next " + std::to_string(c.next_offset) + " last_batch " + std::to_string(c.last_batch_pos) +
+      " max_ts " + std::to_string(c.max_timestamp) + " max_ts_offset " +
+      std::to_string(c.max_timestamp_offset) + " roll_ms " + std::to_string(c.roll_ms);
   return ReplaceFileAtomically(CheckpointPath(dir), SealLine(body), sync);
 }
 
@@ -40,15 +39,12 @@ Result<Checkpoint> ReadCheckpoint(const std::string& dir) {
   std::vector<std::string> words;
   for (std::string w; in >> w;) words.push_back(w);
   auto bad = [&] { return Status::Corruption(path + ": malformed checkpoint"); };
-  const char* keys[] = {"base",   "size",          "next",   "last_batch",
-                        "max_ts", "max_ts_offset", "roll_ms"};
+  const char* keys[] = {"base", "size", "next", "last_batch", "max_ts", "max_ts_offset", "roll_ms"};
   Checkpoint c;
-  int64_t* fields[] = {&c.base,          &c.size,
-                       &c.next_offset,   &c.last_batch_pos,
-                       &c.max_timestamp, &c.max_timestamp_offset,
+  int64_t* fields[] = {&c.base,           &c.size,          &c.next_offset,
+                       &c.last_batch_pos, &c.max_timestamp, &c.max_timestamp_offset,
                        &c.roll_ms};
-  if (words.size() != 2 + 2 * std::size(keys) || words[0] != "klog-checkpoint" ||
-      words[1] != "1") {
+  if (words.size() != 2 + 2 * std::size(keys) || words[0] != "klog-checkpoint" || words[1] != "1") {
     return bad();
   }
   for (size_t i = 0; i < std::size(keys); ++i) {

@@ -2,7 +2,15 @@
 #include "klog/checksum.h"
 
 #include <isa-l/crc.h>
+// On x86-64, Debian's libxxhash exports runtime-dispatched XXH3 (SSE2, AVX2 or
+// AVX-512 as the CPU allows); including this header routes the XXH3 calls
+// below to it. That is 2-3x the plain SSE2 build on the append path, where the
+// writer digests every batch of the active segment.
+#if defined(__x86_64__)
+#include <xxh_x86dispatch.h>
+#else
 #include <xxhash.h>
+#endif
 
 #include <climits>
 #include <cstdio>

@@ -46,8 +46,7 @@ class UniqueFd {
 Status OpenFd(const std::string& path, int flags, UniqueFd* out, int mode = 0644);
 
 // Reads up to `n` bytes at `offset`, retrying short reads; *got < n only at end of file.
-Status PreadFull(int fd, void* buf, size_t n, int64_t offset, size_t* got,
-                 const std::string& path);
+Status PreadFull(int fd, void* buf, size_t n, int64_t offset, size_t* got, const std::string& path);
 // Writes all `n` bytes at `offset` (retrying on EINTR and short writes).
 Status PwriteFull(int fd, const void* buf, size_t n, int64_t offset, const std::string& path);
 

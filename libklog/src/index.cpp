@@ -36,8 +36,7 @@ size_t TrimZeroTail(const std::string& bytes, int entry_size) {
 }
 
 Status OutOfOrder(const std::string& path, size_t i, int entry_size, const char* what) {
-  return Status::Corruption(path + " pos " + std::to_string(i * size_t(entry_size)) + ": " +
-                            what);
+  return Status::Corruption(path + " pos " + std::to_string(i * size_t(entry_size)) + ": " + what);
 }
 
 }  // namespace
@@ -54,8 +53,8 @@ Result<std::vector<IndexEntry>> ReadOffsetIndex(const std::string& path) {
     if (e.relative_offset < 0 || e.position < 0) {
       return OutOfOrder(path, i, kIndexEntrySize, "negative offset or position");
     }
-    if (!out.empty() && (e.relative_offset <= out.back().relative_offset ||
-                         e.position <= out.back().position)) {
+    if (!out.empty() &&
+        (e.relative_offset <= out.back().relative_offset || e.position <= out.back().position)) {
       return OutOfOrder(path, i, kIndexEntrySize, "entry not after the previous one");
     }
     out.push_back(e);
@@ -75,8 +74,8 @@ Result<std::vector<TimeIndexEntry>> ReadTimeIndex(const std::string& path) {
     if (e.relative_offset < 0) {
       return OutOfOrder(path, i, kTimeIndexEntrySize, "negative offset");
     }
-    if (!out.empty() && (e.timestamp <= out.back().timestamp ||
-                         e.relative_offset < out.back().relative_offset)) {
+    if (!out.empty() &&
+        (e.timestamp <= out.back().timestamp || e.relative_offset < out.back().relative_offset)) {
       return OutOfOrder(path, i, kTimeIndexEntrySize, "entry not after the previous one");
     }
     out.push_back(e);

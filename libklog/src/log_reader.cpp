@@ -38,6 +38,21 @@ int64_t IndexedStart(const std::string& dir, const Segment& s, int64_t target) {
   return (*index)[size_t(i)].position;
 }
 
+// The offset of the first record with timestamp >= ts in `batch`, or -1.
+Result<int64_t> FirstRecordAtOrAfter(const BatchInfo& b, std::span<const uint8_t> batch, int64_t ts,
+                                     const std::string& path) {
+  if (b.header.log_append_time()) return b.header.base_offset;  // one timestamp for all
+  RecordIterator it;
+  Status st = it.Reset(batch);
+  if (!st.ok()) return CorruptionAt(path, b.position, st.message());
+  RecordView rec;
+  while (it.Next(&rec)) {
+    if (rec.timestamp >= ts) return rec.offset;
+  }
+  if (!it.status().ok()) return CorruptionAt(path, b.position, it.status().message());
+  return int64_t(-1);
+}
+
 }  // namespace
 
 struct LogReader::Impl {
@@ -153,7 +168,8 @@ Result<std::span<const uint8_t>> LogReader::Next(size_t max_bytes) {
       continue;
     }
     KLOG_RETURN_IF_ERROR(r.OpenSegmentFd(s));
-    size_t want = size_t(std::min<int64_t>(std::max(max_bytes, batch::kHeaderSize), s.size - r.pos));
+    size_t want =
+        size_t(std::min<int64_t>(std::max(max_bytes, batch::kHeaderSize), s.size - r.pos));
     for (;;) {
       if (r.buf.size() < want) r.buf.resize(want);
       size_t got = 0;
@@ -234,31 +250,15 @@ Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
       int64_t t = LookupTimestamp(*times, ts_ms);
       if (t >= 0) from = IndexedStart(r.dir, s, s.base + (*times)[size_t(t)].relative_offset);
     }
-    Result<int64_t> answer = Status::NotFound("");
+    Result<int64_t> answer = int64_t(-1);
     auto fn = [&](const BatchInfo& b, std::span<const uint8_t> bytes) {
       if (b.header.max_timestamp < ts_ms) return true;
-      if (b.header.log_append_time()) {
-        answer = b.header.base_offset;
-        return false;
-      }
-      RecordIterator it;
-      Status st = it.Reset(bytes);
-      RecordView rec;
-      while (st.ok() && it.Next(&rec)) {
-        if (rec.timestamp >= ts_ms) {
-          answer = rec.offset;
-          return false;
-        }
-      }
-      if (!st.ok() || !it.status().ok()) {
-        answer = CorruptionAt(s.path, b.position, (st.ok() ? it.status() : st).message());
-        return false;
-      }
-      return true;
+      answer = FirstRecordAtOrAfter(b, bytes, ts_ms, s.path);
+      return answer.ok() && *answer < 0;
     };
     int64_t valid_end = 0;
     KLOG_RETURN_IF_ERROR(r.ScanFor(s, from, fn, &valid_end));
-    if (answer.ok() || !answer.status().IsNotFound()) return answer;
+    if (!answer.ok() || *answer >= 0) return answer;
   }
   return r.end_offset;
 }
@@ -267,7 +267,7 @@ LogReader::LogReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LogReader::~LogReader() = default;
 
 Result<std::unique_ptr<LogReader>> LogReader::Open(const std::string& dir,
-                                                  const ReaderOptions& opts) {
+                                                   const ReaderOptions& opts) {
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Status::NotFound("partition directory " + dir + " does not exist");

@@ -40,13 +40,24 @@ bool SealedIndexLooksValid(const std::string& path, int entry_size, int64_t log_
   return int32_t(GetBE32(buf + 8)) >= 0;
 }
 
-Status CheckSealedSegment(LogWriter::Impl* w, int64_t base) {
+// Full check of an index pair: every entry in order (ReadOffsetIndex and
+// ReadTimeIndex) and the last offset entry inside the .log.
+bool IndexesInOrder(const std::string& dir, int64_t base, int64_t log_size) {
+  auto index = ReadOffsetIndex(SegmentPath(dir, base, kIndexSuffix));
+  auto times = ReadTimeIndex(SegmentPath(dir, base, kTimeIndexSuffix));
+  return index.ok() && times.ok() && (index->empty() || index->back().position < log_size);
+}
+
+// `full`: also check the order of every entry (done for the newest sealed
+// segment only, whose indexes a crash during its roll may have left damaged).
+Status CheckSealedSegment(LogWriter::Impl* w, int64_t base, bool full) {
   std::string log = SegmentPath(w->dir, base, kLogSuffix);
   Result<int64_t> size = PathSize(log);
   if (!size.ok()) return size.status();
   if (SealedIndexLooksValid(SegmentPath(w->dir, base, kIndexSuffix), kIndexEntrySize, *size) &&
       SealedIndexLooksValid(SegmentPath(w->dir, base, kTimeIndexSuffix), kTimeIndexEntrySize,
-                            *size)) {
+                            *size) &&
+      (!full || IndexesInOrder(w->dir, base, *size))) {
     return Status::Ok();
   }
   w->Warn(log + ": rebuilt missing or damaged index files");
@@ -102,8 +113,8 @@ bool ActiveIndexesValid(LogWriter::Impl* w, const Checkpoint& c) {
       (index->back().position >= c.size || index->back().relative_offset > last_rel)) {
     return false;
   }
-  if (!times->empty() && (times->back().relative_offset > last_rel ||
-                          times->back().timestamp > c.max_timestamp)) {
+  if (!times->empty() &&
+      (times->back().relative_offset > last_rel || times->back().timestamp > c.max_timestamp)) {
     return false;
   }
   w->builder.Restore(index->empty() ? 0 : index->back().position,
@@ -160,13 +171,15 @@ Status ScanActive(LogWriter::Impl* w, int64_t base, IndexBuilder* builder, Activ
 }
 
 // Replaces an index file with `want` unless it already holds exactly that.
-Status RewriteIndex(LogWriter::Impl* w, const std::string& path, const std::string& want) {
+// `existed` says whether the file was there before Open created it.
+Status RewriteIndex(LogWriter::Impl* w, const std::string& path, const std::string& want,
+                    bool existed) {
   std::string have;
   Status st = ReadWholeFile(path, &have);
   if (st.ok() && have == want) return Status::Ok();
   // An index that is merely behind (a crash between the .log write and the
   // index write, or no final time entry yet) is completed without a warning.
-  bool behind = st.ok() && want.compare(0, have.size(), have) == 0;
+  bool behind = existed && st.ok() && want.compare(0, have.size(), have) == 0;
   if (!behind) w->Warn(path + ": rebuilt missing or damaged index");
   return ReplaceFileAtomically(path, want, false);
 }
@@ -181,12 +194,16 @@ Status RecoverActive(LogWriter::Impl* w, int64_t base) {
   if (::unlink(cp_path.c_str()) != 0 && errno != ENOENT) {
     return Status::FromErrno("unlink " + cp_path, errno);
   }
-  KLOG_RETURN_IF_ERROR(w->OpenActive(base, false));
+  std::string index = SegmentPath(w->dir, base, kIndexSuffix);
+  std::string times = SegmentPath(w->dir, base, kTimeIndexSuffix);
+  bool index_existed = PathSize(index).ok();
+  bool times_existed = PathSize(times).ok();
+  KLOG_RETURN_IF_ERROR(w->OpenActive(base, false));  // creates missing index files
   if (cp.ok() && CheckpointMatches(*cp, base, w->size, w->log_path)) {
     w->next_offset = cp->next_offset;
     w->roll_ts = cp->roll_ms;
     w->last_batch_pos = cp->last_batch_pos;
-    if (!ActiveIndexesValid(w, *cp)) {
+    if (!index_existed || !times_existed || !ActiveIndexesValid(w, *cp)) {
       w->Warn(w->log_path + ": rebuilt missing or damaged index files");
       KLOG_RETURN_IF_ERROR(RebuildIndexes(w->log_path, base, w->opts.index_interval_bytes));
       KLOG_RETURN_IF_ERROR(w->OpenActive(base, false));
@@ -198,9 +215,8 @@ Status RecoverActive(LogWriter::Impl* w, int64_t base) {
     IndexBuilder builder(base, w->opts.index_interval_bytes);
     ActiveScan scan;
     KLOG_RETURN_IF_ERROR(ScanActive(w, base, &builder, &scan));
-    KLOG_RETURN_IF_ERROR(RewriteIndex(w, SegmentPath(w->dir, base, kIndexSuffix), scan.index));
-    KLOG_RETURN_IF_ERROR(RewriteIndex(w, SegmentPath(w->dir, base, kTimeIndexSuffix),
-                                      scan.time_index));
+    KLOG_RETURN_IF_ERROR(RewriteIndex(w, index, scan.index, index_existed));
+    KLOG_RETURN_IF_ERROR(RewriteIndex(w, times, scan.time_index, times_existed));
     KLOG_RETURN_IF_ERROR(w->OpenActive(base, false));
     w->builder = builder;
     w->next_offset = scan.next_offset;
@@ -227,7 +243,7 @@ Status RecoverPartition(LogWriter::Impl* w) {
     return Status::Ok();
   }
   for (size_t i = 0; i + 1 < segs->size(); ++i) {
-    KLOG_RETURN_IF_ERROR(CheckSealedSegment(w, (*segs)[i]));
+    KLOG_RETURN_IF_ERROR(CheckSealedSegment(w, (*segs)[i], i + 2 == segs->size()));
   }
   if (segs->size() >= 2) KLOG_RETURN_IF_ERROR(CheckLastDigest(w, (*segs)[segs->size() - 2]));
   KLOG_RETURN_IF_ERROR(RecoverActive(w, segs->back()));

@@ -29,8 +29,8 @@ Status LogWriter::Impl::OpenActive(int64_t base_offset, bool create) {
   Result<int64_t> lsize = FdSize(lfd.get(), path);
   if (!lsize.ok()) return lsize.status();
   if (create && *lsize != 0) {
-    return Status::Corruption(path + ": new segment already exists with " +
-                              std::to_string(*lsize) + " bytes");
+    return Status::Corruption(path + ": new segment already exists with " + std::to_string(*lsize) +
+                              " bytes");
   }
   std::string ipath = SegmentPath(dir, base_offset, kIndexSuffix);
   std::string tpath = SegmentPath(dir, base_offset, kTimeIndexSuffix);
@@ -123,6 +123,7 @@ Status CheckBatch(std::span<const uint8_t> batch, int64_t max_bytes, BatchHeader
     return Status::InvalidArgument("batch length field says " + std::to_string(h->size()) +
                                    " bytes, buffer has " + std::to_string(batch.size()));
   }
+  if (h->records_count == 0) return Status::InvalidArgument("batch has no records");
   if (int64_t(batch.size()) > max_bytes) {
     return Status::TooLarge("batch of " + std::to_string(batch.size()) +
                             " bytes is over the limit of " + std::to_string(max_bytes));
@@ -198,8 +199,13 @@ Status LogWriter::Close() {
   Status st = w.WriteEntries(final_entry);
   if (st.ok() && w.opts.flush.mode != FlushMode::kNone) st = w.SyncActive();
   if (st.ok()) {
-    Checkpoint c{w.base, w.size, w.next_offset, w.last_batch_pos, w.builder.max_timestamp(),
-                 w.builder.max_timestamp_offset(), w.roll_ts};
+    Checkpoint c{w.base,
+                 w.size,
+                 w.next_offset,
+                 w.last_batch_pos,
+                 w.builder.max_timestamp(),
+                 w.builder.max_timestamp_offset(),
+                 w.roll_ts};
     st = WriteCheckpoint(w.dir, c, w.opts.flush.mode != FlushMode::kNone);
   }
   w.log_fd.Reset();
@@ -216,8 +222,7 @@ int64_t LogWriter::next_offset() const { return impl_->next_offset; }
 int64_t LogWriter::start_offset() const { return impl_->start_offset; }
 const std::string& LogWriter::dir() const { return impl_->dir; }
 
-Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir,
-                                                  const LogOptions& opts) {
+Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, const LogOptions& opts) {
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->opts = opts;

@@ -30,8 +30,8 @@ struct LogWriter::Impl {
   int64_t index_size = 0;
   int64_t time_size = 0;
   int64_t next_offset = 0;
-  int64_t last_batch_pos = -1;   // -1 while the segment is empty
-  int64_t roll_ts = -1;          // clock_ms when the first batch was appended, -1 while empty
+  int64_t last_batch_pos = -1;  // -1 while the segment is empty
+  int64_t roll_ts = -1;         // clock_ms when the first batch was appended, -1 while empty
   IndexBuilder builder{0, 4096};
   // XXH3 of the .log so far when this writer has seen every byte of it
   // (it created the segment); otherwise null and the digest is computed at roll.

@@ -19,7 +19,10 @@ namespace klog {
 
 namespace {
 
-constexpr size_t kScanChunk = size_t(1) << 20;
+// Reads start small (a seek scans a few KB past an index entry) and double up
+// to the maximum for long scans.
+constexpr size_t kFirstScanChunk = size_t(64) << 10;
+constexpr size_t kMaxScanChunk = size_t(1) << 20;
 
 // A read window over [from, size) of a file that always holds whole batches
 // when they fit, growing for batches larger than the chunk.
@@ -30,7 +33,8 @@ class Window {
   // Makes sure [pos, pos + want) is buffered, or as much of it as the file has.
   Status Fill(int64_t pos, size_t want) {
     if (pos >= start_ && pos + int64_t(want) <= start_ + int64_t(len_)) return Status::Ok();
-    size_t n = std::max(want, kScanChunk);
+    size_t n = std::max(want, chunk_);
+    chunk_ = std::min(chunk_ * 2, kMaxScanChunk);
     n = size_t(std::min<int64_t>(int64_t(n), size_ - pos));
     if (buf_.size() < n) buf_.resize(n);
     size_t got = 0;
@@ -51,6 +55,7 @@ class Window {
   std::vector<uint8_t> buf_;
   int64_t start_ = 0;
   size_t len_ = 0;
+  size_t chunk_ = kFirstScanChunk;
 };
 
 }  // namespace
@@ -59,8 +64,8 @@ Status CorruptionAt(const std::string& path, int64_t pos, const std::string& wha
   return Status::Corruption(path + " pos " + std::to_string(pos) + ": " + what);
 }
 
-Status ScanBatches(int fd, const std::string& path, int64_t base_offset, int64_t from,
-                   int64_t size, int64_t prev_last_offset, bool check_crc, const BatchFn& fn,
+Status ScanBatches(int fd, const std::string& path, int64_t base_offset, int64_t from, int64_t size,
+                   int64_t prev_last_offset, bool check_crc, const BatchFn& fn,
                    int64_t* valid_end) {
   Window win(fd, path, size);
   int64_t pos = from;

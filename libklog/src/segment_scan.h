@@ -18,9 +18,8 @@ using BatchFn = std::function<bool(const BatchInfo&, std::span<const uint8_t>)>;
 // `check_crc` false every BatchInfo has crc_ok = true and no CRC is computed.
 // `prev_last_offset` is the last offset before `from` (-1 if none), used to
 // check that offsets increase.
-Status ScanBatches(int fd, const std::string& path, int64_t base_offset, int64_t from,
-                   int64_t size, int64_t prev_last_offset, bool check_crc, const BatchFn& fn,
-                   int64_t* valid_end);
+Status ScanBatches(int fd, const std::string& path, int64_t base_offset, int64_t from, int64_t size,
+                   int64_t prev_last_offset, bool check_crc, const BatchFn& fn, int64_t* valid_end);
 
 // WriteDigest with the fsyncs optional (the writer syncs per its flush policy).
 Status WriteDigestFile(const std::string& log_path, const SegmentDigest& d, bool sync);

@@ -42,6 +42,11 @@ std::string MetaText(int32_t partitions, const std::map<std::string, std::string
   return j.dump() + "\n";
 }
 
+bool IsDir(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
 // Partition numbers of the <topic>-<N> directories present in `dir`.
 std::vector<int32_t> PartitionDirs(const std::string& dir, const std::string& topic) {
   std::vector<int32_t> out;
@@ -50,8 +55,7 @@ std::vector<int32_t> PartitionDirs(const std::string& dir, const std::string& to
   while (dirent* e = ::readdir(d)) {
     std::string t;
     int32_t p = 0;
-    if (ParsePartitionDirName(e->d_name, &t, &p) && t == topic &&
-        std::filesystem::is_directory(dir + "/" + e->d_name)) {
+    if (ParsePartitionDirName(e->d_name, &t, &p) && t == topic && IsDir(dir + "/" + e->d_name)) {
       out.push_back(p);
     }
   }
@@ -171,8 +175,7 @@ Result<std::vector<TopicInfo>> DataDir::ListTopics() const {
         name.substr(name.size() - kTopicMetaSuffix.size()) == kTopicMetaSuffix) {
       topic = name.substr(0, name.size() - kTopicMetaSuffix.size());
       if (ValidateTopicName(topic).ok()) names.insert(topic);
-    } else if (ParsePartitionDirName(name, &topic, &p) &&
-               std::filesystem::is_directory(path_ + "/" + e->d_name)) {
+    } else if (ParsePartitionDirName(name, &topic, &p) && IsDir(path_ + "/" + e->d_name)) {
       names.insert(topic);
     }
   }
@@ -191,10 +194,11 @@ Status DataDir::DeleteTopic(const std::string& topic) {
   if (!info.ok() && !info.status().IsCorruption()) return info.status();
   // Hold every partition's writer lock while deleting, so no writer is mid-append.
   std::vector<int32_t> parts = PartitionDirs(path_, topic);
-  std::vector<PartitionLock> locks(parts.size());
-  for (size_t i = 0; i < parts.size(); ++i) {
-    KLOG_RETURN_IF_ERROR(PartitionLock::Acquire(PartitionPath(topic, parts[i]), "klog-topic",
-                                                &locks[i]));
+  std::vector<PartitionLock> locks;
+  for (int32_t p : parts) {
+    PartitionLock lock;
+    KLOG_RETURN_IF_ERROR(PartitionLock::Acquire(PartitionPath(topic, p), "klog-topic", &lock));
+    locks.push_back(std::move(lock));
   }
   for (int32_t p : parts) {
     std::error_code ec;

@@ -1,8 +1,8 @@
 // Topic config validation (Kafka names and value rules) and their mapping to
 // LogOptions: see topic.h.
 #include <charconv>
-#include <cmath>
 #include <climits>
+#include <cmath>
 
 #include "klog/log.h"
 #include "klog/topic.h"
@@ -51,8 +51,8 @@ Status CheckValue(const ConfigRule& rule, const std::string& key, const std::str
       if (!ParseInt64(value, &v)) return Bad(key, "'" + value + "' is not an integer");
       int64_t max = rule.kind == Kind::kInt ? INT32_MAX : INT64_MAX;
       if (v < rule.min || v > max) {
-        return Bad(key, "value " + value + " is out of range [" + std::to_string(rule.min) +
-                            ", " + std::to_string(max) + "]");
+        return Bad(key, "value " + value + " is out of range [" + std::to_string(rule.min) + ", " +
+                            std::to_string(max) + "]");
       }
       return Status::Ok();
     }

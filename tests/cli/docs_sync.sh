@@ -5,9 +5,12 @@
 # unknown option exits 2 with the message on stderr; every option --help shows
 # is documented in man/<tool>.1 and offered by the bash, zsh and fish
 # completions; every option the man page or a completion names still exists.
-# Every man page renders without groff warnings and has the usual sections;
-# the completion files parse; and the worked example in klog-format(5) is
-# byte for byte the first batch of the golden segment.
+# Every man page renders without groff warnings and has the usual sections.
+# The completion files parse, their shared helpers are identical copies, and
+# bash, fish and zsh (on a pseudo-terminal) really complete topic names from
+# a data directory. The worked example in klog-format(5) is byte for byte the
+# first batch of the golden segment, its examples of klog's own files are what
+# the tools write, and README.md links every man page.
 #
 # Usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]. Exit 0 = pass; every failure is
 # reported (naming tool and option) before exiting 1.
@@ -17,6 +20,7 @@ BUILD=${1:?usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]}
 SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
 TOOLS=(klog-append klog-read klog-dump klog-topic)
 TOPIC_COMMANDS=(create list describe delete)
+BUILD=$(cd "$BUILD" && pwd) && SRC=$(cd "$SRC" && pwd) || exit 1
 GOLDEN=$SRC/tests/golden/golden-0/00000000000000000000.log
 VERSION=0.1.0
 
@@ -167,6 +171,155 @@ check_completion_syntax() {
   fi
 }
 
+# Prints the definition of shell function $2 in file $1: from "name() {" (or
+# fish's "function name") to the closing "}" or "end" at the start of a line.
+function_text() {
+  awk -v name="$2" '
+    $0 ~ "^" name "\\(\\) \\{" || $0 == "function " name { on = 1 }
+    on { print }
+    on && ($0 == "}" || $0 == "end") { exit }' "$1"
+}
+
+# The completion files of one shell share helper functions (the topic lister
+# and friends). Whichever file a shell loads first defines them for all, so
+# every copy must be the same.
+check_shared_helpers() {
+  local dir=$1 names=$2 name f first text
+  for name in $names; do
+    first=""
+    for f in "$SRC/completions/$dir"/*; do
+      text=$(function_text "$f" "$name")
+      [[ -n $text ]] || continue
+      if [[ -z $first ]]; then
+        first=$f
+        printf '%s\n' "$text" >"$TMP/helper"
+      elif [[ $text != "$(cat "$TMP/helper")" ]]; then
+        fail "completions/$dir: $name in ${f##*/} differs from the one in ${first##*/}"
+      fi
+    done
+    [[ -n $first ]] || fail "completions/$dir: no file defines $name"
+  done
+}
+
+# Completes the words "$@" (the last one being completed) with the bash
+# completion of $1 and prints the candidates, sorted, on one line.
+bash_complete() {
+  local tool=$1
+  shift
+  bash -c '
+    source "$1"; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+    fn=$(complete -p "$1" | sed -E "s/.*-F ([^ ]+) .*/\1/")
+    "$fn"; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
+    _ "$SRC/completions/bash/$tool" "$@"
+}
+
+# Prints the candidates fish offers for the command line "$2", sorted, on one line.
+fish_complete() {
+  XDG_DATA_HOME=$TMP/xdg XDG_CONFIG_HOME=$TMP/xdg fish --no-config \
+    -c 'source $argv[1]; complete -C $argv[2] | cut -f 1 | sort | tr \n " "' \
+    "$SRC/completions/fish/$1.fish" "$2"
+}
+
+# Types each argument and a TAB into one interactive zsh (on a
+# pseudo-terminal, with klog's completions on fpath) and prints, one per line,
+# the command line it then holds. Nothing is timed: each line is printed by a
+# command typed after the TAB, once the completion is done.
+zsh_complete() {
+  cat >"$TMP/zc.zsh" <<'EOF_ZSH'
+zmodload zsh/zpty || exit 1
+zpty z zsh -f -i
+zpty -w z "PROMPT=''; fpath=(${(q)1} \$fpath); autoload -U compinit; compinit -u -D"
+zpty -w z 'bindkey -e; bindkey "^I" complete-word; zstyle ":completion:*" menu no'
+shift
+for line in "$@"; do
+  zpty -w -n z "$line"$'\t'$'\C-a''print -r -- LINE${:-IS}:'$'\C-m'
+  zpty -r z out '*LINEIS:*'$'\n' || exit 1
+  out=${out##*LINEIS:}
+  print -r -- ${out%%$'\r'*}
+done
+zpty -d z
+EOF_ZSH
+  timeout 60 zsh -f "$TMP/zc.zsh" "$SRC/completions/zsh" "$@"
+}
+
+# Topic names come from the data directory: <topic>.topic.json files and
+# <topic>-<N> directories. Checks each shell's completion against a small one.
+check_completion_behaviour() {
+  local data=$TMP/complete-data got want="alpha beta "
+  mkdir -p "$data/beta-0" "$data/beta-1" "$data/not_a_partition"
+  echo '{}' >"$data/alpha.topic.json"
+  got=$(bash_complete klog-append klog-append -d "$data" -t "")
+  [[ $got == "$want" ]] || fail "bash: klog-append -t completes '$got', not '$want'"
+  got=$(KLOG_DIR=$data bash_complete klog-read klog-read -t "")
+  [[ $got == "$want" ]] || fail "bash: klog-read -t with \$KLOG_DIR completes '$got', not '$want'"
+  got=$(bash_complete klog-read klog-read -d "$data" -t beta -p "")
+  [[ $got == "0 1 " ]] || fail "bash: klog-read -p completes '$got', not the partitions '0 1 '"
+  got=$(bash_complete klog-topic klog-topic -d "$data" describe "")
+  [[ $got == "$want" ]] || fail "bash: klog-topic describe completes '$got', not '$want'"
+  got=$(bash_complete klog-append klog-append -z "")
+  [[ $got == "gzip lz4 none snappy zstd " ]] || fail "bash: klog-append -z completes '$got'"
+  command -v fish >/dev/null || return 0
+  got=$(fish_complete klog-append "klog-append -d $data -t ")
+  [[ $got == "$want" ]] || fail "fish: klog-append -t completes '$got', not '$want'"
+  got=$(fish_complete klog-topic "klog-topic -d $data delete ")
+  [[ $got == "$want" ]] || fail "fish: klog-topic delete completes '$got', not '$want'"
+  got=$(fish_complete klog-read "klog-read -o ")
+  [[ $got == *beginning*end* ]] || fail "fish: klog-read -o completes '$got'"
+  command -v zsh >/dev/null || return 0
+  local -a typed=(
+    "klog-append -d $data -t al" "klog-read -d $data --topic be"
+    "klog-topic -d $data delete al" "klog-topic describe -d $data be"
+    "klog-append --compression=zs" "klog-read --fol")
+  local -a want=(
+    "klog-append -d $data -t alpha" "klog-read -d $data --topic beta"
+    "klog-topic -d $data delete alpha" "klog-topic describe -d $data beta"
+    "klog-append --compression=zstd" "klog-read --follow")
+  local i
+  mapfile -t got < <(cd "$TMP" && zsh_complete "${typed[@]}")
+  for i in "${!typed[@]}"; do
+    [[ ${got[i]-} == "${want[i]}" ]] ||
+      fail "zsh: '${typed[i]}' + TAB gives '${got[i]-}', not '${want[i]}'"
+  done
+}
+
+# Prints the lines of the example block after '.\" example: $1' in
+# klog-format(5), as text (roff's \- and \e undone).
+format_example() {
+  awk -v mark=".\\\\\" example: $1" '
+    $0 == mark { on = 1; next }
+    on && /^\.EE/ { exit }
+    on && !/^\./ { print }' "$SRC/man/klog-format.5" | sed -E 's/\\-/-/g; s/\\e/\\/g'
+}
+
+# The examples of klog's own files in klog-format(5) are what the tools write:
+# the topic metadata and the digest byte for byte (the digest is that of the
+# worked example, alone in a sealed segment), the checkpoint field by field.
+check_format_examples() {
+  local data=$TMP/format-data doc got record
+  record='{"value":"hi","timestamp":1700000000000}'
+  "$BUILD/klog-topic" -d "$data" create orders --partitions 4 \
+    --config segment.bytes=67108864 2>/dev/null || fail "klog-topic create for the examples failed"
+  doc=$(format_example topic-json | sed -E 's/^ +//' | tr -d '\n')
+  got=$(cat "$data/orders.topic.json" 2>/dev/null)
+  [[ -n $doc && $doc == "$got" ]] ||
+    fail "klog-format.5: the topic metadata example is '$doc'; klog-topic writes '$got'"
+  # Two appends to a topic whose segments hold one batch: the first is sealed.
+  "$BUILD/klog-topic" -d "$data" create w --config segment.bytes=100 2>/dev/null &&
+    echo "$record" | "$BUILD/klog-append" -d "$data" -t w --json &&
+    echo "$record" | "$BUILD/klog-append" -d "$data" -t w --json ||
+    fail "appending the worked example for the examples failed"
+  doc=$(format_example xxh3)
+  got=$(cat "$data/w-0/00000000000000000000.xxh3" 2>/dev/null)
+  [[ -n $doc && $doc == "$got" ]] ||
+    fail "klog-format.5: the digest example is '$doc'; the writer wrote '$got'"
+  # Same words in the same order, values aside (roll_ms is the clock).
+  doc=$(format_example checkpoint | tr '\n' ' ' | awk '{ for (i = 4; i <= NF; i += 2) $i = "V"; print }')
+  got=$(awk '{ for (i = 4; i <= NF; i += 2) $i = "V"; print }' "$data/w-0/klog.checkpoint" 2>/dev/null)
+  [[ -n $doc && $doc == "$got" ]] ||
+    fail "klog-format.5: the checkpoint example has the fields '$doc'; the writer wrote '$got'"
+}
+
 # Prints the worked example's bytes as lower-case hex: each line between the
 # golden markers starts with hex byte groups; the annotation after them starts
 # with a word that is not all lower-case hex digits.
@@ -223,7 +376,12 @@ for tool in "${TOOLS[@]}"; do
   check_completion_syntax "$tool"
 done
 check_man_page "$SRC/man/klog-format.5"
+check_shared_helpers bash "_klog_data_dir _klog_topics _klog_partitions _klog_reply"
+check_shared_helpers zsh "_klog_data_dir _klog_topics _klog_partitions"
+check_shared_helpers fish "__klog_data_dir __klog_topics __klog_partitions"
+check_completion_behaviour
 check_worked_example
+check_format_examples
 check_readme
 
 if [[ $failures -ne 0 ]]; then

@@ -39,6 +39,9 @@ Status LogOptionsFromConfigs(const TopicInfo& info, LogOptions* opts, bool* log_
   KLOG_RETURN_IF_ERROR(ConfigInt(info, "segment.bytes", &opts->segment_bytes));
   KLOG_RETURN_IF_ERROR(ConfigInt(info, "segment.ms", &opts->segment_ms));
   KLOG_RETURN_IF_ERROR(ConfigInt(info, "max.message.bytes", &opts->max_batch_bytes));
+  int64_t interval = opts->index_interval_bytes;
+  KLOG_RETURN_IF_ERROR(ConfigInt(info, "index.interval.bytes", &interval));
+  opts->index_interval_bytes = int32_t(std::min<int64_t>(interval, INT32_MAX));
   *log_append_time = false;
   auto it = info.configs.find("message.timestamp.type");
   if (it != info.configs.end()) {

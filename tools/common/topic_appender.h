@@ -26,8 +26,8 @@ Result<TopicInfo> OpenOrCreateTopic(DataDir& dd, const std::string& topic, bool 
                                     int32_t create_partitions);
 
 // Fills `opts` from a topic's configs (segment.bytes, segment.ms,
-// max.message.bytes, message.timestamp.type). A bad value is InvalidArgument
-// naming the config.
+// max.message.bytes, message.timestamp.type, index.interval.bytes). A bad
+// value is InvalidArgument naming the config.
 Status LogOptionsFromConfigs(const TopicInfo& info, LogOptions* opts, bool* log_append_time);
 
 struct AppenderOptions {

@@ -15,7 +15,7 @@
 namespace klog::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 struct PartitionStats {
   int32_t partition = 0;

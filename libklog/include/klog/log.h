@@ -50,8 +50,8 @@ struct LogOptions {
 class LogWriter {
  public:
   // Opens the log in `dir` (creating the directory), takes the writer lock
-  // (Busy "partition locked by pid N (klog-append)" if another process holds
-  // it), and recovers: the active segment is validated and a torn tail
+  // (Busy "partition <dir> is locked by pid N (<owner>)" if another writer
+  // holds it), and recovers: the active segment is validated and a torn tail
   // truncated (with a warning); missing or damaged indexes are rebuilt.
   // Corruption inside a sealed segment is an error naming file and position.
   static Result<std::unique_ptr<LogWriter>> Open(const std::string& dir, const LogOptions& opts);

@@ -27,7 +27,9 @@ Result<std::vector<int64_t>> ListSegments(const std::string& partition_dir);
 
 // Reads the .log at `path` from byte `from` and calls `fn` for every whole
 // batch (header, CRC result) in order. Stops at the first batch that is
-// malformed or whose length runs past the end of the file and reports where:
+// malformed, whose offsets do not increase (base offset not after the
+// previous batch's last offset, or below the base offset in the file name), or
+// whose length runs past the end of the file, and reports where:
 //   *valid_end = byte position just past the last good batch.
 // The returned Status is Corruption ("<file> pos N: ...") if something is
 // malformed or the CRC fails, Ok if the file ends cleanly or with a partial

@@ -141,6 +141,8 @@ TEST_CASE("sealed segments: missing digest warns, matching digest passes, altere
 
   DumpOptions o;
   o.index = true;
+  r = Run({d.path}, o);
+  CHECK(Contains(r.out, "\ndigest: " + d.File(0, ".xxh3") + " xxh3: "));
   r = Run({d.File(0, ".xxh3")}, o);
   REQUIRE(r.status.ok());
   CHECK(r.out ==
@@ -219,6 +221,10 @@ TEST_CASE("torn tail warns on the active segment and fails a sealed one") {
 
   Write(d.File(5, ".log"), Batches(5, 1));
   r = Run({d.path}, Verify());
+  CHECK(r.status.message() ==
+        d.File(0, ".log") + " pos 70: partial batch of 30 bytes at the end of a sealed segment");
+  // Named alone, the .log is still known to be sealed by its neighbour.
+  r = Run({d.File(0, ".log")}, Verify());
   CHECK(r.status.message() ==
         d.File(0, ".log") + " pos 70: partial batch of 30 bytes at the end of a sealed segment");
 }

@@ -13,8 +13,9 @@ TEST_CASE("topic names follow Kafka's rules and never escape the data dir") {
   CHECK(ValidateTopicName("a.b_c-D9").ok());
   CHECK(ValidateTopicName(std::string(249, 'x')).ok());
   CHECK(ValidateTopicName("...").ok());  // only "." and ".." themselves are refused
-  for (std::string bad : std::vector<std::string>{"", ".", "..", "a/b", "/etc", "../x", "a b", "t\n", "caf\xc3\xa9",
-                          std::string(250, 'x'), std::string("a\0b", 3)}) {
+  for (std::string bad :
+       std::vector<std::string>{"", ".", "..", "a/b", "/etc", "../x", "a b", "t\n", "caf\xc3\xa9",
+                                std::string(250, 'x'), std::string("a\0b", 3)}) {
     Status st = ValidateTopicName(bad);
     CHECK_MESSAGE(st.code() == Status::Code::kInvalidArgument, "name: ", bad);
   }
@@ -29,7 +30,7 @@ TEST_CASE("segment names are 20-digit zero-padded base offsets") {
   CHECK(ParseSegmentName("00000000000000001000.log", kLogSuffix) == 1000);
   CHECK(ParseSegmentName("00000000000000001000.index", kIndexSuffix) == 1000);
   CHECK_FALSE(ParseSegmentName("00000000000000001000.index", kLogSuffix));
-  CHECK_FALSE(ParseSegmentName("0000000000000001000.log", kLogSuffix));   // 19 digits
+  CHECK_FALSE(ParseSegmentName("0000000000000001000.log", kLogSuffix));  // 19 digits
   CHECK_FALSE(ParseSegmentName("0000000000000000100a.log", kLogSuffix));
   CHECK_FALSE(ParseSegmentName("00000000000000001000.log.tmp", kLogSuffix));
   CHECK_FALSE(ParseSegmentName("-0000000000000001000.log", kLogSuffix));

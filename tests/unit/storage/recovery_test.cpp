@@ -2,6 +2,7 @@
 // rebuilding and leftovers of a crash during a roll.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -70,7 +71,7 @@ TEST_CASE("torn tail cut at every byte of the last batch is truncated") {
     REQUIRE(w.ok());
     REQUIRE(warnings.size() >= 1);
     CHECK(warnings[0] == log + ": truncated torn tail at pos " + std::to_string(start) + " (" +
-                            std::to_string(cut - start) + " bytes)");
+                             std::to_string(cut - start) + " bytes)");
     CHECK(test::FileSize(log) == start);
     CHECK((*w)->next_offset() == 4);
     auto b = MakeBatch(4, 1, 5000);
@@ -136,8 +137,8 @@ TEST_CASE("a clean checkpoint skips the scan; without it the active segment is v
   std::vector<std::string> warnings;
   auto w = LogWriter::Open(dir, test::Quiet(&warnings));
   REQUIRE(w.ok());
-  CHECK(Contains(warnings, log + ": truncated torn tail at pos " + std::to_string(sizes[1]) +
-                               " (" + std::to_string(sizes[5] - sizes[1]) + " bytes)"));
+  CHECK(Contains(warnings, log + ": truncated torn tail at pos " + std::to_string(sizes[1]) + " (" +
+                               std::to_string(sizes[5] - sizes[1]) + " bytes)"));
   CHECK((*w)->next_offset() == 2);
 }
 
@@ -158,10 +159,14 @@ TEST_CASE("a flipped bit in a sealed segment is corruption naming file and posit
   REQUIRE(segs->size() >= 3);
   std::string log = SegmentPath(dir, 0, kLogSuffix);
   int64_t second_batch = -1, end = 0;
-  REQUIRE(ScanSegment(log, 0, [&](const BatchInfo& b, std::span<const uint8_t>) {
-    if (b.position > 0 && second_batch < 0) second_batch = b.position;
-    return true;
-  }, &end).ok());
+  REQUIRE(ScanSegment(
+              log, 0,
+              [&](const BatchInfo& b, std::span<const uint8_t>) {
+                if (b.position > 0 && second_batch < 0) second_batch = b.position;
+                return true;
+              },
+              &end)
+              .ok());
   FlipBit(log, second_batch + 65);
   std::string where = log + " pos " + std::to_string(second_batch) + ": checksum mismatch";
 
@@ -189,14 +194,14 @@ TEST_CASE("missing or damaged indexes are rebuilt identical to the originals") {
   {
     auto w = LogWriter::Open(dir, o);
     REQUIRE(w.ok());
-    for (int i = 0; i < 80; ++i) {
+    for (int i = 0; i < 120; ++i) {
       auto b = MakeBatch((*w)->next_offset(), 1 + i % 3, 1000 + 7 * i, 15);
       REQUIRE((*w)->Append(b).ok());
     }
     REQUIRE((*w)->Close().ok());
   }
   auto segs = *ListSegments(dir);
-  REQUIRE(segs.size() >= 4);
+  REQUIRE(segs.size() >= 5);
   std::map<std::string, std::string> originals;
   for (int64_t base : segs) {
     for (auto suffix : {kIndexSuffix, kTimeIndexSuffix}) {
@@ -211,6 +216,11 @@ TEST_CASE("missing or damaged indexes are rebuilt identical to the originals") {
   test::Spit(SegmentPath(dir, segs[2], kIndexSuffix),
              originals[SegmentPath(dir, segs[2], kIndexSuffix)] +
                  std::string("\x00\x00\x7f\x00\x00\x7f\xff\x00", 8));  // past the end
+  std::string newest_sealed = SegmentPath(dir, segs[segs.size() - 2], kIndexSuffix);
+  std::string swapped = originals[newest_sealed];
+  REQUIRE(swapped.size() >= 16);
+  std::swap_ranges(swapped.begin(), swapped.begin() + 8, swapped.begin() + 8);
+  test::Spit(newest_sealed, swapped);  // entries out of order
   std::filesystem::remove(active);
   std::vector<std::string> warnings;
   auto w = LogWriter::Open(dir, o);
@@ -227,6 +237,7 @@ TEST_CASE("missing or damaged indexes are rebuilt identical to the originals") {
   auto w2 = LogWriter::Open(dir, o);
   REQUIRE(w2.ok());
   CHECK(Contains(warnings, active + ": rebuilt"));
+  CHECK(originals[active].size() >= 2 * kIndexEntrySize);  // the test is not vacuous
   CHECK(test::Slurp(active) == originals[active]);
 }
 

@@ -129,39 +129,39 @@ TEST_CASE("delete is refused while a writer holds a partition lock") {
 }
 
 TEST_CASE("topic configs are validated with Kafka's rules") {
-  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"retention.ms", "-1"},
-           {"retention.ms", "604800000"},
-           {"retention.bytes", "-1"},
-           {"segment.bytes", "14"},
-           {"segment.ms", "1"},
-           {"cleanup.policy", "delete"},
-           {"cleanup.policy", "compact,delete"},
-           {"delete.retention.ms", "0"},
-           {"min.cleanable.dirty.ratio", "0.5"},
-           {"min.cleanable.dirty.ratio", "1"},
-           {"min.compaction.lag.ms", "0"},
-           {"max.message.bytes", "1048588"},
-           {"message.timestamp.type", "LogAppendTime"},
-           {"index.interval.bytes", "4096"}}) {
+  for (auto [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"retention.ms", "-1"},
+                                                        {"retention.ms", "604800000"},
+                                                        {"retention.bytes", "-1"},
+                                                        {"segment.bytes", "14"},
+                                                        {"segment.ms", "1"},
+                                                        {"cleanup.policy", "delete"},
+                                                        {"cleanup.policy", "compact,delete"},
+                                                        {"delete.retention.ms", "0"},
+                                                        {"min.cleanable.dirty.ratio", "0.5"},
+                                                        {"min.cleanable.dirty.ratio", "1"},
+                                                        {"min.compaction.lag.ms", "0"},
+                                                        {"max.message.bytes", "1048588"},
+                                                        {"message.timestamp.type", "LogAppendTime"},
+                                                        {"index.interval.bytes", "4096"}}) {
     CHECK_MESSAGE(ValidateTopicConfig(k, v).ok(), k, "=", v);
   }
-  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"retention.ms", "-2"},
-           {"retention.ms", "1h"},
-           {"retention.ms", ""},
-           {"retention.ms", "99999999999999999999"},
-           {"segment.bytes", "13"},
-           {"segment.bytes", "4294967296"},
-           {"segment.ms", "0"},
-           {"cleanup.policy", "purge"},
-           {"delete.retention.ms", "-1"},
-           {"min.cleanable.dirty.ratio", "1.5"},
-           {"min.cleanable.dirty.ratio", "-0.1"},
-           {"min.cleanable.dirty.ratio", "nan"},
-           {"max.message.bytes", "-1"},
-           {"message.timestamp.type", "createtime"},
-           {"unknown.key", "1"}}) {
+  for (auto [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"retention.ms", "-2"},
+                                                        {"retention.ms", "1h"},
+                                                        {"retention.ms", ""},
+                                                        {"retention.ms", "99999999999999999999"},
+                                                        {"segment.bytes", "13"},
+                                                        {"segment.bytes", "4294967296"},
+                                                        {"segment.ms", "0"},
+                                                        {"cleanup.policy", "purge"},
+                                                        {"delete.retention.ms", "-1"},
+                                                        {"min.cleanable.dirty.ratio", "1.5"},
+                                                        {"min.cleanable.dirty.ratio", "-0.1"},
+                                                        {"min.cleanable.dirty.ratio", "nan"},
+                                                        {"max.message.bytes", "-1"},
+                                                        {"message.timestamp.type", "createtime"},
+                                                        {"unknown.key", "1"}}) {
     Status st = ValidateTopicConfig(k, v);
     CHECK_MESSAGE(st.code() == Status::Code::kInvalidArgument, k, "=", v);
     CHECK(st.message().rfind("config '" + k + "': ", 0) == 0);
@@ -169,7 +169,8 @@ TEST_CASE("topic configs are validated with Kafka's rules") {
 }
 
 TEST_CASE("topic configs map onto writer options") {
-  TopicInfo info{"t", 1,
+  TopicInfo info{"t",
+                 1,
                  {{"segment.bytes", "1000"},
                   {"segment.ms", "60000"},
                   {"max.message.bytes", "5000"},

@@ -26,10 +26,14 @@ void CheckSegments(const std::string& dir, int32_t interval) {
     int64_t base = (*segs)[i];
     std::string log = SegmentPath(dir, base, kLogSuffix);
     int64_t first = -1, end = 0;
-    REQUIRE(ScanSegment(log, 0, [&](const BatchInfo& b, std::span<const uint8_t>) {
-      if (first < 0) first = b.header.base_offset;
-      return true;
-    }, &end).ok());
+    REQUIRE(ScanSegment(
+                log, 0,
+                [&](const BatchInfo& b, std::span<const uint8_t>) {
+                  if (first < 0) first = b.header.base_offset;
+                  return true;
+                },
+                &end)
+                .ok());
     if (first >= 0) CHECK(first == base);
     std::string index = test::Slurp(SegmentPath(dir, base, kIndexSuffix));
     std::string times = test::Slurp(SegmentPath(dir, base, kTimeIndexSuffix));
@@ -192,6 +196,28 @@ TEST_CASE("index entries follow Kafka's interval rule; time entries only when th
   CHECK(times->back().relative_offset == (*w)->next_offset() - 1);
 }
 
+TEST_CASE("an index entry needs strictly more than index_interval_bytes since the last") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  int64_t s = int64_t(MakeBatch(0, 1, 1000, 20).size());  // every batch below has this size
+  LogOptions o = test::Quiet();
+  o.index_interval_bytes = int32_t(s);
+  auto w = LogWriter::Open(dir, o);
+  REQUIRE(w.ok());
+  for (int i = 0; i < 5; ++i) {
+    auto b = MakeBatch(i, 1, 1000, 20);
+    REQUIRE(int64_t(b.size()) == s);
+    REQUIRE((*w)->Append(b).ok());
+  }
+  auto index = ReadOffsetIndex(SegmentPath(dir, 0, kIndexSuffix));
+  REQUIRE(index.ok());
+  REQUIRE(index->size() == 2);
+  CHECK((*index)[0].relative_offset == 2);
+  CHECK((*index)[0].position == 2 * s);
+  CHECK((*index)[1].relative_offset == 4);
+  CHECK((*index)[1].position == 4 * s);
+}
+
 TEST_CASE("segments roll by age of their first batch with an injectable clock") {
   TempDir d;
   std::string dir = d.Sub("t-0");
@@ -264,6 +290,10 @@ TEST_CASE("malformed and oversized batches are refused and leave the log unchang
   std::vector<uint8_t> two = b;
   two.insert(two.end(), b.begin(), b.end());
   CHECK((*w)->Append(two).status().code() == Status::Code::kInvalidArgument);
+  auto empty = MakeBatch(0, 1, 1000);
+  PutBE32(empty.data() + 57, 0);  // records count
+  PutBE32(empty.data() + 17, Crc32c(empty.data() + 21, empty.size() - 21));
+  CHECK((*w)->Append(empty).status().code() == Status::Code::kInvalidArgument);
   std::vector<uint8_t> junk(100, 0x55);
   CHECK((*w)->Append(junk).status().code() == Status::Code::kInvalidArgument);
   CHECK((*w)->next_offset() == 0);
@@ -298,54 +328,6 @@ TEST_CASE("a failed write cuts the segment back so the batch is wholly absent") 
   REQUIRE(recs.size() == 5);
   CHECK(recs[4].offset == 4);
   CHECK(recs[4].value == test::ValueFor(4));
-}
-
-TEST_CASE("a second writer in the same process gets Busy naming the pid and owner") {
-  TempDir d;
-  std::string dir = d.Sub("t-0");
-  LogOptions o = test::Quiet();
-  o.owner = "klog-append";
-  auto w1 = LogWriter::Open(dir, o);
-  REQUIRE(w1.ok());
-  CHECK(test::Slurp(dir + "/klog.lock") == "pid " + std::to_string(getpid()) + " klog-append\n");
-  auto w2 = LogWriter::Open(dir, o);
-  REQUIRE_FALSE(w2.ok());
-  CHECK(w2.status().code() == Status::Code::kBusy);
-  CHECK(w2.status().message() == "partition " + dir + " is locked by pid " +
-                                     std::to_string(getpid()) + " (klog-append)");
-  REQUIRE((*w1)->Close().ok());
-  auto w3 = LogWriter::Open(dir, o);
-  CHECK(w3.ok());
-}
-
-TEST_CASE("a writer lock held by another process is refused until that process dies") {
-  TempDir d;
-  std::string dir = d.Sub("t-0");
-  int ready[2], go[2];
-  REQUIRE(pipe(ready) == 0);
-  REQUIRE(pipe(go) == 0);
-  pid_t child = test::Fork([&] {
-    LogOptions o = test::Quiet();
-    o.owner = "klog-append";
-    auto w = LogWriter::Open(dir, o);
-    char c = w.ok() ? 'y' : 'n';
-    if (write(ready[1], &c, 1) != 1) return false;
-    if (read(go[0], &c, 1) != 1) return false;
-    _exit(0);  // dies holding the lock: the kernel releases it
-  });
-  char c = 0;
-  REQUIRE(read(ready[0], &c, 1) == 1);
-  REQUIRE(c == 'y');
-  auto w = LogWriter::Open(dir, test::Quiet());
-  REQUIRE_FALSE(w.ok());
-  CHECK(w.status().code() == Status::Code::kBusy);
-  CHECK(w.status().message() == "partition " + dir + " is locked by pid " + std::to_string(child) +
-                                    " (klog-append)");
-  REQUIRE(write(go[1], "x", 1) == 1);
-  CHECK(test::Wait(child) == 0);
-  auto w2 = LogWriter::Open(dir, test::Quiet());
-  CHECK(w2.ok());
-  for (int fd : {ready[0], ready[1], go[0], go[1]}) close(fd);
 }
 
 TEST_CASE("flush policies: every-batch and interval appends succeed and close checkpoints") {
