@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "klog/checksum.h"
+#include "klog/text.h"
 
 namespace klog {
 namespace {
@@ -12,57 +13,6 @@ std::string CrcHex(uint32_t crc) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%08x", crc);
   return buf;
-}
-
-// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool IsUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    uint8_t c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int n;
-    uint32_t min, cp;
-    if ((c & 0xe0) == 0xc0) {
-      n = 1, min = 0x80, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2, min = 0x800, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3, min = 0x10000, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= n) return false;
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return false;
-      cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    p += n + 1;
-  }
-  return true;
-}
-
-void Base64(std::string_view in, std::ostream& out) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
-  size_t n = in.size(), i = 0;
-  for (; i + 3 <= n; i += 3) {
-    uint32_t v = uint32_t(p[i]) << 16 | uint32_t(p[i + 1]) << 8 | p[i + 2];
-    out << kAlphabet[v >> 18] << kAlphabet[(v >> 12) & 63] << kAlphabet[(v >> 6) & 63]
-        << kAlphabet[v & 63];
-  }
-  if (n - i == 1) {
-    uint32_t v = uint32_t(p[i]) << 16;
-    out << kAlphabet[v >> 18] << kAlphabet[(v >> 12) & 63] << "==";
-  } else if (n - i == 2) {
-    uint32_t v = uint32_t(p[i]) << 16 | uint32_t(p[i + 1]) << 8;
-    out << kAlphabet[v >> 18] << kAlphabet[(v >> 12) & 63] << kAlphabet[(v >> 6) & 63] << '=';
-  }
 }
 
 }  // namespace
@@ -87,40 +37,17 @@ void DumpWriter::TextBytes(std::optional<std::string_view> bytes) {
   out_ << '"';
 }
 
-// `s` must be valid UTF-8; control characters become \u00XX.
+// `s` must be valid UTF-8 (escaping: AppendJsonString in klog/text.h).
 void DumpWriter::JsonString(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  out_ << '"';
-  for (char ch : s) {
-    auto c = static_cast<uint8_t>(ch);
-    if (c == '"' || c == '\\') {
-      out_ << '\\' << ch;
-    } else if (c == '\n') {
-      out_ << "\\n";
-    } else if (c == '\t') {
-      out_ << "\\t";
-    } else if (c == '\r') {
-      out_ << "\\r";
-    } else if (c < 0x20 || c == 0x7f) {
-      out_ << "\\u00" << kHex[c >> 4] << kHex[c & 15];
-    } else {
-      out_ << ch;
-    }
-  }
-  out_ << '"';
+  scratch_.clear();
+  AppendJsonString(s, &scratch_);
+  out_ << scratch_;
 }
 
 void DumpWriter::JsonBytesField(std::string_view name, std::optional<std::string_view> bytes) {
-  out_ << '"' << name << "\":";
-  if (!bytes) {
-    out_ << "null";
-  } else if (IsUtf8(*bytes)) {
-    JsonString(*bytes);
-  } else {
-    out_ << '"';
-    Base64(*bytes, out_);
-    out_ << "\",\"" << name << "_encoding\":\"base64\"";
-  }
+  scratch_.clear();
+  AppendJsonBytesField(name, bytes, &scratch_);
+  out_ << scratch_;
 }
 
 void DumpWriter::LogStart(const std::string& path, int64_t size) {

@@ -1,5 +1,6 @@
 // Private to the dump: renders each dump item as one text or JSON line (the
-// formats are specified in klog/dump.h). Holds no state besides the stream.
+// formats are specified in klog/dump.h). Holds no state besides the stream and
+// a scratch buffer it reuses for JSON strings.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +49,7 @@ class DumpWriter {
 
   std::ostream& out_;
   bool json_;
+  std::string scratch_;
 };
 
 }  // namespace klog

@@ -2,31 +2,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base64.h"
-#include "utf8.h"
+#include <charconv>
+
+#include "klog/text.h"
 
 namespace klog::cli {
 namespace {
 
 using nlohmann::json;
+using namespace std::string_view_literals;
 
-// Scratch space for base64 output, reused across records.
-std::string& Scratch() {
-  static std::string s;
-  return s;
-}
-
-void WriteHeadersArray(std::span<const HeaderView> headers, Output& out) {
-  out.Write(",\"headers\":[");
-  for (size_t i = 0; i < headers.size(); i++) {
-    if (i > 0) out.Put(',');
-    out.Put('{');
-    WriteJsonBytesField("key", headers[i].key, out);
-    out.Put(',');
-    WriteJsonBytesField("value", headers[i].value, out);
-    out.Put('}');
-  }
-  out.Put(']');
+void AppendInt(int64_t v, std::string* out) {
+  char tmp[24];
+  auto r = std::to_chars(tmp, tmp + sizeof(tmp), v);
+  out->append(tmp, size_t(r.ptr - tmp));
 }
 
 // Reads a key/value style field with its optional "<name>_encoding" marker.
@@ -93,79 +82,32 @@ Status DecodeHeaders(const json& h, std::vector<JsonRecord::Header>* out) {
 
 }  // namespace
 
-void WriteJsonString(std::string_view s, Output& out) {
-  static const char kHex[] = "0123456789abcdef";
-  out.Put('"');
-  size_t run = 0;  // start of the pending run of plain bytes
-  for (size_t i = 0; i < s.size(); i++) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.Write(s.substr(run, i - run));
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out.Write("\\\"");
-        break;
-      case '\\':
-        out.Write("\\\\");
-        break;
-      case '\n':
-        out.Write("\\n");
-        break;
-      case '\t':
-        out.Write("\\t");
-        break;
-      case '\r':
-        out.Write("\\r");
-        break;
-      default: {
-        char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out.Write(std::string_view(u, 6));
-      }
-    }
-  }
-  out.Write(s.substr(run));
-  out.Put('"');
-}
-
-void WriteJsonBytesField(std::string_view name, std::optional<std::string_view> bytes,
-                         Output& out) {
-  out.Put('"');
-  out.Write(name);
-  out.Write("\":");
-  if (!bytes) {
-    out.Write("null");
-    return;
-  }
-  if (IsValidUtf8(*bytes)) {
-    WriteJsonString(*bytes, out);
-    return;
-  }
-  std::string& b64 = Scratch();
-  b64.clear();
-  Base64Encode(*bytes, &b64);
-  out.Put('"');
-  out.Write(b64);
-  out.Write("\",\"");
-  out.Write(name);
-  out.Write("_encoding\":\"base64\"");
-}
-
 void WriteJsonRecord(std::string_view topic, int32_t partition, const RecordView& r, Output& out) {
-  out.Write("{\"topic\":");
-  WriteJsonString(topic, out);
-  out.Write(",\"partition\":");
-  out.WriteInt(partition);
-  out.Write(",\"offset\":");
-  out.WriteInt(r.offset);
-  out.Write(",\"timestamp\":");
-  out.WriteInt(r.timestamp);
-  out.Put(',');
-  WriteJsonBytesField("key", r.key, out);
-  out.Put(',');
-  WriteJsonBytesField("value", r.value, out);
-  WriteHeadersArray(r.headers, out);
-  out.Write("}\n");
+  // The line is encoded straight into the output buffer (no copy, and no
+  // allocation once the buffer has grown to its capacity).
+  std::string& line = *out.Buffer();
+  line.append("{\"topic\":"sv);
+  AppendJsonString(topic, &line);
+  line.append(",\"partition\":"sv);
+  AppendInt(partition, &line);
+  line.append(",\"offset\":"sv);
+  AppendInt(r.offset, &line);
+  line.append(",\"timestamp\":"sv);
+  AppendInt(r.timestamp, &line);
+  line.append(","sv);
+  AppendJsonBytesField("key", r.key, &line);
+  line.append(","sv);
+  AppendJsonBytesField("value", r.value, &line);
+  line.append(",\"headers\":["sv);
+  for (size_t i = 0; i < r.headers.size(); i++) {
+    line.append(i > 0 ? ",{"sv : "{"sv);
+    AppendJsonBytesField("key", r.headers[i].key, &line);
+    line.append(","sv);
+    AppendJsonBytesField("value", r.headers[i].value, &line);
+    line.append("}"sv);
+  }
+  line.append("]}\n"sv);
+  out.Commit();
 }
 
 Status ParseJsonRecord(std::string_view line, JsonRecord* out) {

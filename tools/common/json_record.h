@@ -4,8 +4,8 @@
 //    "key":"k","value":"v","headers":[{"key":"h1","value":"x"}]}
 // Bytes that are not valid UTF-8 are written as base64 with a
 // "<field>_encoding":"base64" marker, so any record round-trips exactly.
-// The encoder is hand-written (no allocation per record once warmed up); the
-// decoder uses nlohmann-json.
+// The encoder is hand-written on klog/text.h (no allocation per record once
+// warmed up); the decoder uses nlohmann-json.
 #pragma once
 
 #include <cstdint>
@@ -19,13 +19,6 @@
 #include "output.h"
 
 namespace klog::cli {
-
-// Writes `s` as a quoted JSON string. `s` must be valid UTF-8.
-void WriteJsonString(std::string_view s, Output& out);
-
-// Writes `"name":<bytes>` — a string, null, or base64 followed by
-// `,"name_encoding":"base64"` when the bytes are not valid UTF-8.
-void WriteJsonBytesField(std::string_view name, std::optional<std::string_view> bytes, Output& out);
 
 // Writes the whole envelope of one record followed by '\n'.
 void WriteJsonRecord(std::string_view topic, int32_t partition, const RecordView& r, Output& out);

@@ -3,11 +3,12 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace klog::cli {
 
-Output::Output(int fd, size_t capacity) : fd_(fd), buf_(capacity) {}
+Output::Output(int fd, size_t capacity) : fd_(fd), cap_(capacity) { buf_.reserve(capacity); }
 
 void Output::WriteInt(int64_t v) {
   char tmp[24];
@@ -16,8 +17,8 @@ void Output::WriteInt(int64_t v) {
 }
 
 bool Output::Flush() {
-  if (used_ > 0 && err_ == 0) WriteAll(buf_.data(), used_);
-  used_ = 0;
+  if (!buf_.empty() && err_ == 0) WriteAll(buf_.data(), buf_.size());
+  buf_.clear();
   return ok();
 }
 
@@ -30,17 +31,15 @@ std::string Output::error() const {
 void Output::WriteSlow(std::string_view s) {
   // Fill the buffer, flush, then either buffer the rest or write it straight
   // through when it is bigger than the buffer.
-  size_t room = buf_.size() - used_;
-  std::memcpy(buf_.data() + used_, s.data(), room);
-  used_ += room;
+  size_t room = cap_ - std::min(cap_, buf_.size());
+  buf_.append(s.substr(0, room));
   s.remove_prefix(room);
   Flush();
-  if (s.size() >= buf_.size()) {
+  if (s.size() >= cap_) {
     if (err_ == 0) WriteAll(s.data(), s.size());
     return;
   }
-  std::memcpy(buf_.data(), s.data(), s.size());
-  used_ = s.size();
+  buf_.append(s);
 }
 
 bool Output::WriteAll(const char* p, size_t n) {

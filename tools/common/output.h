@@ -11,7 +11,6 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace klog::cli {
 
@@ -22,16 +21,22 @@ class Output {
   Output& operator=(const Output&) = delete;
 
   void Write(std::string_view s) {
-    if (s.size() <= buf_.size() - used_) {
-      std::memcpy(buf_.data() + used_, s.data(), s.size());
-      used_ += s.size();
+    if (s.size() <= cap_ - buf_.size()) {
+      buf_.append(s);
     } else {
       WriteSlow(s);
     }
   }
   void Put(char c) {
-    if (used_ == buf_.size()) Flush();
-    buf_[used_++] = c;
+    if (buf_.size() == cap_) Flush();
+    buf_.push_back(c);
+  }
+  // For encoders that append to a std::string (klog/text.h): append to
+  // *Buffer() directly, with no intermediate copy, then call Commit(), which
+  // writes the buffer out once it has reached its capacity.
+  std::string* Buffer() { return &buf_; }
+  void Commit() {
+    if (buf_.size() >= cap_) Flush();
   }
   // Decimal text of v.
   void WriteInt(int64_t v);
@@ -43,7 +48,7 @@ class Output {
   bool broken_pipe() const;
   // "write error: <strerror>" when !ok().
   std::string error() const;
-  size_t buffered() const { return used_; }
+  size_t buffered() const { return buf_.size(); }
 
  private:
   void WriteSlow(std::string_view s);
@@ -51,8 +56,8 @@ class Output {
 
   int fd_;
   int err_ = 0;
-  std::vector<char> buf_;
-  size_t used_ = 0;
+  size_t cap_;
+  std::string buf_;  // reserved to cap_; grows past it only for one huge Commit()
 };
 
 // The process's stdout writer (fd 1). cli::Run() flushes and checks it at exit.

@@ -2,16 +2,13 @@
 
 #include <string>
 
-#include "base64.h"
 #include "cli_test_util.h"
 #include "json_record.h"
-#include "utf8.h"
+#include "klog/text.h"
 
 using klog::HeaderView;
+using klog::IsValidUtf8;
 using klog::RecordView;
-using klog::cli::Base64Decode;
-using klog::cli::Base64Encode;
-using klog::cli::IsValidUtf8;
 using klog::cli::JsonRecord;
 using klog::cli::ParseJsonRecord;
 using klog::cli::WriteJsonRecord;
@@ -131,33 +128,4 @@ TEST_CASE("JSON input errors say which field is wrong") {
     CHECK_MESSAGE(!st.ok(), v.line);
     CHECK_MESSAGE(st.message().find(v.needle) != std::string::npos, st.message());
   }
-}
-
-TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
-  CHECK(IsValidUtf8(""));
-  CHECK(IsValidUtf8("plain ascii text longer than eight"));
-  CHECK(IsValidUtf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf"));
-  for (const char* s : {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-                        "\xf5\x80\x80\x80", "\xe2\x82", "\x80", "abcdefgh\xff"}) {
-    CHECK_FALSE(IsValidUtf8(s));
-  }
-}
-
-TEST_CASE("base64 round trip at every length mod 3, strict decoding") {
-  std::string all;
-  for (int i = 0; i < 256; i++) all.push_back(char(i));
-  for (size_t n = 0; n < 10; n++) {
-    std::string enc, dec;
-    Base64Encode(all.substr(250 - n, n), &enc);
-    REQUIRE(Base64Decode(enc, &dec));
-    CHECK(dec == all.substr(250 - n, n));
-  }
-  std::string enc;
-  Base64Encode(std::string_view("\x00\x01\x02", 3), &enc);
-  CHECK(enc == "AAEC");
-  std::string out;
-  CHECK_FALSE(Base64Decode("AAE", &out));
-  CHECK_FALSE(Base64Decode("AA=C", &out));
-  CHECK_FALSE(Base64Decode("AB==", &out));  // non-zero padding bits
-  CHECK_FALSE(Base64Decode("A A=", &out));
 }
