@@ -59,7 +59,19 @@ Segment Dumper::SegmentFor(const std::string& path, std::string_view suffix) {
 Status Dumper::DumpDirectory(const std::string& dir) {
   Result<std::vector<int64_t>> bases = ListSegments(dir);
   if (!bases.ok()) return bases.status();
-  if (bases->empty()) return Status::NotFound(dir + ": no segment (.log) files in this directory");
+  if (bases->empty()) {
+    // A fresh partition has no segment yet; any other directory without one
+    // is most likely the wrong path.
+    std::string name = dir.substr(dir.find_last_of('/', dir.size() - 2) + 1);
+    if (!name.empty() && name.back() == '/') name.pop_back();
+    std::string topic;
+    int32_t partition;
+    if (!ParsePartitionDirName(name, &topic, &partition)) {
+      return Status::NotFound(dir + ": no segment (.log) files in this directory");
+    }
+    writer_.EmptyPartition(dir, opts_.verify);
+    return Status::Ok();
+  }
   std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
   for (size_t i = 0; i < bases->size(); ++i) {
     Segment seg;

@@ -221,4 +221,14 @@ void DumpWriter::OkDigest(const std::string& path, const SegmentDigest& d) {
   }
 }
 
+void DumpWriter::EmptyPartition(const std::string& dir, bool verify) {
+  if (json_) {
+    out_ << "{\"type\":\"" << (verify ? "ok" : "partition") << "\",\"file\":";
+    JsonString(dir);
+    out_ << ",\"segments\":0}\n";
+  } else {
+    out_ << (verify ? "ok: " : "partition: ") << dir << " segments: 0\n";
+  }
+}
+
 }  // namespace klog

@@ -39,6 +39,8 @@ class DumpWriter {
   void OkLog(const std::string& path, const LogTotals& t);
   void OkIndex(const std::string& path, size_t entries);
   void OkDigest(const std::string& path, const SegmentDigest& d);
+  // A partition directory with no segment yet (a fresh partition).
+  void EmptyPartition(const std::string& dir, bool verify);
 
  private:
   void TextBytes(std::optional<std::string_view> bytes);

@@ -77,4 +77,13 @@ grep -q "Try 'klog-dump --help'" "$T/err" || fail "unknown flag: no hint"
 rc=0
 "$D" --verify --records tests/golden/golden-0 >/dev/null 2>&1 || rc=$?
 [[ $rc == 2 ]] || fail "--verify --records: exit $rc"
+
+# A fresh partition with no segment verifies as ok; a non-partition directory
+# without segments is an error naming it.
+mkdir -p "$T/data/fresh-0" "$T/data/not-a-partition"
+out=$("$D" --verify "$T/data/fresh-0") || fail "--verify on an empty partition failed"
+[[ $out == "ok: $T/data/fresh-0 segments: 0" ]] || fail "empty partition: '$out'"
+rc=0
+"$D" "$T/data/not-a-partition" >/dev/null 2>"$T/err" || rc=$?
+[[ $rc == 1 ]] && grep -q "not-a-partition: no segment" "$T/err" || fail "non-partition dir: exit $rc"
 echo "dump_golden: ok"

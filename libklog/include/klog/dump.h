@@ -42,6 +42,11 @@
 //
 // (firstOffset and lastOffset are -1 for an empty .log.)
 //
+// A partition directory (named <topic>-<N>) with no segment yet is not an
+// error: it prints "partition: DIR segments: 0" ("ok: DIR segments: 0" with
+// --verify; JSON type "partition" or "ok" with "segments":0). Any other
+// directory without a .log is NotFound.
+//
 // JSON format (--json): the same items, one object per line, with "type"
 // first and every field always present:
 //
