@@ -147,6 +147,10 @@ Result<int64_t> LogWriter::Append(std::span<uint8_t> batch) {
 
   int64_t pos = w.size;
   StampBatch(batch, w.next_offset);
+  if (w.opts.log_append_time) {
+    StampLogAppendTime(batch, now);
+    h.max_timestamp = now;
+  }
   Status st = PwriteFull(w.log_fd.get(), batch.data(), batch.size(), pos, w.log_path);
   IndexBuilder saved = w.builder;
   int64_t saved_index_size = w.index_size, saved_time_size = w.time_size;

@@ -95,6 +95,15 @@ void StampBatch(std::span<uint8_t> batch, int64_t base_offset, int32_t leader_ep
   PutBE32(batch.data() + batch::kLeaderEpochPos, uint32_t(leader_epoch));
 }
 
+void StampLogAppendTime(std::span<uint8_t> batch, int64_t append_ms) {
+  assert(batch.size() >= batch::kHeaderSize);
+  uint8_t* p = batch.data();
+  uint16_t attributes = GetBE16(p + batch::kAttributesPos) | batch::kTimestampTypeBit;
+  PutBE16(p + batch::kAttributesPos, attributes);
+  PutBE64(p + batch::kMaxTimestampPos, uint64_t(append_ms));
+  PutBE32(p + batch::kCrcPos, Crc32c(p + batch::kCrcStart, batch.size() - batch::kCrcStart));
+}
+
 Result<size_t> NextBatchSize(std::span<const uint8_t> bytes) {
   using namespace batch;
   if (bytes.size() < kLogOverhead) return size_t(0);

@@ -97,6 +97,7 @@ Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts) {
     if (key == "index.interval.bytes" && ParseInt64(value, &v)) {
       opts->index_interval_bytes = int32_t(v);
     }
+    if (key == "message.timestamp.type") opts->log_append_time = value == "LogAppendTime";
   }
   return Status::Ok();
 }

@@ -76,4 +76,16 @@ run "$K" delete orders
 [[ $("$K" list -d "$T/other") == elsewhere ]] || fail "-d after the command"
 [[ $("$K" list) == apps ]] || fail "\$KLOG_DIR list"
 (cd "$T" && KLOG_DIR= "$K" create here) && [[ -d $T/klog-data/here-0 ]] || fail "./klog-data default"
+
+# message.timestamp.type=LogAppendTime: records carry the time they were
+# appended, not the producer's timestamp.
+"$K" create stamped --config message.timestamp.type=LogAppendTime
+before=$(date +%s%3N)
+echo '{"value":"x","timestamp":1000}' | "$A" -t stamped --json
+after=$(date +%s%3N)
+ts=$("$B/klog-read" -t stamped --format '%T')
+(( ts >= before && ts <= after )) || fail "LogAppendTime: timestamp $ts not in [$before, $after]"
+"$K" create created
+echo '{"value":"x","timestamp":1000}' | "$A" -t created --json
+[[ $("$B/klog-read" -t created --format '%T') == 1000 ]] || fail "CreateTime kept the producer's time"
 echo ok

@@ -1,29 +1,11 @@
 #include "topic_appender.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "cli.h"
 #include "klog/batch_format.h"
 
 namespace klog::cli {
-namespace {
-
-Status ConfigInt(const TopicInfo& info, const char* key, int64_t* out) {
-  auto it = info.configs.find(key);
-  if (it == info.configs.end()) return Status::Ok();
-  const std::string& v = it->second;
-  int64_t n = 0;
-  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (r.ec != std::errc() || r.ptr != v.data() + v.size() || n <= 0) {
-    return Status::InvalidArgument("topic '" + info.name + "' config '" + key + "': bad value '" +
-                                   v + "'");
-  }
-  *out = n;
-  return Status::Ok();
-}
-
-}  // namespace
 
 Result<TopicInfo> OpenOrCreateTopic(DataDir& dd, const std::string& topic, bool no_create,
                                     int32_t create_partitions) {
@@ -33,27 +15,6 @@ Result<TopicInfo> OpenOrCreateTopic(DataDir& dd, const std::string& topic, bool 
   Status st = dd.CreateTopic(topic, create_partitions);
   if (!st.ok() && st.code() != Status::Code::kExists) return st;  // lost a race: fine
   return dd.DescribeTopic(topic);
-}
-
-Status LogOptionsFromConfigs(const TopicInfo& info, LogOptions* opts, bool* log_append_time) {
-  KLOG_RETURN_IF_ERROR(ConfigInt(info, "segment.bytes", &opts->segment_bytes));
-  KLOG_RETURN_IF_ERROR(ConfigInt(info, "segment.ms", &opts->segment_ms));
-  KLOG_RETURN_IF_ERROR(ConfigInt(info, "max.message.bytes", &opts->max_batch_bytes));
-  int64_t interval = opts->index_interval_bytes;
-  KLOG_RETURN_IF_ERROR(ConfigInt(info, "index.interval.bytes", &interval));
-  opts->index_interval_bytes = int32_t(std::min<int64_t>(interval, INT32_MAX));
-  *log_append_time = false;
-  auto it = info.configs.find("message.timestamp.type");
-  if (it != info.configs.end()) {
-    if (it->second == "LogAppendTime") {
-      *log_append_time = true;
-    } else if (it->second != "CreateTime") {
-      return Status::InvalidArgument("topic '" + info.name +
-                                     "' config 'message.timestamp.type': bad value '" + it->second +
-                                     "'");
-    }
-  }
-  return Status::Ok();
 }
 
 TopicAppender::TopicAppender(DataDir dd, TopicInfo info, const AppenderOptions& opts)
@@ -66,7 +27,7 @@ Status TopicAppender::Init() {
   log_opts_.owner = ToolName();
   log_opts_.warn = [](const std::string& m) { Diag("warning: " + m); };
   bool explicit_max = info_.configs.count("max.message.bytes") > 0;
-  KLOG_RETURN_IF_ERROR(LogOptionsFromConfigs(info_, &log_opts_, &log_append_time_));
+  KLOG_RETURN_IF_ERROR(ApplyTopicConfigs(info_, &log_opts_));
   int64_t cap = opts_.batch_bytes;
   if (explicit_max) cap = std::min(cap, log_opts_.max_batch_bytes);
   // The writer must accept any batch we build, even one holding a single
@@ -125,7 +86,7 @@ Status TopicAppender::AppendBatch(int32_t p) {
   if (!part.writer) KLOG_RETURN_IF_ERROR(OpenWriter(p));
   int count = part.builder.count();
   part.size = 0;
-  auto batch = part.builder.Finish(opts_.codec, log_append_time_);
+  auto batch = part.builder.Finish(opts_.codec);
   if (!batch.ok()) return batch.status();
   auto off = part.writer->Append(*batch);
   if (!off.ok()) {

@@ -25,10 +25,6 @@ namespace klog::cli {
 Result<TopicInfo> OpenOrCreateTopic(DataDir& dd, const std::string& topic, bool no_create,
                                     int32_t create_partitions);
 
-// Fills `opts` from a topic's configs (segment.bytes, segment.ms,
-// max.message.bytes, message.timestamp.type, index.interval.bytes). A bad
-// value is InvalidArgument naming the config.
-Status LogOptionsFromConfigs(const TopicInfo& info, LogOptions* opts, bool* log_append_time);
 
 struct AppenderOptions {
   Compression codec = Compression::kNone;
@@ -79,7 +75,6 @@ class TopicAppender {
   TopicInfo info_;
   AppenderOptions opts_;
   LogOptions log_opts_;
-  bool log_append_time_ = false;
   int64_t record_limit_ = 0;
   std::vector<Partition> parts_;
   int64_t records_appended_ = 0;

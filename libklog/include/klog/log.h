@@ -38,6 +38,10 @@ struct LogOptions {
   int64_t segment_ms = int64_t(7) * 24 * 3600 * 1000;  // roll when the segment is older
   int32_t index_interval_bytes = 4096;
   int64_t max_batch_bytes = int64_t(16) << 20;      // Append() refuses larger batches
+  // message.timestamp.type=LogAppendTime: Append() sets the batch's timestamp
+  // type bit and MaxTimestamp to the append time (and recomputes the CRC), so
+  // every record reads back with the time it reached the log.
+  bool log_append_time = false;
   FlushPolicy flush;
   std::string owner = "klog";                       // tool name, written in the lock file
   // Called with recovery warnings (torn tail truncated, index rebuilt). May be empty.

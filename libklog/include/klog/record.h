@@ -72,6 +72,11 @@ bool BatchCrcOk(std::span<const uint8_t> batch);
 // Neither is covered by the CRC, so nothing else changes.
 void StampBatch(std::span<uint8_t> batch, int64_t base_offset, int32_t leader_epoch = 0);
 
+// Marks an encoded batch as LogAppendTime with MaxTimestamp `append_ms` and
+// recomputes its CRC (both fields are covered by it). Readers then give every
+// record of the batch that timestamp.
+void StampLogAppendTime(std::span<uint8_t> batch, int64_t append_ms);
+
 // Builds one RecordBatch v2. Records are encoded straight into an internal
 // buffer (no per-record allocation once the buffer has grown); Finish()
 // compresses if asked, fills the header and CRC and returns the batch bytes.

@@ -50,8 +50,8 @@ class DataDir {
 Status ValidateTopicConfig(const std::string& key, const std::string& value);
 
 // Sets the LogOptions a writer of this topic must use from its configs:
-// segment.bytes, segment.ms, max.message.bytes (the batch limit) and
-// index.interval.bytes. Other keys are left to their users. InvalidArgument
+// segment.bytes, segment.ms, max.message.bytes (the batch limit),
+// index.interval.bytes and message.timestamp.type. Other keys are left to their users. InvalidArgument
 // if a value is invalid.
 Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts);
 

@@ -7,6 +7,7 @@
 #include "klog/checksum.h"
 #include "klog/coding.h"
 #include "klog/segment.h"
+#include "klog/topic.h"
 #include "storage_test_util.h"
 
 namespace klog {
@@ -359,6 +360,48 @@ TEST_CASE("flush policies: every-batch and interval appends succeed and close ch
     REQUIRE(test::ReadAll(dir, &recs).ok());
     CHECK(recs.size() == 30);
   }
+}
+
+}  // namespace klog
+
+namespace klog {
+
+TEST_CASE("LogAppendTime topic: records read back with the append time, CRC still valid") {
+  test::TempDir dir;
+  LogOptions opts = test::Quiet();
+  opts.log_append_time = true;
+  int64_t now = 1800000000000;
+  opts.clock_ms = [&now] { return now; };
+  {
+    auto w = LogWriter::Open(dir.path, opts);
+    REQUIRE(w.ok());
+    auto b1 = test::MakeBatch(0, 3, /*ts=*/1000);  // the producer's CreateTime is ignored
+    REQUIRE((*w)->Append(b1).ok());
+    CHECK(BatchCrcOk(b1));
+    now += 5;
+    auto b2 = test::MakeBatch(3, 2, /*ts=*/2000);
+    REQUIRE((*w)->Append(b2).ok());
+  }
+  std::vector<test::Rec> recs;
+  REQUIRE(test::ReadAll(dir.path, &recs).ok());  // the reader verifies every CRC
+  REQUIRE(recs.size() == 5);
+  for (int i = 0; i < 3; ++i) CHECK(recs[i].timestamp == 1800000000000);
+  for (int i = 3; i < 5; ++i) CHECK(recs[i].timestamp == 1800000000005);
+  auto r = LogReader::Open(dir.path);
+  REQUIRE(r.ok());
+  auto off = (*r)->OffsetForTimestamp(1800000000001);
+  REQUIRE(off.ok());
+  CHECK(*off == 3);
+}
+
+TEST_CASE("ApplyTopicConfigs maps message.timestamp.type") {
+  TopicInfo info{"t", 1, {{"message.timestamp.type", "LogAppendTime"}}};
+  LogOptions o;
+  REQUIRE(ApplyTopicConfigs(info, &o).ok());
+  CHECK(o.log_append_time);
+  info.configs["message.timestamp.type"] = "CreateTime";
+  REQUIRE(ApplyTopicConfigs(info, &o).ok());
+  CHECK_FALSE(o.log_append_time);
 }
 
 }  // namespace klog

@@ -1,0 +1,60 @@
+// klog-serve's settings: defaults, "HOST:PORT" parsing and the key=value
+// config file (server.properties style). The file keys are documented in
+// klog-serve(1); flags given on the command line override the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "broker/log.h"
+#include "klog/status.h"
+
+namespace klog::broker {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const;  // "host:port", IPv6 hosts in brackets
+};
+
+// "127.0.0.1:9092", "[::1]:9092", "localhost:0". The port must be 0..65535
+// and the host non-empty.
+Result<HostPort> ParseHostPort(std::string_view text);
+
+struct BrokerConfig {
+  std::string data_dir = "./klog-data";
+  HostPort listen{"127.0.0.1", 9092};
+  // Empty host: advertise the listen host (or 127.0.0.1 for a wildcard
+  // listen address) and the bound port.
+  HostPort advertise;
+  int32_t node_id = 0;
+  bool auto_create_topics = true;
+  int32_t default_partitions = 1;
+  int64_t max_request_bytes = 100 << 20;  // Kafka's socket.request.max.bytes
+  int32_t max_connections = 1024;
+  int64_t idle_timeout_ms = 600000;  // Kafka's connections.max.idle.ms
+  // Requests received on one connection whose responses are not yet written
+  // to the socket; reading from the client pauses at this many.
+  int32_t max_queued_responses = 100;
+  // Response bytes handed to the socket but not yet accepted by the kernel;
+  // reading pauses above this.
+  int64_t max_unsent_bytes = 8 << 20;
+  // How long SIGTERM waits for in-flight requests before closing anyway.
+  int64_t shutdown_grace_ms = 5000;
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+// Applies one "key=value" setting (file syntax) to *config. InvalidArgument
+// naming the key for an unknown key or a bad value.
+Status ApplyConfigSetting(const std::string& key, const std::string& value, BrokerConfig* config);
+
+// Reads a config file: one key=value per line; blank lines and lines
+// starting with '#' or '!' are ignored; spaces around key and value are
+// trimmed. Errors name the file and line.
+Status LoadConfigFile(const std::string& path, BrokerConfig* config);
+
+// Checks ranges that the individual setters cannot (none of them negative,
+// partitions >= 1, ...). InvalidArgument naming the setting.
+Status ValidateConfig(const BrokerConfig& config);
+
+}  // namespace klog::broker
