@@ -15,8 +15,8 @@ CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 # Build and test dependencies, all Debian 12 packages.
 DEPS := build-essential cmake ninja-build pkg-config \
 	libcli11-dev nlohmann-json3-dev libxxhash-dev doctest-dev libuv1-dev libisal-dev \
-	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev \
-	python3 man-db groff-base time xxd zsh fish
+	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev kcat \
+	python3 man-db groff-base time xxd valgrind zsh fish
 
 .PHONY: all deps build test demo bench asan install clean
 

@@ -68,6 +68,9 @@ for mb in $sizes; do
   rm -rf "$dir/size-0"
 done
 
+echo "== instructions per operation (callgrind; exact, independent of machine load)"
+bash "$here/instructions.sh" "$bin" "$dir"
+
 echo "== follow latency (klog-append -> disk -> inotify -> klog-read -f)"
 "$bin/klog-topic" -d "$dir/lat" create lat >/dev/null
 "$bin/bench_follow" "$bin" "$dir/lat" 5000 1000

@@ -12,7 +12,10 @@
 //                                           std::string or a struct with Fields)
 //   std::optional<std::vector<T>>           nullable array
 // In flexible versions every struct (array element or the message itself) ends with a
-// tagged-field section: read and skipped by the Decoder, written empty by the Encoder.
+// tagged-field section. A field declared with {.tag = N} lives there instead of in the body,
+// and only in flexible versions; a struct lists its tagged fields in ascending tag order.
+// The Encoder writes a tagged field unless it is an empty std::optional; the Decoder reads
+// the tags it knows and skips the others.
 #pragma once
 
 #include <concepts>
@@ -20,6 +23,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "klog/status.h"
@@ -31,11 +35,12 @@ inline constexpr int16_t kNoVersion = 0x7fff;
 
 // Version range of one field. nullable_from is the first version where null is allowed
 // (kNoVersion: never). Decoding a null where it is not allowed is an error; encoding a null
-// there writes an empty value instead.
+// there writes an empty value instead. tag >= 0 makes the field a tagged field.
 struct Ver {
   int16_t from = 0;
   int16_t to = kNoVersion;
   int16_t nullable_from = kNoVersion;
+  int16_t tag = -1;
 };
 
 // A records field: a view of RecordBatch bytes, not a copy. After decoding it points into the
@@ -47,7 +52,9 @@ struct Records {
 };
 
 template <class T, class V>
-concept HasFields = requires(T& t, V& v) { t.Fields(v); };
+concept HasFields = requires(T& t, V& v) {
+  t.Fields(v);
+};
 
 class Decoder;
 class Encoder;
@@ -65,22 +72,48 @@ class Decoder {
   template <class T>
   void operator()(const char* name, T& field, Ver ver = {}) {
     if (!r_->ok() || version_ < ver.from || version_ > ver.to) return;
+    // The body pass (want_tag_ -1) takes untagged fields; a tag pass takes only its tag.
+    if (ver.tag != want_tag_ || (ver.tag >= 0 && !flexible_)) return;
+    int32_t saved = want_tag_;
+    want_tag_ = -1;
     size_t mark = Push(name, -1);
     Read(field, version_ >= ver.nullable_from);
     Annotate();
     path_.resize(mark);
+    want_tag_ = saved;
   }
 
   // Reads a struct's fields and, in flexible versions, its trailing tagged-field section.
   template <class S>
   void Struct(S& s) {
     s.Fields(*this);
-    if (flexible_ && r_->ok()) r_->SkipTaggedFields();
+    if (flexible_ && r_->ok()) ReadTaggedFields(s);
   }
 
  private:
   size_t Push(const char* name, int32_t index);
   void Annotate();
+
+  // Each tagged field's payload is decoded by a pass over s's fields that takes only the
+  // field with that tag, reading from a Reader limited to the payload.
+  template <class S>
+  void ReadTaggedFields(S& s) {
+    uint32_t count = r_->UVarint();
+    for (uint32_t i = 0; i < count && r_->ok(); ++i) {
+      uint32_t tag = r_->UVarint();
+      uint32_t size = r_->UVarint();
+      std::span<const uint8_t> payload = r_->Take(size, "tagged field");
+      if (!r_->ok() || tag > 0x7fff) continue;
+      Reader sub(payload);
+      Reader* outer = r_;
+      r_ = &sub;
+      want_tag_ = static_cast<int32_t>(tag);
+      s.Fields(*this);
+      want_tag_ = -1;
+      r_ = outer;
+      if (!sub.ok()) r_->Fail(sub.error());
+    }
+  }
 
   void Read(int8_t& x, bool) { x = r_->Int8(); }
   void Read(int16_t& x, bool) { x = r_->Int16(); }
@@ -114,14 +147,17 @@ class Decoder {
   template <class E>
   void ReadElements(std::vector<E>& v, int32_t n) {
     if (!r_->ok()) return;
+    // Elements are appended as they are read, so memory grows with the bytes actually
+    // present, never with the count the peer claims.
     v.clear();
-    v.resize(static_cast<size_t>(n));
+    v.reserve(static_cast<size_t>(n < 64 ? n : 64));
     for (int32_t i = 0; i < n && r_->ok(); ++i) {
       size_t mark = Push(nullptr, i);
+      E& e = v.emplace_back();
       if constexpr (HasFields<E, Decoder>) {
-        Struct(v[i]);
+        Struct(e);
       } else {
-        Read(v[i], false);
+        Read(e, false);
       }
       Annotate();
       path_.resize(mark);
@@ -133,6 +169,7 @@ class Decoder {
   bool flexible_;
   std::string path_;
   bool annotated_ = false;
+  int32_t want_tag_ = -1;
 };
 
 // Writes fields of one message version. Never fails: values that do not fit their wire
@@ -148,16 +185,52 @@ class Encoder {
   template <class T>
   void operator()(const char* name, T& field, Ver ver = {}) {
     if (version_ < ver.from || version_ > ver.to) return;
-    Write(field, version_ >= ver.nullable_from);
+    bool nullable = version_ >= ver.nullable_from;
+    if (ver.tag < 0) {
+      if (tagged_ == nullptr) Write(field, nullable);
+      return;
+    }
+    if (tagged_ == nullptr || !flexible_ || Omit(field)) return;
+    // A tagged field: encode its value into its own buffer (sizes are uvarints, so they
+    // cannot be patched in place). Tagged fields are rare, so this may allocate.
+    std::vector<std::pair<int16_t, std::vector<uint8_t>>>* list = tagged_;
+    list->emplace_back(ver.tag, std::vector<uint8_t>());
+    Writer scratch(&list->back().second);
+    Writer* outer = w_;
+    w_ = &scratch;
+    tagged_ = nullptr;
+    Write(field, nullable);
+    tagged_ = list;
+    w_ = outer;
   }
 
+  // Writes a struct's fields and, in flexible versions, its tagged-field section.
   template <class S>
   void Struct(S& s) {
     s.Fields(*this);
-    if (flexible_) w_->EmptyTaggedFields();
+    if (!flexible_) return;
+    std::vector<std::pair<int16_t, std::vector<uint8_t>>> tagged;  // no allocation if empty
+    tagged_ = &tagged;
+    s.Fields(*this);
+    tagged_ = nullptr;
+    w_->UVarint(static_cast<uint32_t>(tagged.size()));
+    for (const auto& [tag, bytes] : tagged) {
+      w_->UVarint(static_cast<uint32_t>(tag));
+      w_->UVarint(static_cast<uint32_t>(bytes.size()));
+      w_->Raw(bytes.data(), bytes.size());
+    }
   }
 
  private:
+  template <class T>
+  static bool Omit(const T&) {
+    return false;
+  }
+  template <class T>
+  static bool Omit(const std::optional<T>& v) {
+    return !v.has_value();
+  }
+
   void Write(int8_t x, bool) { w_->Int8(x); }
   void Write(int16_t x, bool) { w_->Int16(x); }
   void Write(int32_t x, bool) { w_->Int32(x); }
@@ -189,6 +262,9 @@ class Encoder {
   Writer* w_;
   int16_t version_;
   bool flexible_;
+  // Set while Struct collects tagged fields: then only tagged fields are written, each to
+  // its own entry of this list.
+  std::vector<std::pair<int16_t, std::vector<uint8_t>>>* tagged_ = nullptr;
 };
 
 // True when `version` of `api_key` uses the flexible encoding (defined in api.cpp from the

@@ -42,8 +42,8 @@ class Reader {
   // Length-prefixed byte runs. `null` is set when the wire length is the null marker
   // (-1 classic, 0 compact); the returned view is then empty. Lengths past the end of the
   // frame fail with "string length N past end of frame".
-  std::string_view String(bool* null);         // int16 length
-  std::string_view CompactString(bool* null);  // uvarint length+1
+  std::string_view String(bool* null);                // int16 length
+  std::string_view CompactString(bool* null);         // uvarint length+1
   std::span<const uint8_t> Bytes(bool* null);         // int32 length
   std::span<const uint8_t> CompactBytes(bool* null);  // uvarint length+1
 
@@ -55,9 +55,12 @@ class Reader {
   // Reads and discards one tagged-field section (uvarint count, then tag/size/payload).
   void SkipTaggedFields();
 
+  // Returns the next `len` bytes and moves past them; a negative length or one past the end
+  // fails with "<what> length N past end of frame".
+  std::span<const uint8_t> Take(int64_t len, const char* what);
+
  private:
   bool Need(size_t n, const char* what);
-  std::span<const uint8_t> Take(int64_t len, const char* what);
 
   std::span<const uint8_t> data_;
   size_t pos_ = 0;

@@ -31,11 +31,11 @@ struct Segment {
 // Byte position to start scanning segment `s` for `target` (an absolute
 // offset): the offset index's floor entry, or 0 if the index is unusable.
 int64_t IndexedStart(const std::string& dir, const Segment& s, int64_t target) {
-  auto index = ReadOffsetIndex(SegmentPath(dir, s.base, kIndexSuffix));
-  if (!index.ok() || target - s.base > INT32_MAX) return 0;
-  int64_t i = LookupOffset(*index, int32_t(std::max<int64_t>(target - s.base, 0)));
-  if (i < 0 || (*index)[size_t(i)].position >= s.size) return 0;
-  return (*index)[size_t(i)].position;
+  if (target - s.base > INT32_MAX) return 0;
+  auto entry = SearchOffsetIndex(SegmentPath(dir, s.base, kIndexSuffix),
+                                 int32_t(std::max<int64_t>(target - s.base, 0)));
+  if (!entry.ok() || !*entry || (*entry)->position >= s.size) return 0;
+  return (*entry)->position;
 }
 
 // The offset of the first record with timestamp >= ts in `batch`, or -1.
@@ -219,7 +219,9 @@ Status LogReader::Seek(int64_t offset) {
                              [](int64_t o, const Segment& s) { return o < s.base; });
   const Segment& s = *(it - 1);
   int64_t found = -1;
+  bool overshot = false;  // the index pointed past the batch holding `offset`
   auto fn = [&](const BatchInfo& b, std::span<const uint8_t>) {
+    if (found < 0 && b.header.base_offset > offset && b.position > 0) overshot = true;
     if (b.header.last_offset() < offset) return true;
     found = b.position;
     return false;
@@ -227,8 +229,9 @@ Status LogReader::Seek(int64_t offset) {
   int64_t from = IndexedStart(r.dir, s, offset);
   int64_t valid_end = 0;
   Status st = r.ScanFor(s, from, fn, &valid_end);
-  if (!st.ok() && from != 0) {
+  if (from != 0 && (!st.ok() || overshot)) {
     found = -1;  // a stale or damaged index: scan the segment from its start
+    overshot = false;
     st = r.ScanFor(s, 0, fn, &valid_end);
   }
   if (!st.ok()) return st;
@@ -241,15 +244,16 @@ Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
   Impl& r = *impl_;
   for (size_t i = 0; i < r.segs.size(); ++i) {
     const Segment& s = r.segs[i];
-    auto times = ReadTimeIndex(SegmentPath(r.dir, s.base, kTimeIndexSuffix));
+    std::string time_path = SegmentPath(r.dir, s.base, kTimeIndexSuffix);
     bool sealed = i + 1 < r.segs.size();
     // A sealed segment's last time-index entry is its largest timestamp.
-    if (sealed && times.ok() && (times->empty() || times->back().timestamp < ts_ms)) continue;
-    int64_t from = 0;
-    if (times.ok()) {
-      int64_t t = LookupTimestamp(*times, ts_ms);
-      if (t >= 0) from = IndexedStart(r.dir, s, s.base + (*times)[size_t(t)].relative_offset);
+    if (sealed) {
+      auto last = LastTimeIndexEntry(time_path);
+      if (last.ok() && (!*last || (*last)->timestamp < ts_ms)) continue;
     }
+    int64_t from = 0;
+    auto floor = SearchTimeIndex(time_path, ts_ms);
+    if (floor.ok() && *floor) from = IndexedStart(r.dir, s, s.base + (*floor)->relative_offset);
     Result<int64_t> answer = int64_t(-1);
     auto fn = [&](const BatchInfo& b, std::span<const uint8_t> bytes) {
       if (b.header.max_timestamp < ts_ms) return true;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <vector>
 
 #include "fileutil.h"
@@ -36,23 +37,28 @@ class Window {
     size_t n = std::max(want, chunk_);
     chunk_ = std::min(chunk_ * 2, kMaxScanChunk);
     n = size_t(std::min<int64_t>(int64_t(n), size_ - pos));
-    if (buf_.size() < n) buf_.resize(n);
+    if (cap_ < n) {
+      // Uninitialized on purpose: pread fills it, and only what it read is used.
+      buf_.reset(new uint8_t[n]);
+      cap_ = n;
+    }
     size_t got = 0;
-    KLOG_RETURN_IF_ERROR(PreadFull(fd_, buf_.data(), n, pos, &got, path_));
+    KLOG_RETURN_IF_ERROR(PreadFull(fd_, buf_.get(), n, pos, &got, path_));
     start_ = pos;
     len_ = got;
     return Status::Ok();
   }
   std::span<const uint8_t> At(int64_t pos) const {
     size_t off = size_t(pos - start_);
-    return {buf_.data() + off, len_ - off};
+    return {buf_.get() + off, len_ - off};
   }
 
  private:
   int fd_;
   const std::string& path_;
   int64_t size_;
-  std::vector<uint8_t> buf_;
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t cap_ = 0;
   int64_t start_ = 0;
   size_t len_ = 0;
   size_t chunk_ = kFirstScanChunk;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,17 @@ Result<std::vector<TimeIndexEntry>> ReadTimeIndex(const std::string& path);
 int64_t LookupOffset(const std::vector<IndexEntry>& index, int32_t target);
 // Index of the greatest entry with timestamp <= target, or -1.
 int64_t LookupTimestamp(const std::vector<TimeIndexEntry>& index, int64_t target);
+
+// The same lookups done in place on an index file, with O(log n) reads of
+// one entry each instead of reading the file whole, so a lookup costs the
+// same in a segment of ten entries or of a quarter million. Kafka's
+// zero-filled preallocated tail is skipped. nullopt: no entry qualifies (or
+// the file is empty); NotFound if the file is missing. The file is trusted to
+// be in order (writers rebuild damaged indexes on open).
+Result<std::optional<IndexEntry>> SearchOffsetIndex(const std::string& path, int32_t target);
+Result<std::optional<TimeIndexEntry>> SearchTimeIndex(const std::string& path, int64_t target);
+// The last entry of a time index: a sealed segment's largest timestamp.
+Result<std::optional<TimeIndexEntry>> LastTimeIndexEntry(const std::string& path);
 
 // Encodes entries as they are stored on disk.
 void EncodeIndexEntry(const IndexEntry& e, uint8_t out[kIndexEntrySize]);

@@ -1,0 +1,42 @@
+// Broker: the state every request handler shares (settings, the data
+// directory, the identity the cluster reports). It does no I/O of its own and
+// knows nothing about connections. Loop thread only.
+#pragma once
+
+#include <string>
+
+#include "broker/config.h"
+#include "klog/topic.h"
+
+namespace klog::broker {
+
+class Broker {
+ public:
+  explicit Broker(BrokerConfig config);
+
+  const BrokerConfig& config() const { return config_; }
+  DataDir& data_dir() { return data_dir_; }
+  int32_t node_id() const { return config_.node_id; }
+  // A 22-character id fixed for the data directory: the same directory
+  // always reports the same cluster id (it is derived from its absolute
+  // path).
+  const std::string& cluster_id() const { return cluster_id_; }
+
+  // The address clients are told to connect to (Metadata). Set by the server
+  // once the listening socket is bound: --advertise when given, else the
+  // listen host (127.0.0.1 for a wildcard address) with the bound port.
+  const HostPort& advertised() const { return advertised_; }
+  void SetBoundAddress(const HostPort& bound);
+
+ private:
+  BrokerConfig config_;
+  DataDir data_dir_;
+  std::string cluster_id_;
+  HostPort advertised_;
+};
+
+// The cluster id for a data directory path (exposed for tests): 16 bytes of
+// FNV-1a hashes of `path`, in unpadded URL-safe base64 like Kafka's ids.
+std::string ClusterIdForPath(const std::string& path);
+
+}  // namespace klog::broker

@@ -1,0 +1,231 @@
+#include "broker/connection.h"
+
+#include <cstring>
+
+#include "broker/dispatch.h"
+#include "broker/server.h"
+
+namespace klog::broker {
+namespace {
+
+constexpr size_t kReadChunk = 64 << 10;
+// api_key, api_version, correlation_id, client_id length: the smallest request header.
+constexpr int32_t kMinRequestBytes = 10;
+
+struct WriteReq {
+  uv_write_t req;
+  Connection* conn;
+  std::vector<uint8_t> frame;
+};
+
+int32_t LoadBigEndian32(const uint8_t* p) {
+  return int32_t(uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]);
+}
+
+std::string PeerName(uv_tcp_t* tcp) {
+  sockaddr_storage addr{};
+  int len = sizeof(addr);
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+  char host[64] = "?";
+  int port = 0;
+  if (addr.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    uv_ip6_name(a, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+    return "[" + std::string(host) + "]:" + std::to_string(port);
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+  uv_ip4_name(a, host, sizeof(host));
+  port = ntohs(a->sin_port);
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Connection::Connection(Server* server, uint64_t id) : server_(server), id_(id) { tcp_.data = this; }
+
+void Connection::Start() {
+  self_ = shared_from_this();
+  peer_ = PeerName(&tcp_);
+  last_activity_ = uv_now(server_->loop());
+  uv_tcp_nodelay(&tcp_, 1);
+  LogDebug("connection " + std::to_string(id_) + " from " + peer_ + " opened");
+  UpdateReading();
+}
+
+void Connection::Close(const std::string& reason, LogLevel level) {
+  if (closing_) return;
+  closing_ = true;
+  Log(level, "connection " + std::to_string(id_) + " from " + peer_ + " closed: " + reason);
+  ready_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClose);
+}
+
+void Connection::OnClose(uv_handle_t* h) {
+  auto* c = static_cast<Connection*>(h->data);
+  std::shared_ptr<Connection> keep = c->shared_from_this();  // outlives the erase below
+  c->self_.reset();
+  c->server_->OnConnectionClosed(c->id_);
+}
+
+void Connection::Drain() {
+  if (closing_ || draining_) return;
+  draining_ = true;
+  UpdateReading();
+  MaybeFinishDrain();
+}
+
+void Connection::MaybeFinishDrain() {
+  if (closing_) return;
+  bool idle = next_send_ == next_seq_ && writes_in_flight_ == 0;
+  if (draining_ && idle)
+    Close("shutting down", LogLevel::kDebug);
+  else if (peer_eof_ && idle)
+    Close("client closed the connection", LogLevel::kDebug);
+}
+
+bool Connection::Backlogged() const {
+  const BrokerConfig& cfg = server_->config();
+  if (next_seq_ - next_send_ >= uint64_t(cfg.max_queued_responses)) return true;
+  size_t queued = uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_));
+  return queued > size_t(cfg.max_unsent_bytes);
+}
+
+void Connection::UpdateReading() {
+  if (closing_) return;
+  bool want = !draining_ && !peer_eof_ && !Backlogged();
+  if (want == reading_) return;
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  if (want) {
+    int rc = uv_read_start(stream, OnAlloc, OnRead);
+    if (rc != 0) return Close(std::string("read: ") + uv_strerror(rc), LogLevel::kWarn);
+    LogDebug("connection " + std::to_string(id_) + ": reading");
+  } else {
+    uv_read_stop(stream);
+    if (!draining_ && !peer_eof_) {
+      LogDebug("connection " + std::to_string(id_) + ": reading paused (" +
+               std::to_string(next_seq_ - next_send_) + " responses queued)");
+    }
+  }
+  reading_ = want;
+}
+
+void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  if (c->in_.size() < c->in_len_ + kReadChunk) c->in_.resize(c->in_len_ + kReadChunk);
+  *buf = uv_buf_init(reinterpret_cast<char*>(c->in_.data() + c->in_len_), kReadChunk);
+}
+
+void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (c->closing_) return;
+  if (nread > 0) {
+    c->in_len_ += size_t(nread);
+    c->last_activity_ = uv_now(c->server_->loop());
+    c->ProcessFrames();
+    return;
+  }
+  if (nread == 0) return;  // EAGAIN
+  if (nread != UV_EOF) {
+    return c->Close(std::string("read: ") + uv_strerror(int(nread)), LogLevel::kInfo);
+  }
+  if (c->in_len_ > 0) {
+    return c->Close("client closed the connection inside a request (" + std::to_string(c->in_len_) +
+                        " bytes unread)",
+                    LogLevel::kInfo);
+  }
+  // Half-close: answer what was asked, then close.
+  c->peer_eof_ = true;
+  c->UpdateReading();
+  c->MaybeFinishDrain();
+}
+
+// Consumes every complete frame in in_ while the connection is not
+// backlogged; keeps a partial frame (and any frames past the backlog limit)
+// for later.
+void Connection::ProcessFrames() {
+  size_t pos = 0;
+  const int64_t max_bytes = server_->config().max_request_bytes;
+  processing_ = true;
+  while (!closing_ && !Backlogged() && in_len_ - pos >= 4) {
+    int32_t size = LoadBigEndian32(in_.data() + pos);
+    if (size < kMinRequestBytes || size > max_bytes) {
+      processing_ = false;
+      return Close("request size " + std::to_string(size) + " outside [" +
+                       std::to_string(kMinRequestBytes) + ", " + std::to_string(max_bytes) + "]",
+                   LogLevel::kWarn);
+    }
+    if (in_len_ - pos - 4 < size_t(size)) break;
+    HandleFrame(std::span<const uint8_t>(in_.data() + pos + 4, size_t(size)));
+    pos += 4 + size_t(size);
+  }
+  processing_ = false;
+  if (closing_) return;
+  if (pos > 0) {
+    std::memmove(in_.data(), in_.data() + pos, in_len_ - pos);
+    in_len_ -= pos;
+  }
+  if (in_len_ == 0 && in_.size() > (size_t(1) << 20)) {
+    std::vector<uint8_t>().swap(in_);  // give back a large request's buffer
+  }
+  UpdateReading();
+}
+
+void Connection::Resume() {
+  // Called from handlers answering inside ProcessFrames: that loop goes on by itself.
+  if (closing_ || processing_) return;
+  if (in_len_ > 0 && !Backlogged()) {
+    ProcessFrames();  // frames buffered while backlogged
+  } else {
+    UpdateReading();
+  }
+}
+
+void Connection::HandleFrame(std::span<const uint8_t> frame) {
+  uint64_t seq = next_seq_++;
+  Dispatch(server_->broker(), server_->loop(), shared_from_this(), seq, frame);
+}
+
+void Connection::Complete(uint64_t seq, std::vector<uint8_t> frame) {
+  if (closing_) return;
+  ready_[seq] = std::move(frame);
+  FlushReady();
+  Resume();
+  MaybeFinishDrain();
+}
+
+void Connection::FlushReady() {
+  while (!closing_) {
+    auto it = ready_.find(next_send_);
+    if (it == ready_.end()) return;
+    std::vector<uint8_t> frame = std::move(it->second);
+    ready_.erase(it);
+    ++next_send_;
+    if (frame.empty()) continue;  // this request gets no response
+    auto* w = new WriteReq;
+    w->frame = std::move(frame);
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(w->frame.data()), w->frame.size());
+    w->req.data = w;
+    w->conn = this;
+    int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, OnWrite);
+    if (rc != 0) {
+      delete w;  // the callback is never called for a failed uv_write
+      return Close(std::string("write: ") + uv_strerror(rc), LogLevel::kInfo);
+    }
+    ++writes_in_flight_;
+  }
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  auto* w = static_cast<WriteReq*>(req->data);
+  Connection* c = w->conn;
+  delete w;
+  --c->writes_in_flight_;
+  if (c->closing_) return;
+  if (status != 0) return c->Close(std::string("write: ") + uv_strerror(status), LogLevel::kInfo);
+  c->last_activity_ = uv_now(c->server_->loop());
+  c->Resume();
+  c->MaybeFinishDrain();
+}
+
+}  // namespace klog::broker

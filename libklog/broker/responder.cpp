@@ -1,0 +1,58 @@
+#include "broker/responder.h"
+
+#include <cassert>
+
+#include "broker/connection.h"
+
+namespace klog::broker {
+
+Responder::Responder(std::weak_ptr<Connection> conn, uint64_t seq,
+                     const proto::RequestHeader& header)
+    : conn_(std::move(conn)), seq_(seq), header_(header), answered_(false) {
+  header_.client_id = {};  // points into the request frame, which does not outlive the call
+}
+
+Responder::Responder(Responder&& other) noexcept
+    : conn_(std::move(other.conn_)),
+      seq_(other.seq_),
+      header_(other.header_),
+      answered_(other.answered_) {
+  other.answered_ = true;
+}
+
+Responder& Responder::operator=(Responder&& other) noexcept {
+  if (this != &other) {
+    if (!answered_) CloseConnection("request dropped without an answer");
+    conn_ = std::move(other.conn_);
+    seq_ = other.seq_;
+    header_ = other.header_;
+    answered_ = other.answered_;
+    other.answered_ = true;
+  }
+  return *this;
+}
+
+Responder::~Responder() {
+  if (!answered_) CloseConnection("request dropped without an answer");
+}
+
+void Responder::Finish(std::vector<uint8_t> frame) {
+  if (answered_) return;
+  answered_ = true;
+  if (auto c = conn_.lock()) c->Complete(seq_, std::move(frame));
+}
+
+void Responder::SendFrame(std::vector<uint8_t> frame) {
+  assert(!frame.empty() && "a response frame is never empty; use SendNothing()");
+  Finish(std::move(frame));
+}
+
+void Responder::SendNothing() { Finish({}); }
+
+void Responder::CloseConnection(const std::string& reason) {
+  if (answered_) return;
+  answered_ = true;
+  if (auto c = conn_.lock()) c->Close(reason, LogLevel::kWarn);
+}
+
+}  // namespace klog::broker

@@ -1,0 +1,193 @@
+#include "broker/server.h"
+
+#include <netdb.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+
+#include "broker/connection.h"
+#include "broker/log.h"
+
+namespace klog::broker {
+namespace {
+
+Status UvError(const std::string& what, int rc) {
+  return Status::IOError(what + ": " + uv_strerror(rc));
+}
+
+// Resolves `hp` (a numeric address or a host name) for binding.
+Status Resolve(const HostPort& hp, sockaddr_storage* out) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(hp.port);
+  int rc = ::getaddrinfo(hp.host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0)
+    return Status::InvalidArgument("listen address " + hp.ToString() + ": " + gai_strerror(rc));
+  std::memcpy(out, res->ai_addr, std::min<size_t>(res->ai_addrlen, sizeof(*out)));
+  ::freeaddrinfo(res);
+  return Status::Ok();
+}
+
+HostPort SockName(uv_tcp_t* tcp) {
+  sockaddr_storage addr{};
+  int len = sizeof(addr);
+  HostPort hp;
+  if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return hp;
+  char host[64] = "";
+  if (addr.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    uv_ip6_name(a, host, sizeof(host));
+    hp.port = ntohs(a->sin6_port);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    uv_ip4_name(a, host, sizeof(host));
+    hp.port = ntohs(a->sin_port);
+  }
+  hp.host = host;
+  return hp;
+}
+
+}  // namespace
+
+Server::Server(Broker* broker) : broker_(broker) {
+  uv_loop_init(&loop_);
+  loop_.data = this;
+}
+
+Server::~Server() {
+  // Close whatever is still open (after a failed Listen, or if Run never ran).
+  uv_walk(
+      &loop_,
+      [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) uv_close(h, nullptr);
+      },
+      nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  conns_.clear();
+  uv_loop_close(&loop_);
+}
+
+Status Server::Listen() {
+  sockaddr_storage addr{};
+  KLOG_RETURN_IF_ERROR(Resolve(config().listen, &addr));
+  uv_tcp_init(&loop_, &listener_);
+  listener_.data = this;
+  int rc = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 511, OnConnection);
+  if (rc != 0) return UvError("listen on " + config().listen.ToString(), rc);
+  listening_ = true;
+  bound_ = SockName(&listener_);
+  broker_->SetBoundAddress(bound_);
+  return Status::Ok();
+}
+
+Status Server::Run() {
+  uv_signal_init(&loop_, &sigterm_);
+  uv_signal_init(&loop_, &sigint_);
+  sigterm_.data = sigint_.data = this;
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  uv_timer_init(&loop_, &sweep_);
+  uv_timer_init(&loop_, &grace_);
+  sweep_.data = grace_.data = this;
+  uint64_t tick = uint64_t(std::clamp<int64_t>(config().idle_timeout_ms / 4, 10, 1000));
+  uv_timer_start(&sweep_, OnSweep, tick, tick);
+  LogInfo("listening on " + bound_.ToString() + ", advertising " +
+          broker_->advertised().ToString() + ", node id " + std::to_string(broker_->node_id()) +
+          ", data directory " + broker_->data_dir().path());
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  LogInfo("stopped");
+  return Status::Ok();
+}
+
+void Server::OnConnection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Server*>(listener->data);
+  if (status != 0) {
+    LogWarn(std::string("accept: ") + uv_strerror(status));
+    return;
+  }
+  self->Accept();
+}
+
+void Server::Accept() {
+  uint64_t id = next_id_++;
+  auto conn = std::make_shared<Connection>(this, id);
+  uv_tcp_init(&loop_, conn->tcp());
+  conns_[id] = conn;
+  int rc = uv_accept(reinterpret_cast<uv_stream_t*>(&listener_),
+                     reinterpret_cast<uv_stream_t*>(conn->tcp()));
+  if (rc != 0) return conn->Close(std::string("accept: ") + uv_strerror(rc), LogLevel::kWarn);
+  conn->Start();
+  if (conns_.size() > size_t(config().max_connections)) {
+    conn->Close("too many connections (max " + std::to_string(config().max_connections) + ")",
+                LogLevel::kWarn);
+  }
+}
+
+void Server::OnConnectionClosed(uint64_t id) {
+  conns_.erase(id);
+  MaybeFinishShutdown();
+}
+
+void Server::OnSignal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<Server*>(handle->data);
+  std::string name = signum == SIGTERM ? "SIGTERM" : "SIGINT";
+  if (self->shutting_down_) {
+    self->CloseAll(name + " during shutdown");
+    return;
+  }
+  self->Shutdown(name);
+}
+
+void Server::Shutdown(const std::string& why) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  LogInfo(why + ": shutting down (" + std::to_string(conns_.size()) + " connection(s) open)");
+  if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+  listening_ = false;
+  uv_timer_stop(&sweep_);
+  // Signal handles stay active for a second signal but no longer keep the loop alive.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&sigterm_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&sigint_));
+  uv_timer_start(&grace_, OnGraceExpired, uint64_t(config().shutdown_grace_ms), 0);
+  std::vector<std::shared_ptr<Connection>> open;
+  for (auto& [id, c] : conns_) open.push_back(c);
+  for (auto& c : open) c->Drain();
+  MaybeFinishShutdown();
+}
+
+void Server::OnGraceExpired(uv_timer_t* timer) {
+  static_cast<Server*>(timer->data)->CloseAll("shutdown grace period over");
+}
+
+void Server::CloseAll(const std::string& why) {
+  std::vector<std::shared_ptr<Connection>> open;
+  for (auto& [id, c] : conns_) open.push_back(c);
+  for (auto& c : open) c->Close(why, LogLevel::kWarn);
+}
+
+void Server::MaybeFinishShutdown() {
+  if (!shutting_down_ || finished_ || !conns_.empty()) return;
+  finished_ = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&grace_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sweep_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+}
+
+void Server::OnSweep(uv_timer_t* timer) {
+  auto* self = static_cast<Server*>(timer->data);
+  uint64_t now = uv_now(&self->loop_);
+  uint64_t limit = uint64_t(self->config().idle_timeout_ms);
+  std::vector<std::shared_ptr<Connection>> idle;
+  for (auto& [id, c] : self->conns_) {
+    if (!c->closing() && now - c->last_activity() >= limit) idle.push_back(c);
+  }
+  for (auto& c : idle) c->Close("idle for " + std::to_string(limit) + " ms", LogLevel::kInfo);
+}
+
+}  // namespace klog::broker

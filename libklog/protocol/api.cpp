@@ -1,0 +1,76 @@
+#include "protocol/api.h"
+
+#include "protocol/errors.h"
+
+namespace klog::proto {
+
+namespace {
+
+// Ranges from kafka-protocol.md §2.2; flexible_from from Kafka's schema files.
+constexpr ApiEntry kApis[] = {
+    {kProduce, "Produce", 0, 7, 9},
+    {kFetch, "Fetch", 4, 11, 12},
+    {kListOffsets, "ListOffsets", 0, 3, 6},
+    {kMetadata, "Metadata", 0, 6, 9},
+    {kApiVersions, "ApiVersions", 0, 3, 3},
+    {kCreateTopics, "CreateTopics", 0, 4, 5},
+    {kDeleteTopics, "DeleteTopics", 0, 3, 4},
+    {kDescribeConfigs, "DescribeConfigs", 0, 2, 4},
+    {kCreatePartitions, "CreatePartitions", 0, 1, 2},
+};
+
+// Produce v0-2 carry the legacy MessageSet format, which this layer does not decode.
+constexpr int16_t kMinDecodableProduce = 3;
+
+}  // namespace
+
+std::span<const ApiEntry> ApiTable() { return kApis; }
+
+const ApiEntry* FindApi(int16_t key) {
+  for (const ApiEntry& e : kApis) {
+    if (e.key == key) return &e;
+  }
+  return nullptr;
+}
+
+int16_t MinDecodableVersion(int16_t key) {
+  if (key == kProduce) return kMinDecodableProduce;
+  const ApiEntry* e = FindApi(key);
+  return e ? e->min_version : 0;
+}
+
+bool IsSupported(int16_t key, int16_t version) {
+  const ApiEntry* e = FindApi(key);
+  return e != nullptr && version >= e->min_version && version <= e->max_version;
+}
+
+bool IsFlexible(int16_t api_key, int16_t version) {
+  const ApiEntry* e = FindApi(api_key);
+  return e != nullptr && version >= e->flexible_from;
+}
+
+ApiVersionsResponse BuildApiVersionsResponse(std::span<const ApiEntry> served) {
+  ApiVersionsResponse resp;
+  resp.api_keys.reserve(served.size());
+  for (const ApiEntry& e : served) {
+    resp.api_keys.push_back({e.key, e.min_version, e.max_version});
+  }
+  return resp;
+}
+
+void EncodeApiVersionsUnsupported(int32_t correlation_id, const ApiEntry& api_versions, Writer* w) {
+  ApiVersionsResponse resp;
+  resp.error_code = kUnsupportedVersion;
+  resp.api_keys.push_back({kApiVersions, api_versions.min_version, api_versions.max_version});
+  size_t start = w->size();
+  w->Int32(0);  // size, patched below
+  w->Int32(correlation_id);
+  EncodeMessage(resp, 0, w);
+  w->PatchInt32(start, static_cast<int32_t>(w->size() - start - 4));
+}
+
+void EncodeApiVersionsUnsupported(int32_t correlation_id, Writer* w) {
+  EncodeApiVersionsUnsupported(correlation_id, *FindApi(kApiVersions), w);
+}
+
+}  // namespace klog::proto

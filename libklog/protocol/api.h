@@ -1,0 +1,60 @@
+// The API registry: one table of the Kafka API keys the protocol layer can decode and encode,
+// with the version range advertised and the first flexible version. The broker dispatches on
+// it and builds the ApiVersions response from it (kafka-protocol.md §2.2), so a key is added
+// in exactly one place.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "protocol/messages.h"
+#include "protocol/wire.h"
+
+namespace klog::proto {
+
+enum ApiKey : int16_t {
+  kProduce = 0,
+  kFetch = 1,
+  kListOffsets = 2,
+  kMetadata = 3,
+  kApiVersions = 18,
+  kCreateTopics = 19,
+  kDeleteTopics = 20,
+  kDescribeConfigs = 32,
+  kCreatePartitions = 37,
+};
+
+struct ApiEntry {
+  int16_t key;
+  const char* name;     // "Metadata", as in Kafka's schema files
+  int16_t min_version;  // advertised range
+  int16_t max_version;
+  int16_t flexible_from;  // first flexible version (may be above max_version)
+};
+
+// Every API this layer implements, sorted by key. Produce 0-2 are advertised (librdkafka needs
+// min 0, §4.2) but carry the legacy MessageSet format, which klog does not store: their
+// bodies still decode with ProduceRequest (records is then a MessageSet view), so a handler
+// can answer each partition with UNSUPPORTED_VERSION in a ProduceResponse of that version.
+std::span<const ApiEntry> ApiTable();
+// The entry for `key`, or nullptr when the key is not in the table.
+const ApiEntry* FindApi(int16_t key);
+// Lowest version whose records klog accepts (Produce: 3, RecordBatch v2; others: min_version).
+int16_t MinDecodableVersion(int16_t key);
+// True when key is in the table and version lies in its advertised range.
+bool IsSupported(int16_t key, int16_t version);
+
+// The ApiVersions response body listing `served` (a subset of ApiTable(), e.g. the keys the
+// broker has handlers for), error NONE, throttle 0.
+ApiVersionsResponse BuildApiVersionsResponse(std::span<const ApiEntry> served);
+
+// Appends a whole frame (size, v0 header, v0 body) answering an ApiVersions request of a
+// version above the highest served one: error UNSUPPORTED_VERSION and the single entry
+// {18, min, max} taken from `api_versions` (the served ApiVersions entry), so the client
+// retries with a lower version (Appendix B, §2.3).
+void EncodeApiVersionsUnsupported(int32_t correlation_id, const ApiEntry& api_versions, Writer* w);
+// Same, with the ApiVersions range from ApiTable().
+void EncodeApiVersionsUnsupported(int32_t correlation_id, Writer* w);
+
+}  // namespace klog::proto

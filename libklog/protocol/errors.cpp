@@ -1,0 +1,76 @@
+#include "protocol/errors.h"
+
+namespace klog::proto {
+
+namespace {
+
+struct ErrorNameEntry {
+  int16_t code;
+  const char* name;
+};
+
+constexpr ErrorNameEntry kErrorNames[] = {
+    {-1, "UNKNOWN_SERVER_ERROR"},
+    {0, "NONE"},
+    {1, "OFFSET_OUT_OF_RANGE"},
+    {2, "CORRUPT_MESSAGE"},
+    {3, "UNKNOWN_TOPIC_OR_PARTITION"},
+    {5, "LEADER_NOT_AVAILABLE"},
+    {6, "NOT_LEADER_OR_FOLLOWER"},
+    {7, "REQUEST_TIMED_OUT"},
+    {10, "MESSAGE_TOO_LARGE"},
+    {14, "COORDINATOR_LOAD_IN_PROGRESS"},
+    {15, "COORDINATOR_NOT_AVAILABLE"},
+    {16, "NOT_COORDINATOR"},
+    {17, "INVALID_TOPIC_EXCEPTION"},
+    {18, "RECORD_LIST_TOO_LARGE"},
+    {21, "INVALID_REQUIRED_ACKS"},
+    {22, "ILLEGAL_GENERATION"},
+    {23, "INCONSISTENT_GROUP_PROTOCOL"},
+    {24, "INVALID_GROUP_ID"},
+    {25, "UNKNOWN_MEMBER_ID"},
+    {26, "INVALID_SESSION_TIMEOUT"},
+    {27, "REBALANCE_IN_PROGRESS"},
+    {28, "INVALID_COMMIT_OFFSET_SIZE"},
+    {33, "UNSUPPORTED_SASL_MECHANISM"},
+    {34, "ILLEGAL_SASL_STATE"},
+    {35, "UNSUPPORTED_VERSION"},
+    {36, "TOPIC_ALREADY_EXISTS"},
+    {37, "INVALID_PARTITIONS"},
+    {38, "INVALID_REPLICATION_FACTOR"},
+    {40, "INVALID_CONFIG"},
+    {41, "NOT_CONTROLLER"},
+    {42, "INVALID_REQUEST"},
+    {43, "UNSUPPORTED_FOR_MESSAGE_FORMAT"},
+    {45, "OUT_OF_ORDER_SEQUENCE_NUMBER"},
+    {46, "DUPLICATE_SEQUENCE_NUMBER"},
+    {47, "INVALID_PRODUCER_EPOCH"},
+    {48, "INVALID_TXN_STATE"},
+    {49, "INVALID_PRODUCER_ID_MAPPING"},
+    {50, "INVALID_TRANSACTION_TIMEOUT"},
+    {51, "CONCURRENT_TRANSACTIONS"},
+    {52, "TRANSACTION_COORDINATOR_FENCED"},
+    {58, "SASL_AUTHENTICATION_FAILED"},
+    {59, "UNKNOWN_PRODUCER_ID"},
+    {68, "NON_EMPTY_GROUP"},
+    {69, "GROUP_ID_NOT_FOUND"},
+    {74, "FENCED_LEADER_EPOCH"},
+    {75, "UNKNOWN_LEADER_EPOCH"},
+    {76, "UNSUPPORTED_COMPRESSION_TYPE"},
+    {79, "MEMBER_ID_REQUIRED"},
+    {82, "FENCED_INSTANCE_ID"},
+    {87, "INVALID_RECORD"},
+    {88, "UNSTABLE_OFFSET_COMMIT"},
+    {90, "PRODUCER_FENCED"},
+};
+
+}  // namespace
+
+const char* ErrorName(int16_t code) {
+  for (const ErrorNameEntry& e : kErrorNames) {
+    if (e.code == code) return e.name;
+  }
+  return "UNKNOWN_ERROR_CODE";
+}
+
+}  // namespace klog::proto
