@@ -26,6 +26,10 @@ struct Segment {
   int64_t base;
   int64_t size;  // as of the last Refresh()
   std::string path;
+  // A sealed segment's largest timestamp (its time index's last entry), read
+  // once: -2 = not read yet, -1 = none (empty time index), INT64_MAX = the
+  // time index is unreadable, so the segment must be scanned.
+  int64_t max_timestamp = -2;
 };
 
 // Byte position to start scanning segment `s` for `target` (an absolute
@@ -123,14 +127,16 @@ Status LogReader::Refresh() {
   Impl& r = *impl_;
   Result<std::vector<int64_t>> bases = ListSegments(r.dir);
   if (!bases.ok()) return bases.status();
-  std::map<int64_t, int64_t> known;  // sealed segments seen before keep their size
-  for (size_t i = 0; i + 1 < r.segs.size(); ++i) known[r.segs[i].base] = r.segs[i].size;
+  // Sealed segments seen before keep their size and cached largest timestamp.
+  std::map<int64_t, const Segment*> known;
+  for (size_t i = 0; i + 1 < r.segs.size(); ++i) known[r.segs[i].base] = &r.segs[i];
   std::vector<Segment> segs;
   for (int64_t base : *bases) {
     Segment s{base, 0, SegmentPath(r.dir, base, kLogSuffix)};
     auto it = known.find(base);
     if (it != known.end()) {
-      s.size = it->second;
+      s.size = it->second->size;
+      s.max_timestamp = it->second->max_timestamp;
     } else {
       Result<int64_t> size = PathSize(s.path);
       if (size.status().IsNotFound()) continue;  // deleted since the listing
@@ -243,14 +249,17 @@ Status LogReader::Seek(int64_t offset) {
 Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
   Impl& r = *impl_;
   for (size_t i = 0; i < r.segs.size(); ++i) {
-    const Segment& s = r.segs[i];
-    std::string time_path = SegmentPath(r.dir, s.base, kTimeIndexSuffix);
+    Segment& s = r.segs[i];
     bool sealed = i + 1 < r.segs.size();
+    if (sealed && s.max_timestamp != -2 && s.max_timestamp < ts_ms) continue;
+    std::string time_path = SegmentPath(r.dir, s.base, kTimeIndexSuffix);
     // A sealed segment's last time-index entry is its largest timestamp.
-    if (sealed) {
+    if (sealed && s.max_timestamp == -2) {
       auto last = LastTimeIndexEntry(time_path);
-      if (last.ok() && (!*last || (*last)->timestamp < ts_ms)) continue;
+      // Unreadable: assume it may hold the answer, so it gets scanned.
+      s.max_timestamp = !last.ok() ? INT64_MAX : *last ? (*last)->timestamp : -1;
     }
+    if (sealed && s.max_timestamp < ts_ms) continue;
     int64_t from = 0;
     auto floor = SearchTimeIndex(time_path, ts_ms);
     if (floor.ok() && *floor) from = IndexedStart(r.dir, s, s.base + (*floor)->relative_offset);
