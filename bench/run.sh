@@ -4,7 +4,8 @@
 #   KLOG_BIN     build directory with the tools (default: ../build)
 #   BENCH_DIR    scratch directory on the disk to measure (default: mktemp -d under /var/tmp)
 #   BENCH_LINES  lines for the pipe benchmarks (default 10000000, 100 bytes each)
-#   BENCH_BIG_MB log sizes for the lookup/append-at-size benchmark (default "1024 20480")
+#   BENCH_BIG_MB log sizes for the lookup/append-at-size benchmarks (default "1024 20480";
+#                the first and last are also measured in instructions under callgrind)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${KLOG_BIN:-$here/../build}
@@ -69,7 +70,10 @@ for mb in $sizes; do
 done
 
 echo "== instructions per operation (callgrind; exact, independent of machine load)"
-bash "$here/instructions.sh" "$bin" "$dir"
+first=1024 last=20480
+set -- $sizes
+if (( $# > 0 )); then first=$1; for mb in "$@"; do last=$mb; done; fi
+bash "$here/instructions.sh" "$bin" "$dir" "$first" "$last"
 
 echo "== follow latency (klog-append -> disk -> inotify -> klog-read -f)"
 "$bin/klog-topic" -d "$dir/lat" create lat >/dev/null

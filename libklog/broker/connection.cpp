@@ -11,6 +11,8 @@ namespace {
 constexpr size_t kReadChunk = 64 << 10;
 // api_key, api_version, correlation_id, client_id length: the smallest request header.
 constexpr int32_t kMinRequestBytes = 10;
+// Requests handled per read callback before other connections get a turn.
+constexpr int kFramesPerTurn = 64;
 
 struct WriteReq {
   uv_write_t req;
@@ -93,18 +95,24 @@ bool Connection::Backlogged() const {
 
 void Connection::UpdateReading() {
   if (closing_) return;
-  bool want = !draining_ && !peer_eof_ && !Backlogged();
+  // A complete frame still buffered (a turn ended, or the connection is
+  // backlogged) is handled before more is read, so the buffer stays bounded.
+  bool want = !draining_ && !peer_eof_ && !Backlogged() && !HasCompleteFrame();
   if (want == reading_) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   if (want) {
     int rc = uv_read_start(stream, OnAlloc, OnRead);
     if (rc != 0) return Close(std::string("read: ") + uv_strerror(rc), LogLevel::kWarn);
-    LogDebug("connection " + std::to_string(id_) + ": reading");
+    if (paused_) LogDebug("connection " + std::to_string(id_) + ": reading resumed");
+    paused_ = false;
   } else {
     uv_read_stop(stream);
-    if (!draining_ && !peer_eof_) {
+    if (!draining_ && !peer_eof_ && Backlogged()) {
+      size_t unsent = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&tcp_));
       LogDebug("connection " + std::to_string(id_) + ": reading paused (" +
-               std::to_string(next_seq_ - next_send_) + " responses queued)");
+               std::to_string(next_seq_ - next_send_) + " responses waiting, " +
+               std::to_string(unsent) + " bytes unsent)");
+      paused_ = true;
     }
   }
   reading_ = want;
@@ -143,11 +151,18 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 // Consumes every complete frame in in_ while the connection is not
 // backlogged; keeps a partial frame (and any frames past the backlog limit)
 // for later.
+bool Connection::HasCompleteFrame() const {
+  if (in_len_ < 4) return false;
+  int32_t size = LoadBigEndian32(in_.data());
+  return size < kMinRequestBytes || in_len_ - 4 >= size_t(size);  // a bad size is handled too
+}
+
 void Connection::ProcessFrames() {
   size_t pos = 0;
   const int64_t max_bytes = server_->config().max_request_bytes;
   processing_ = true;
-  while (!closing_ && !Backlogged() && in_len_ - pos >= 4) {
+  int handled = 0;
+  while (!closing_ && !Backlogged() && handled++ < kFramesPerTurn && in_len_ - pos >= 4) {
     int32_t size = LoadBigEndian32(in_.data() + pos);
     if (size < kMinRequestBytes || size > max_bytes) {
       processing_ = false;
@@ -168,17 +183,34 @@ void Connection::ProcessFrames() {
   if (in_len_ == 0 && in_.size() > (size_t(1) << 20)) {
     std::vector<uint8_t>().swap(in_);  // give back a large request's buffer
   }
-  UpdateReading();
+  // Handling requests is activity too: a long turn must not count as idle.
+  uv_update_time(server_->loop());
+  last_activity_ = uv_now(server_->loop());
+  RequestTurn();
 }
 
 void Connection::Resume() {
-  // Called from handlers answering inside ProcessFrames: that loop goes on by itself.
+  resume_scheduled_ = false;
   if (closing_ || processing_) return;
-  if (in_len_ > 0 && !Backlogged()) {
-    ProcessFrames();  // frames buffered while backlogged
+  if (HasCompleteFrame() && !Backlogged()) {
+    ProcessFrames();  // frames left by a turn's end or while backlogged
   } else {
     UpdateReading();
   }
+}
+
+void Connection::RequestTurn() {
+  // Inside ProcessFrames (a handler answering at once) that loop goes on by itself.
+  if (closing_ || processing_) return;
+  if (HasCompleteFrame() && !Backlogged()) {
+    // Buffered requests wait for the next round, never run from a write
+    // callback: a chain of completions would otherwise starve other clients.
+    if (!resume_scheduled_) {
+      resume_scheduled_ = true;
+      server_->ScheduleResume(shared_from_this());
+    }
+  }
+  UpdateReading();
 }
 
 void Connection::HandleFrame(std::span<const uint8_t> frame) {
@@ -190,7 +222,7 @@ void Connection::Complete(uint64_t seq, std::vector<uint8_t> frame) {
   if (closing_) return;
   ready_[seq] = std::move(frame);
   FlushReady();
-  Resume();
+  RequestTurn();
   MaybeFinishDrain();
 }
 
@@ -224,7 +256,7 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   if (c->closing_) return;
   if (status != 0) return c->Close(std::string("write: ") + uv_strerror(status), LogLevel::kInfo);
   c->last_activity_ = uv_now(c->server_->loop());
-  c->Resume();
+  c->RequestTurn();
   c->MaybeFinishDrain();
 }
 

@@ -10,7 +10,9 @@
 // Flow control: reading pauses while `max_queued_responses` requests await
 // their turn to be written, or while more than `max_unsent_bytes` of
 // responses sit in libuv's write queue (a client that sends but never reads),
-// and resumes once they drain. Loop thread only.
+// and resumes once they drain. Fairness: one read callback handles at most a
+// few dozen requests; the rest wait for the Server's next round (ScheduleResume)
+// so that one pipelining client cannot starve the others. Loop thread only.
 #pragma once
 
 #include <uv.h>
@@ -43,6 +45,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the socket now (pending responses are dropped), logging `reason`
   // at `level`. Idempotent.
   void Close(const std::string& reason, LogLevel level);
+  // Handles buffered requests (after a turn ended, or a backlog cleared) or
+  // resumes reading. Called by the Server's fairness queue.
+  void Resume();
   // Graceful end for shutdown: stops reading new requests, closes once every
   // request already read has been answered and written.
   void Drain();
@@ -64,8 +69,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void HandleFrame(std::span<const uint8_t> frame);
   void FlushReady();
   void UpdateReading();
-  void Resume();
+  void RequestTurn();
   bool Backlogged() const;
+  bool HasCompleteFrame() const;
   void MaybeFinishDrain();
 
   Server* server_;
@@ -84,6 +90,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool draining_ = false;
   bool closing_ = false;
   bool processing_ = false;           // inside ProcessFrames
+  bool paused_ = false;               // reading stopped for a backlog (logged)
+  bool resume_scheduled_ = false;     // queued for a turn with the Server
   std::shared_ptr<Connection> self_;  // keeps *this alive until OnClose
 };
 

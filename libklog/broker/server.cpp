@@ -93,7 +93,8 @@ Status Server::Run() {
   uv_signal_start(&sigint_, OnSignal, SIGINT);
   uv_timer_init(&loop_, &sweep_);
   uv_timer_init(&loop_, &grace_);
-  sweep_.data = grace_.data = this;
+  uv_idle_init(&loop_, &resume_);
+  sweep_.data = grace_.data = resume_.data = this;
   uint64_t tick = uint64_t(std::clamp<int64_t>(config().idle_timeout_ms / 4, 10, 1000));
   uv_timer_start(&sweep_, OnSweep, tick, tick);
   LogInfo("listening on " + bound_.ToString() + ", advertising " +
@@ -174,9 +175,26 @@ void Server::MaybeFinishShutdown() {
   if (!shutting_down_ || finished_ || !conns_.empty()) return;
   finished_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&grace_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&resume_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+}
+
+void Server::ScheduleResume(std::shared_ptr<Connection> conn) {
+  if (finished_) return;
+  if (resume_list_.empty()) uv_idle_start(&resume_, OnResumeTurn);
+  resume_list_.push_back(conn);
+}
+
+void Server::OnResumeTurn(uv_idle_t* idle) {
+  auto* self = static_cast<Server*>(idle->data);
+  uv_idle_stop(idle);
+  std::vector<std::weak_ptr<Connection>> list;
+  list.swap(self->resume_list_);
+  for (auto& weak : list) {
+    if (auto c = weak.lock(); c && !c->closing()) c->Resume();
+  }
 }
 
 void Server::OnSweep(uv_timer_t* timer) {

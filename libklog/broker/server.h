@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "broker/broker.h"
 #include "broker/config.h"
@@ -43,6 +44,9 @@ class Server {
   uv_loop_t* loop() { return &loop_; }
   Broker& broker() { return *broker_; }
   const BrokerConfig& config() const { return broker_->config(); }
+  // Gives `conn` another turn (Connection::Resume) on the next loop
+  // iteration, after the other connections' pending events.
+  void ScheduleResume(std::shared_ptr<Connection> conn);
   // Called by a Connection from its close callback.
   void OnConnectionClosed(uint64_t id);
 
@@ -51,6 +55,7 @@ class Server {
   static void OnSignal(uv_signal_t* handle, int signum);
   static void OnSweep(uv_timer_t* timer);
   static void OnGraceExpired(uv_timer_t* timer);
+  static void OnResumeTurn(uv_idle_t* idle);
   void Accept();
   void CloseAll(const std::string& why);
   void MaybeFinishShutdown();
@@ -62,6 +67,8 @@ class Server {
   uv_signal_t sigint_;
   uv_timer_t sweep_;
   uv_timer_t grace_;
+  uv_idle_t resume_;
+  std::vector<std::weak_ptr<Connection>> resume_list_;
   bool listening_ = false;
   bool shutting_down_ = false;
   bool finished_ = false;
