@@ -1,11 +1,13 @@
 // Broker: the state every request handler shares (settings, the data
 // directory, the identity the cluster reports). It does no I/O of its own and
 // knows nothing about connections. Loop thread only.
+// The partition logs (Partitions) are owned here too.
 #pragma once
 
 #include <string>
 
 #include "broker/config.h"
+#include "broker/partitions.h"
 #include "klog/topic.h"
 
 namespace klog::broker {
@@ -16,6 +18,7 @@ class Broker {
 
   const BrokerConfig& config() const { return config_; }
   DataDir& data_dir() { return data_dir_; }
+  Partitions& partitions() { return partitions_; }
   int32_t node_id() const { return config_.node_id; }
   // A 22-character id fixed for the data directory: the same directory
   // always reports the same cluster id (it is derived from its absolute
@@ -33,6 +36,7 @@ class Broker {
   DataDir data_dir_;
   std::string cluster_id_;
   HostPort advertised_;
+  Partitions partitions_;
 };
 
 // The cluster id for a data directory path (exposed for tests): 16 bytes of

@@ -96,6 +96,9 @@ Status ApplyConfigSetting(const std::string& key, const std::string& value, Brok
   if (key == "max.request.bytes" || key == "socket.request.max.bytes") {
     return ParseInt<int64_t>(key, value, 64, INT32_MAX, &c->max_request_bytes);
   }
+  if (key == "message.max.bytes") {
+    return ParseInt<int64_t>(key, value, 64, INT32_MAX, &c->message_max_bytes);
+  }
   if (key == "max.connections") {
     return ParseInt<int32_t>(key, value, 1, 1000000, &c->max_connections);
   }

@@ -31,6 +31,9 @@ struct BrokerConfig {
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
   int64_t max_request_bytes = 100 << 20;  // Kafka's socket.request.max.bytes
+  // The largest record batch a Produce may carry (Kafka's message.max.bytes);
+  // a topic's max.message.bytes overrides it.
+  int64_t message_max_bytes = 1048588;
   int32_t max_connections = 1024;
   int64_t idle_timeout_ms = 600000;  // Kafka's connections.max.idle.ms
   // Requests received on one connection whose responses are not yet written

@@ -36,8 +36,7 @@ void Dispatch(Broker& broker, uv_loop_t* loop, const std::shared_ptr<Connection>
     proto::EncodeApiVersionsUnsupported(header.correlation_id, *api, &w);
     return reply.SendFrame(std::move(frame_out));
   }
-  if (header.api_version < proto::MinDecodableVersion(header.api_key) ||
-      header.api_version > api->max_version) {
+  if (header.api_version < api->min_version || header.api_version > api->max_version) {
     return reply.CloseConnection(what + " is not supported (versions " +
                                  std::to_string(api->min_version) + "-" +
                                  std::to_string(api->max_version) + ")");

@@ -10,8 +10,11 @@ struct HandlerEntry {
   HandlerFn fn;
 };
 
-// Every API klog-serve answers. Produce, Fetch and the rest join as they are written.
+// Every API klog-serve answers.
 constexpr HandlerEntry kHandlers[] = {
+    {proto::kProduce, HandleProduce},
+    {proto::kFetch, HandleFetch},
+    {proto::kListOffsets, HandleListOffsets},
     {proto::kMetadata, HandleMetadata},
     {proto::kApiVersions, HandleApiVersions},
 };

@@ -36,6 +36,9 @@ HandlerFn FindHandler(int16_t api_key);
 // The registry entries of the served APIs, sorted by key (what ApiVersions lists).
 std::span<const proto::ApiEntry> ServedApis();
 
+void HandleProduce(RequestContext& ctx, Responder reply);
+void HandleFetch(RequestContext& ctx, Responder reply);
+void HandleListOffsets(RequestContext& ctx, Responder reply);
 void HandleApiVersions(RequestContext& ctx, Responder reply);
 void HandleMetadata(RequestContext& ctx, Responder reply);
 

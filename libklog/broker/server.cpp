@@ -56,6 +56,7 @@ HostPort SockName(uv_tcp_t* tcp) {
 Server::Server(Broker* broker) : broker_(broker) {
   uv_loop_init(&loop_);
   loop_.data = this;
+  broker_->partitions().Attach(&loop_);
 }
 
 Server::~Server() {
@@ -101,8 +102,12 @@ Status Server::Run() {
           broker_->advertised().ToString() + ", node id " + std::to_string(broker_->node_id()) +
           ", data directory " + broker_->data_dir().path());
   uv_run(&loop_, UV_RUN_DEFAULT);
+  // Every append job has finished (they keep the loop alive): close the
+  // writers, which syncs them and marks the clean shutdown.
+  Status s = broker_->partitions().CloseAll();
+  if (!s.ok()) LogError("closing partitions: " + s.message());
   LogInfo("stopped");
-  return Status::Ok();
+  return s;
 }
 
 void Server::OnConnection(uv_stream_t* listener, int status) {
@@ -158,6 +163,8 @@ void Server::Shutdown(const std::string& why) {
   std::vector<std::shared_ptr<Connection>> open;
   for (auto& [id, c] : conns_) open.push_back(c);
   for (auto& c : open) c->Drain();
+  // Long-poll fetches answer now instead of at the end of their wait.
+  broker_->partitions().WakeAll();
   MaybeFinishShutdown();
 }
 

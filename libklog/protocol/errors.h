@@ -46,6 +46,7 @@ enum ErrorCode : int16_t {
   kInvalidTransactionTimeout = 50,
   kConcurrentTransactions = 51,
   kTransactionCoordinatorFenced = 52,
+  kKafkaStorageError = 56,
   kSaslAuthenticationFailed = 58,
   kUnknownProducerId = 59,
   kNonEmptyGroup = 68,

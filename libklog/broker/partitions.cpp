@@ -1,0 +1,450 @@
+#include "broker/partitions.h"
+
+#include <algorithm>
+
+#include "broker/background.h"
+#include "broker/log.h"
+#include "klog/batch_format.h"
+#include "klog/coding.h"
+#include "klog/record.h"
+#include "protocol/errors.h"
+
+namespace klog::broker {
+
+namespace {
+
+// One Produce partition's batches, waiting for or inside an append job.
+struct PendingAppend {
+  std::vector<uint8_t> batches;
+  bool sync = false;
+  std::function<void(const AppendResult&)> done;
+  AppendResult result;
+};
+
+}  // namespace
+
+struct Partitions::State {
+  std::string topic;
+  int32_t index = 0;
+  std::string dir;
+  LogOptions options;
+  // Owned by the job in flight while job_running, else by the loop thread.
+  std::unique_ptr<LogWriter> writer;
+  std::vector<PendingAppend> running;
+  int64_t job_start_offset = 0;  // written by the job, read when it is done
+  int64_t job_end_offset = 0;
+  // Loop thread only.
+  std::unique_ptr<LogReader> reader;
+  PartitionOffsets offsets;
+  bool writer_opened = false;  // offsets come from our own writer
+  bool job_running = false;
+  bool closing = false;
+  std::vector<PendingAppend> queue;
+  std::vector<std::function<void()>> on_idle;
+  std::vector<std::weak_ptr<AppendWatcher>> watchers;
+};
+
+namespace {
+
+AppendResult Failed(int16_t code, std::string why) {
+  AppendResult r;
+  r.error_code = code;
+  r.error = std::move(why);
+  return r;
+}
+
+int16_t CodeForStatus(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kTooLarge:
+      return proto::kMessageTooLarge;
+    case Status::Code::kInvalidArgument:
+      return proto::kInvalidRecord;
+    case Status::Code::kCorruption:
+      return proto::kCorruptMessage;
+    default:
+      return proto::kKafkaStorageError;
+  }
+}
+
+// Appends one pending request's batches: all of their CRCs are checked
+// first, so a bad batch keeps the whole request out of the log.
+void AppendPending(LogWriter* writer, bool log_append_time, PendingAppend* p) {
+  std::span<uint8_t> rest(p->batches);
+  std::vector<std::span<uint8_t>> batches;
+  while (!rest.empty()) {
+    Result<size_t> n = NextBatchSize(rest);
+    if (!n.ok() || *n == 0) {  // checked on the loop thread; cannot happen
+      p->result = Failed(proto::kCorruptMessage, "truncated batch");
+      return;
+    }
+    std::span<uint8_t> b = rest.first(*n);
+    if (!BatchCrcOk(b)) {
+      p->result = Failed(proto::kCorruptMessage,
+                         "batch at byte " + std::to_string(p->batches.size() - rest.size()) +
+                             " of the records: CRC-32C mismatch");
+      return;
+    }
+    batches.push_back(b);
+    rest = rest.subspan(*n);
+  }
+  for (size_t i = 0; i < batches.size(); ++i) {
+    Result<int64_t> base = writer->Append(batches[i]);
+    if (!base.ok()) {
+      p->result = Failed(CodeForStatus(base.status()), base.status().message());
+      return;
+    }
+    if (i == 0) {
+      p->result.base_offset = *base;
+      if (log_append_time) {
+        p->result.log_append_time_ms = int64_t(GetBE64(&batches[i][batch::kMaxTimestampPos]));
+      }
+    }
+  }
+}
+
+// The body of an append job (thread pool): opens the writer if needed,
+// appends every pending request, then syncs once if any of them asked.
+void RunAppendJob(Partitions::State* st) {
+  if (!st->writer) {
+    Result<std::unique_ptr<LogWriter>> w = LogWriter::Open(st->dir, st->options);
+    if (!w.ok()) {
+      for (PendingAppend& p : st->running) {
+        p.result = Failed(proto::kKafkaStorageError, w.status().message());
+      }
+      return;
+    }
+    st->writer = std::move(*w);
+  }
+  bool sync = false;
+  for (PendingAppend& p : st->running) {
+    AppendPending(st->writer.get(), st->options.log_append_time, &p);
+    sync = sync || (p.sync && p.result.error_code == 0);
+  }
+  if (sync) {
+    Status s = st->writer->Flush();
+    if (!s.ok()) {
+      for (PendingAppend& p : st->running) {
+        if (p.sync && p.result.error_code == 0) {
+          p.result = Failed(proto::kKafkaStorageError, "appended but not synced: " + s.message());
+        }
+      }
+    }
+  }
+  st->job_start_offset = st->writer->start_offset();
+  st->job_end_offset = st->writer->next_offset();
+}
+
+}  // namespace
+
+Partitions::Partitions(const BrokerConfig& config, DataDir data_dir)
+    : config_(config), data_dir_(std::move(data_dir)) {}
+
+Partitions::~Partitions() = default;
+
+Result<const TopicInfo*> Partitions::Topic(const std::string& name) {
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return &it->second;
+  Result<TopicInfo> info = data_dir_.DescribeTopic(name);
+  if (!info.ok()) return info.status();
+  return &topics_.emplace(name, std::move(*info)).first->second;
+}
+
+void Partitions::ForgetTopic(const std::string& name) { topics_.erase(name); }
+
+Partitions::State* Partitions::Find(const std::string& topic, int32_t partition,
+                                    int16_t* error) {
+  *error = proto::kNone;
+  auto key = std::make_pair(topic, partition);
+  auto it = states_.find(key);
+  if (it != states_.end() && !it->second->closing) return it->second.get();
+  Result<const TopicInfo*> info = Topic(topic);
+  if (!info.ok() || partition < 0 || partition >= (*info)->partitions ||
+      it != states_.end()) {
+    if (!info.ok() && !info.status().IsNotFound()) {
+      LogError("topic '" + topic + "': " + info.status().message());
+    }
+    *error = proto::kUnknownTopicOrPartition;
+    return nullptr;
+  }
+  auto st = std::make_unique<State>();
+  st->topic = topic;
+  st->index = partition;
+  st->dir = data_dir_.PartitionPath(topic, partition);
+  st->options.owner = "klog-serve";
+  st->options.max_batch_bytes = config_.message_max_bytes;
+  Status s = ApplyTopicConfigs(**info, &st->options);
+  if (!s.ok()) LogWarn("topic '" + topic + "': " + s.message() + "; using defaults");
+  std::string where = topic + "-" + std::to_string(partition);
+  st->options.warn = [where](const std::string& m) { LogWarn(where + ": " + m); };
+  return states_.emplace(key, std::move(st)).first->second.get();
+}
+
+void Partitions::Append(const std::string& topic, int32_t partition,
+                        std::vector<uint8_t> batches, bool sync,
+                        std::function<void(const AppendResult&)> done) {
+  int16_t error;
+  State* st = Find(topic, partition, &error);
+  if (st == nullptr) {
+    return done(Failed(error, "unknown topic or partition " + topic + "-" +
+                                  std::to_string(partition)));
+  }
+  st->queue.push_back(PendingAppend{std::move(batches), sync, std::move(done), {}});
+  if (!st->job_running) StartJob(st);
+}
+
+void Partitions::StartJob(State* st) {
+  st->job_running = true;
+  st->running = std::move(st->queue);
+  st->queue.clear();
+  RunInBackground(
+      loop_, [st] { RunAppendJob(st); }, [this, st] { FinishJob(st); });
+}
+
+void Partitions::FinishJob(State* st) {
+  st->job_running = false;
+  std::vector<PendingAppend> finished = std::move(st->running);
+  st->running.clear();
+  if (st->writer) {
+    st->writer_opened = true;
+    st->offsets.log_start_offset = st->job_start_offset;
+    st->offsets.high_watermark = st->job_end_offset;
+  }
+  for (PendingAppend& p : finished) {
+    if (p.result.error_code == 0) p.result.log_start_offset = st->offsets.log_start_offset;
+    p.done(p.result);
+  }
+  std::vector<std::weak_ptr<AppendWatcher>> watchers = std::move(st->watchers);
+  st->watchers.clear();
+  for (auto& weak : watchers) {
+    if (auto w = weak.lock()) w->OnAppend();
+  }
+  if (!st->queue.empty() && !st->closing) return StartJob(st);
+  std::vector<std::function<void()>> idle = std::move(st->on_idle);
+  st->on_idle.clear();
+  for (auto& fn : idle) fn();
+}
+
+// Makes the reader current: opens it on first use, and re-reads the segment
+// list when the log has grown past what it has seen.
+int16_t Partitions::Prepare(State* st) {
+  if (!st->reader) {
+    Result<std::unique_ptr<LogReader>> r = LogReader::Open(st->dir, ReaderOptions{.verify_crc = false});
+    if (!r.ok()) {
+      LogError(st->topic + "-" + std::to_string(st->index) + ": " + r.status().message());
+      return proto::kKafkaStorageError;
+    }
+    st->reader = std::move(*r);
+  }
+  if (!st->writer_opened || st->reader->end_offset() < st->offsets.high_watermark) {
+    Status s = st->reader->Refresh();
+    if (!s.ok()) {
+      LogError(st->topic + "-" + std::to_string(st->index) + ": " + s.message());
+      return proto::kKafkaStorageError;
+    }
+  }
+  if (!st->writer_opened) {
+    st->offsets.log_start_offset = st->reader->start_offset();
+    st->offsets.high_watermark = st->reader->end_offset();
+  }
+  return proto::kNone;
+}
+
+int16_t Partitions::Offsets(const std::string& topic, int32_t partition,
+                            PartitionOffsets* offsets) {
+  int16_t error;
+  State* st = Find(topic, partition, &error);
+  if (st == nullptr) return error;
+  error = Prepare(st);
+  *offsets = st->offsets;
+  return error;
+}
+
+int16_t Partitions::Read(const std::string& topic, int32_t partition, int64_t offset,
+                         size_t max_bytes, std::vector<uint8_t>* out,
+                         PartitionOffsets* offsets) {
+  int16_t error;
+  State* st = Find(topic, partition, &error);
+  if (st == nullptr) return error;
+  if ((error = Prepare(st)) != proto::kNone) return error;
+  *offsets = st->offsets;
+  if (offset < st->offsets.log_start_offset || offset > st->offsets.high_watermark) {
+    return proto::kOffsetOutOfRange;
+  }
+  if (offset == st->offsets.high_watermark) return proto::kNone;
+  Status s = st->reader->Seek(offset);
+  Result<std::span<const uint8_t>> got =
+      s.ok() ? st->reader->Next(max_bytes) : Result<std::span<const uint8_t>>(s);
+  if (!got.ok()) {
+    LogError(topic + "-" + std::to_string(partition) + ": " + got.status().message());
+    return proto::kKafkaStorageError;
+  }
+  // Keep the batches below the high watermark (a running job may have
+  // written more that is not acknowledged yet).
+  std::span<const uint8_t> bytes = *got;
+  size_t keep = 0;
+  while (keep < bytes.size()) {
+    std::span<const uint8_t> rest = bytes.subspan(keep);
+    if (rest.size() < batch::kHeaderSize) break;
+    int64_t base = int64_t(GetBE64(rest.data()));
+    if (base >= st->offsets.high_watermark) break;
+    int64_t size = int64_t(int32_t(GetBE32(rest.data() + batch::kBatchLengthPos))) + 12;
+    keep += size_t(size);
+  }
+  keep = std::min(keep, bytes.size());
+  out->insert(out->end(), bytes.begin(), bytes.begin() + ptrdiff_t(keep));
+  return proto::kNone;
+}
+
+int16_t Partitions::OffsetForTimestamp(const std::string& topic, int32_t partition,
+                                       int64_t ts_ms, int64_t* offset, int64_t* timestamp) {
+  *offset = *timestamp = -1;
+  int16_t error;
+  State* st = Find(topic, partition, &error);
+  if (st == nullptr) return error;
+  if ((error = Prepare(st)) != proto::kNone) return error;
+  Result<int64_t> found = st->reader->OffsetForTimestamp(ts_ms);
+  if (!found.ok()) {
+    LogError(topic + "-" + std::to_string(partition) + ": " + found.status().message());
+    return proto::kKafkaStorageError;
+  }
+  if (*found >= st->offsets.high_watermark) return proto::kNone;
+  // The record's own timestamp: read its batch.
+  Status s = st->reader->Seek(*found);
+  Result<std::span<const uint8_t>> got =
+      s.ok() ? st->reader->Next(1) : Result<std::span<const uint8_t>>(s);
+  if (!got.ok() || got->empty()) return proto::kKafkaStorageError;
+  Result<size_t> n = NextBatchSize(*got);
+  if (!n.ok() || *n == 0) return proto::kKafkaStorageError;
+  RecordIterator it;
+  if (!it.Reset(got->first(*n)).ok()) return proto::kKafkaStorageError;
+  RecordView rec;
+  while (it.Next(&rec)) {
+    if (rec.offset >= *found && rec.timestamp >= ts_ms) {
+      *offset = rec.offset;
+      *timestamp = rec.timestamp;
+      return proto::kNone;
+    }
+  }
+  *offset = *found;  // the index said so; the record did not decode
+  return proto::kNone;
+}
+
+void Partitions::Watch(const std::string& topic, int32_t partition,
+                       std::weak_ptr<AppendWatcher> w) {
+  int16_t error;
+  State* st = Find(topic, partition, &error);
+  if (st == nullptr) return;
+  std::erase_if(st->watchers, [](const std::weak_ptr<AppendWatcher>& x) { return x.expired(); });
+  st->watchers.push_back(std::move(w));
+}
+
+void Partitions::WakeAll() {
+  stopping_ = true;
+  for (auto& [key, st] : states_) {
+    std::vector<std::weak_ptr<AppendWatcher>> watchers = std::move(st->watchers);
+    st->watchers.clear();
+    for (auto& weak : watchers) {
+      if (auto w = weak.lock()) w->OnAppend();
+    }
+  }
+}
+
+void Partitions::CloseTopic(const std::string& name, std::function<void()> done) {
+  auto remaining = std::make_shared<size_t>(1);
+  auto finish = [this, name, remaining, done = std::move(done)] {
+    if (--*remaining > 0) return;
+    for (auto it = states_.begin(); it != states_.end();) {
+      if (it->first.first != name) {
+        ++it;
+        continue;
+      }
+      State* st = it->second.get();
+      for (PendingAppend& p : st->queue) {
+        p.done(Failed(proto::kUnknownTopicOrPartition, "topic '" + name + "' was deleted"));
+      }
+      if (st->writer) {
+        Status s = st->writer->Close();
+        if (!s.ok()) LogWarn(name + "-" + std::to_string(st->index) + ": " + s.message());
+      }
+      it = states_.erase(it);
+    }
+    topics_.erase(name);
+    done();
+  };
+  for (auto& [key, st] : states_) {
+    if (key.first != name) continue;
+    st->closing = true;
+    if (st->job_running) {
+      ++*remaining;
+      st->on_idle.push_back(finish);
+    }
+  }
+  finish();
+}
+
+Status Partitions::CloseAll() {
+  Status first;
+  for (auto& [key, st] : states_) {
+    if (!st->writer) continue;
+    Status s = st->writer->Close();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  states_.clear();
+  return first;
+}
+
+void Partitions::ForEach(
+    const std::function<void(const std::string&, int32_t, int64_t)>& fn) const {
+  for (const auto& [key, st] : states_) fn(key.first, key.second, st->offsets.high_watermark);
+}
+
+int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_bytes,
+                            int16_t produce_version, std::string* why) {
+  if (records.empty()) {
+    *why = "no record batch";
+    return proto::kCorruptMessage;
+  }
+  size_t pos = 0;
+  while (pos < records.size()) {
+    std::span<const uint8_t> rest = records.subspan(pos);
+    std::string at = "batch at byte " + std::to_string(pos) + ": ";
+    if (rest.size() < batch::kHeaderSize) {
+      *why = at + "truncated (" + std::to_string(rest.size()) + " bytes)";
+      return proto::kCorruptMessage;
+    }
+    BatchHeader h;
+    Status s = ParseBatchHeader(rest, &h);
+    if (!s.ok()) {
+      *why = at + s.message();
+      return rest[batch::kMagicPos] != batch::kMagic ? proto::kUnsupportedForMessageFormat
+                                                    : proto::kCorruptMessage;
+    }
+    if (uint64_t(h.size()) > rest.size()) {
+      *why = at + "length " + std::to_string(h.size()) + " runs past the records (" +
+             std::to_string(rest.size()) + " bytes left)";
+      return proto::kCorruptMessage;
+    }
+    if (h.size() > max_batch_bytes) {
+      *why = at + std::to_string(h.size()) + " bytes is over the limit of " +
+             std::to_string(max_batch_bytes);
+      return proto::kMessageTooLarge;
+    }
+    if (h.records_count != h.last_offset_delta + 1 || h.records_count <= 0) {
+      *why = at + std::to_string(h.records_count) + " records but last offset delta " +
+             std::to_string(h.last_offset_delta);
+      return proto::kInvalidRecord;
+    }
+    if (h.compression() == Compression::kZstd && produce_version < 7) {
+      *why = at + "zstd needs Produce v7 or later";
+      return proto::kUnsupportedCompressionType;
+    }
+    if (int(h.compression()) > int(Compression::kZstd)) {
+      *why = at + "unknown compression " + std::to_string(int(h.compression()));
+      return proto::kUnsupportedCompressionType;
+    }
+    pos += size_t(h.size());
+  }
+  return proto::kNone;
+}
+
+}  // namespace klog::broker

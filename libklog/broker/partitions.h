@@ -1,0 +1,144 @@
+// Partitions: the broker's view of the topics and partition logs it serves.
+//
+// Writes. Each partition has one LogWriter, opened on first use. All work on
+// it (opening and recovery, appends, fdatasync) runs on libuv's thread pool,
+// one job per partition at a time: appends that arrive while a job runs are
+// queued and the next job writes them all, then syncs once if any of them
+// asked for it (group commit). The loop thread never waits for the disk to
+// write, and the second core does the writing and CRC checking.
+//
+// Reads run on the loop thread through one LogReader per partition. Readers
+// see only offsets below the high watermark: the log end as of the last
+// completed append job (or, before this broker has written to a partition,
+// the end of the files, so another process's appends show up too).
+//
+// Watching. A long-poll Fetch registers an AppendWatcher on the partitions it
+// reads; every completed append job wakes the watchers of its partition once
+// (they re-register to keep waiting). Nothing polls.
+//
+// Topics are looked up through a cache filled from the data directory on
+// first use. Admin handlers that change a topic call ForgetTopic() (or
+// CloseTopic() before deleting one).
+//
+// Loop thread only, except where a comment says otherwise.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "broker/config.h"
+#include "klog/log.h"
+#include "klog/status.h"
+#include "klog/topic.h"
+
+namespace klog::broker {
+
+// Told when an append job of a watched partition completes.
+class AppendWatcher {
+ public:
+  virtual ~AppendWatcher() = default;
+  virtual void OnAppend() = 0;
+};
+
+// Offsets of a partition as clients see them.
+struct PartitionOffsets {
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;
+};
+
+struct AppendResult {
+  int16_t error_code = 0;  // a Kafka error code; 0 = appended
+  std::string error;       // what went wrong, for the log (empty on success)
+  int64_t base_offset = -1;
+  int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
+  int64_t log_start_offset = -1;
+};
+
+class Partitions {
+ public:
+  Partitions(const BrokerConfig& config, DataDir data_dir);
+  ~Partitions();
+  Partitions(const Partitions&) = delete;
+  Partitions& operator=(const Partitions&) = delete;
+
+  // The loop whose thread pool runs the writers. Set once, before use.
+  void Attach(uv_loop_t* loop) { loop_ = loop; }
+
+  // The topic's metadata (cached). NotFound if it does not exist; the
+  // pointer is valid until the next call that changes topics.
+  Result<const TopicInfo*> Topic(const std::string& name);
+  // Drops the cached metadata of `name` (after creating or altering it).
+  void ForgetTopic(const std::string& name);
+  // Waits for the topic's append jobs, closes its writers and readers and
+  // forgets it, then calls `done` on the loop thread. Appends queued for it
+  // meanwhile fail with UNKNOWN_TOPIC_OR_PARTITION.
+  void CloseTopic(const std::string& name, std::function<void()> done);
+
+  // Appends `batches` (one or more whole RecordBatch v2, already checked by
+  // CheckProduceBatches) to the partition and calls `done` on the loop
+  // thread when they are in the log, and synced if `sync` is set.
+  void Append(const std::string& topic, int32_t partition, std::vector<uint8_t> batches,
+              bool sync, std::function<void(const AppendResult&)> done);
+
+  // Copies whole batches from `offset` (the batch holding it first) onto
+  // `out`: about `max_bytes` of them, but always the first whole batch,
+  // and none at or above the high watermark. *offsets is filled in even
+  // when nothing is read. Returns a Kafka error code: 0,
+  // UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE for an offset outside
+  // [log start, high watermark], KAFKA_STORAGE_ERROR when a file fails.
+  int16_t Read(const std::string& topic, int32_t partition, int64_t offset, size_t max_bytes,
+               std::vector<uint8_t>* out, PartitionOffsets* offsets);
+  // Offsets only. Returns a Kafka error code.
+  int16_t Offsets(const std::string& topic, int32_t partition, PartitionOffsets* offsets);
+  // The first offset whose timestamp is >= ts_ms and that record's
+  // timestamp, or {-1, -1} if there is none. Returns a Kafka error code.
+  int16_t OffsetForTimestamp(const std::string& topic, int32_t partition, int64_t ts_ms,
+                             int64_t* offset, int64_t* timestamp);
+
+  // Registers `w` to be told (once) about the next append job that
+  // completes on the partition. Expired watchers are dropped.
+  void Watch(const std::string& topic, int32_t partition, std::weak_ptr<AppendWatcher> w);
+  // Tells every watcher now and sets stopping(): shutdown, when waiting
+  // fetches answer at once.
+  void WakeAll();
+  bool stopping() const { return stopping_; }
+
+  // Closes every writer (flush per policy, clean-shutdown checkpoint).
+  // Call after the loop has finished every job (Server::Run returned).
+  Status CloseAll();
+
+  // For metrics: each open partition's topic, index and high watermark.
+  void ForEach(const std::function<void(const std::string&, int32_t, int64_t)>& fn) const;
+
+  struct State;
+
+ private:
+  State* Find(const std::string& topic, int32_t partition, int16_t* error);
+  void StartJob(State* st);
+  void FinishJob(State* st);
+  int16_t Prepare(State* st);
+
+  const BrokerConfig& config_;
+  DataDir data_dir_;
+  uv_loop_t* loop_ = nullptr;
+  bool stopping_ = false;
+  std::map<std::string, TopicInfo> topics_;
+  std::map<std::pair<std::string, int32_t>, std::unique_ptr<State>> states_;
+};
+
+// Checks the records of one partition of a Produce request before they are
+// queued: whole batches, magic 2, sane lengths and counts, each batch no
+// larger than `max_batch_bytes`, and no zstd before Produce v7. The CRC is
+// checked by the append job. Returns a Kafka error code (0 = fine) and sets
+// *why.
+int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_bytes,
+                            int16_t produce_version, std::string* why);
+
+}  // namespace klog::broker
