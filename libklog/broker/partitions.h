@@ -134,7 +134,8 @@ class Partitions {
 };
 
 // Checks the records of one partition of a Produce request before they are
-// queued: whole batches, magic 2, sane lengths and counts, each batch no
+// queued: whole batches, magic 2, sane lengths, a record count that fits
+// the last offset delta (and is not 0), each batch no
 // larger than `max_batch_bytes`, and no zstd before Produce v7. The CRC is
 // checked by the append job. Returns a Kafka error code (0 = fine) and sets
 // *why.

@@ -115,7 +115,7 @@ bad_frames = {
     "frame shorter than a header": struct.pack(">i", 3) + b"abc",
     "unknown API key": request(999, 0, 1),
     "negative API key": request(-5, 0, 1),
-    "API key served by nobody yet (Produce)": request(0, 3, 1, b"\x00" * 32),
+    "Produce body with trailing bytes": request(0, 3, 1, b"\x00" * 32),
     "unsupported Metadata version": request(3, 99, 1, struct.pack(">i", -1)),
     "garbage bytes": bytes([0, 0, 0, 32]) + bytes([0xAB]) * 32,
     "client id past the frame": struct.pack(">ihhih", 10, 18, 0, 1, 500),
