@@ -4,6 +4,8 @@
 // created when auto-creation is on (and, v4+, the client allows it); creation
 // writes and fsyncs files, so it runs on the thread pool and the response is
 // sent from its completion (later requests on the connection wait their turn).
+// Named topics are looked up in the broker's topic cache (Partitions::Topic);
+// a request for all topics scans the data directory, also on the pool.
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,8 +47,8 @@ proto::MetadataTopic Describe(Broker& broker, const std::string& name, bool may_
                               bool* missing) {
   *missing = false;
   if (!ValidateTopicName(name).ok()) return ErrorEntry(name, proto::kInvalidTopicException);
-  Result<TopicInfo> info = broker.data_dir().DescribeTopic(name);
-  if (info.ok()) return TopicEntry(*info, broker.node_id());
+  Result<const TopicInfo*> info = broker.partitions().Topic(name);
+  if (info.ok()) return TopicEntry(**info, broker.node_id());
   if (!info.status().IsNotFound()) {
     LogError("topic '" + name + "': " + info.status().message());
     return ErrorEntry(name, proto::kUnknownServerError);
@@ -77,7 +79,8 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
       pending->infos.push_back(dir.DescribeTopic(name));
     }
   };
-  auto done = [pending, partitions, node_id, peer] {
+  Partitions& parts = ctx.broker.partitions();
+  auto done = [pending, partitions, node_id, peer, &parts] {
     for (size_t i = 0; i < pending->slots.size(); ++i) {
       proto::MetadataTopic& entry = pending->resp.topics[pending->slots[i]];
       const Status& s = pending->created[i];
@@ -90,9 +93,28 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
         continue;
       }
       const Result<TopicInfo>& info = pending->infos[i];
+      parts.ForgetTopic(entry.name);
       // Not visible yet: clients retry LEADER_NOT_AVAILABLE.
       entry = info.ok() ? TopicEntry(info.value(), node_id)
                         : ErrorEntry(entry.name, proto::kLeaderNotAvailable);
+    }
+    pending->reply.Send(pending->resp);
+  };
+  RunInBackground(ctx.loop, std::move(work), std::move(done));
+}
+
+// Lists every topic of the data directory on the thread pool (a directory
+// scan and one metadata file read per topic), then answers.
+void ListThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending) {
+  DataDir dir(ctx.broker.data_dir().path());  // a copy: used on a pool thread
+  auto topics = std::make_shared<Result<std::vector<TopicInfo>>>(std::vector<TopicInfo>());
+  int32_t node_id = ctx.broker.node_id();
+  auto work = [dir, topics] { *topics = dir.ListTopics(); };
+  auto done = [pending, topics, node_id] {
+    if (!topics->ok()) {
+      LogError("listing topics: " + topics->status().message());
+    } else {
+      for (const TopicInfo& t : **topics) pending->resp.topics.push_back(TopicEntry(t, node_id));
     }
     pending->reply.Send(pending->resp);
   };
@@ -120,12 +142,8 @@ void HandleMetadata(RequestContext& ctx, Responder reply) {
 
   bool all = !req.topics.has_value() || (version == 0 && req.topics->empty());
   if (all) {
-    Result<std::vector<TopicInfo>> topics = broker.data_dir().ListTopics();
-    if (!topics.ok()) {
-      LogError("listing topics: " + topics.status().message());
-    } else {
-      for (const TopicInfo& t : *topics) resp.topics.push_back(TopicEntry(t, broker.node_id()));
-    }
+    pending->reply = std::move(reply);
+    return ListThenReply(ctx, std::move(pending));
   } else {
     bool may_create =
         broker.config().auto_create_topics && (version < 4 || req.allow_auto_topic_creation);

@@ -13,6 +13,9 @@ namespace klog::broker {
 
 namespace {
 
+// Appends up to this size that need no sync are written on the loop thread.
+constexpr size_t kInlineAppendBytes = 64 << 10;
+
 // One Produce partition's batches, waiting for or inside an append job.
 struct PendingAppend {
   std::vector<uint8_t> batches;
@@ -188,8 +191,18 @@ void Partitions::Append(const std::string& topic, int32_t partition,
     return done(Failed(error, "unknown topic or partition " + topic + "-" +
                                   std::to_string(partition)));
   }
+  bool inline_append = !st->job_running && st->writer && !sync &&
+                       batches.size() <= kInlineAppendBytes;
   st->queue.push_back(PendingAppend{std::move(batches), sync, std::move(done), {}});
-  if (!st->job_running) StartJob(st);
+  if (st->job_running) return;
+  if (!inline_append) return StartJob(st);
+  // A small append without a sync costs less than the hand-off to a pool
+  // thread and back (two wake-ups): write it here (see partitions.h).
+  st->job_running = true;
+  st->running = std::move(st->queue);
+  st->queue.clear();
+  RunAppendJob(st);
+  FinishJob(st);
 }
 
 void Partitions::StartJob(State* st) {

@@ -4,8 +4,13 @@
 // it (opening and recovery, appends, fdatasync) runs on libuv's thread pool,
 // one job per partition at a time: appends that arrive while a job runs are
 // queued and the next job writes them all, then syncs once if any of them
-// asked for it (group commit). The loop thread never waits for the disk to
-// write, and the second core does the writing and CRC checking.
+// asked for it (group commit), so the second core does the writing, CRC
+// checking and syncing. One exception, measured (README, Performance): an
+// append of at most 64 KiB that needs no sync, to an open writer with no job
+// running, is written on the loop thread at once; a pwrite(2) of that size
+// into the page cache costs less than the two thread wake-ups of the pool
+// hand-off. Opening, recovery, large appends and every fdatasync stay off
+// the loop thread.
 //
 // Reads run on the loop thread through one LogReader per partition. Readers
 // see only offsets below the high watermark: the log end as of the last
