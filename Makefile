@@ -12,11 +12,15 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 
-# Build and test dependencies, all Debian 12 packages.
+# Build and test dependencies, all Debian 12 packages. The Kafka clients the
+# broker is tested with: kcat, confluent-kafka and kafka-python (with its
+# snappy and lz4 codecs) for /usr/bin/python3, kafkajs through Node.js (npm
+# installs the version pinned in tests/clients/kafkajs/package-lock.json).
 DEPS := build-essential cmake ninja-build pkg-config \
 	libcli11-dev nlohmann-json3-dev libxxhash-dev doctest-dev libuv1-dev libisal-dev \
 	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev kcat \
-	python3 man-db groff-base time xxd valgrind zsh fish
+	python3 python3-confluent-kafka python3-kafka python3-snappy python3-lz4 \
+	nodejs npm=npm man-db groff-base time xxd valgrind zsh fish
 
 .PHONY: all deps build test demo bench asan install clean
 

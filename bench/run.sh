@@ -4,6 +4,7 @@
 #   KLOG_BIN     build directory with the tools (default: ../build)
 #   BENCH_DIR    scratch directory on the disk to measure (default: mktemp -d under /var/tmp)
 #   BENCH_LINES  lines for the pipe benchmarks (default 10000000, 100 bytes each)
+#   BENCH_BROKER_MSGS messages for the broker benchmarks (default 2000000)
 #   BENCH_BIG_MB log sizes for the lookup/append-at-size benchmarks (default "1024 20480";
 #                the first and last are also measured in instructions under callgrind)
 set -euo pipefail
@@ -78,3 +79,6 @@ bash "$here/instructions.sh" "$bin" "$dir" "$first" "$last"
 echo "== follow latency (klog-append -> disk -> inotify -> klog-read -f)"
 "$bin/klog-topic" -d "$dir/lat" create lat >/dev/null
 "$bin/bench_follow" "$bin" "$dir/lat" 5000 1000
+
+BENCH_BROKER_MSGS=${BENCH_BROKER_MSGS:-2000000}
+bash "$here/serve.sh" "$bin" "$dir/broker" "$BENCH_BROKER_MSGS"
