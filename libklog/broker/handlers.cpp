@@ -17,6 +17,10 @@ constexpr HandlerEntry kHandlers[] = {
     {proto::kListOffsets, HandleListOffsets},
     {proto::kMetadata, HandleMetadata},
     {proto::kApiVersions, HandleApiVersions},
+    {proto::kCreateTopics, HandleCreateTopics},
+    {proto::kDeleteTopics, HandleDeleteTopics},
+    {proto::kDescribeConfigs, HandleDescribeConfigs},
+    {proto::kCreatePartitions, HandleCreatePartitions},
 };
 
 std::vector<proto::ApiEntry> BuildServed() {

@@ -41,5 +41,9 @@ void HandleFetch(RequestContext& ctx, Responder reply);
 void HandleListOffsets(RequestContext& ctx, Responder reply);
 void HandleApiVersions(RequestContext& ctx, Responder reply);
 void HandleMetadata(RequestContext& ctx, Responder reply);
+void HandleCreateTopics(RequestContext& ctx, Responder reply);
+void HandleDeleteTopics(RequestContext& ctx, Responder reply);
+void HandleDescribeConfigs(RequestContext& ctx, Responder reply);
+void HandleCreatePartitions(RequestContext& ctx, Responder reply);
 
 }  // namespace klog::broker

@@ -1,6 +1,7 @@
 #include "broker/partitions.h"
 
 #include <algorithm>
+#include <set>
 
 #include "broker/background.h"
 #include "broker/log.h"
@@ -152,7 +153,10 @@ Result<const TopicInfo*> Partitions::Topic(const std::string& name) {
   return &topics_.emplace(name, std::move(*info)).first->second;
 }
 
-void Partitions::ForgetTopic(const std::string& name) { topics_.erase(name); }
+void Partitions::ForgetTopic(const std::string& name) {
+  topics_.erase(name);
+  closed_topics_.erase(name);
+}
 
 Partitions::State* Partitions::Find(const std::string& topic, int32_t partition,
                                     int16_t* error) {
@@ -160,6 +164,10 @@ Partitions::State* Partitions::Find(const std::string& topic, int32_t partition,
   auto key = std::make_pair(topic, partition);
   auto it = states_.find(key);
   if (it != states_.end() && !it->second->closing) return it->second.get();
+  if (closed_topics_.count(topic) > 0) {  // being deleted
+    *error = proto::kUnknownTopicOrPartition;
+    return nullptr;
+  }
   Result<const TopicInfo*> info = Topic(topic);
   if (!info.ok() || partition < 0 || partition >= (*info)->partitions ||
       it != states_.end()) {
@@ -382,6 +390,7 @@ void Partitions::CloseTopic(const std::string& name, std::function<void()> done)
       it = states_.erase(it);
     }
     topics_.erase(name);
+    closed_topics_.insert(name);
     done();
   };
   for (auto& [key, st] : states_) {

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <utility>
@@ -83,7 +84,9 @@ class Partitions {
   void ForgetTopic(const std::string& name);
   // Waits for the topic's append jobs, closes its writers and readers and
   // forgets it, then calls `done` on the loop thread. Appends queued for it
-  // meanwhile fail with UNKNOWN_TOPIC_OR_PARTITION.
+  // meanwhile fail with UNKNOWN_TOPIC_OR_PARTITION, and so does every use of
+  // the topic after it until ForgetTopic(name) (called once its files are
+  // deleted), so no writer reopens a topic that is being deleted.
   void CloseTopic(const std::string& name, std::function<void()> done);
 
   // Appends `batches` (one or more whole RecordBatch v2, already checked by
@@ -135,6 +138,7 @@ class Partitions {
   uv_loop_t* loop_ = nullptr;
   bool stopping_ = false;
   std::map<std::string, TopicInfo> topics_;
+  std::set<std::string> closed_topics_;  // CloseTopic done, ForgetTopic not yet
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<State>> states_;
 };
 

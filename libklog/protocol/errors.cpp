@@ -38,6 +38,7 @@ constexpr ErrorNameEntry kErrorNames[] = {
     {36, "TOPIC_ALREADY_EXISTS"},
     {37, "INVALID_PARTITIONS"},
     {38, "INVALID_REPLICATION_FACTOR"},
+    {39, "INVALID_REPLICA_ASSIGNMENT"},
     {40, "INVALID_CONFIG"},
     {41, "NOT_CONTROLLER"},
     {42, "INVALID_REQUEST"},

@@ -34,6 +34,7 @@ enum ErrorCode : int16_t {
   kTopicAlreadyExists = 36,
   kInvalidPartitions = 37,
   kInvalidReplicationFactor = 38,
+  kInvalidReplicaAssignment = 39,
   kInvalidConfig = 40,
   kNotController = 41,
   kInvalidRequest = 42,

@@ -144,6 +144,40 @@ Status DataDir::CreateTopic(const std::string& topic, int32_t partitions,
   return SyncDir(path_);
 }
 
+Status DataDir::AddPartitions(const std::string& topic, int32_t new_count) {
+  Result<TopicInfo> info = DescribeTopic(topic);
+  if (!info.ok()) return info.status();
+  if (new_count <= info->partitions || new_count > kMaxPartitions) {
+    return Status::InvalidArgument(Quoted(topic) + " has " + std::to_string(info->partitions) +
+                                   " partition(s); the new count " + std::to_string(new_count) +
+                                   " must be above that and at most " +
+                                   std::to_string(kMaxPartitions));
+  }
+  // Directories first: until the metadata names them, readers ignore them.
+  for (int32_t p = info->partitions; p < new_count; ++p) {
+    KLOG_RETURN_IF_ERROR(MakeDirs(PartitionPath(topic, p)));
+  }
+  KLOG_RETURN_IF_ERROR(SyncDir(path_));
+  // A private temporary name, so a concurrent alter cannot write into ours.
+  static std::atomic<int> counter{0};
+  std::string meta = MetaPath(path_, topic);
+  std::string tmp = meta + ".tmp." + std::to_string(::getpid()) + ".a" + std::to_string(++counter);
+  UniqueFd fd;
+  KLOG_RETURN_IF_ERROR(OpenFd(tmp, O_WRONLY | O_CREAT | O_EXCL, &fd));
+  std::string text = MetaText(new_count, info->configs);
+  Status st = PwriteFull(fd.get(), text.data(), text.size(), 0, tmp);
+  if (st.ok() && ::fdatasync(fd.get()) != 0) st = Status::FromErrno("fsync " + tmp, errno);
+  fd.Reset();
+  if (st.ok() && ::rename(tmp.c_str(), meta.c_str()) != 0) {
+    st = Status::FromErrno("rename " + tmp + " to " + meta, errno);
+  }
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return SyncDir(path_);
+}
+
 Result<TopicInfo> DataDir::DescribeTopic(const std::string& topic) const {
   KLOG_RETURN_IF_ERROR(ValidateTopicName(topic));
   std::string meta = MetaPath(path_, topic);

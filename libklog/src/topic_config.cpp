@@ -16,22 +16,23 @@ enum class Kind { kLong, kInt, kRatio, kCleanupPolicy, kTimestampType };
 struct ConfigRule {
   const char* key;
   Kind kind;
-  int64_t min;  // for kLong and kInt
+  int64_t min;                // for kLong and kInt
+  const char* default_value;  // Kafka's default
 };
 
 // Kafka's LogConfig definitions for the keys klog accepts.
 constexpr ConfigRule kRules[] = {
-    {"retention.ms", Kind::kLong, -1},
-    {"retention.bytes", Kind::kLong, -1},
-    {"segment.bytes", Kind::kInt, 14},
-    {"segment.ms", Kind::kLong, 1},
-    {"cleanup.policy", Kind::kCleanupPolicy, 0},
-    {"delete.retention.ms", Kind::kLong, 0},
-    {"min.cleanable.dirty.ratio", Kind::kRatio, 0},
-    {"min.compaction.lag.ms", Kind::kLong, 0},
-    {"max.message.bytes", Kind::kInt, 0},
-    {"message.timestamp.type", Kind::kTimestampType, 0},
-    {"index.interval.bytes", Kind::kInt, 0},
+    {"retention.ms", Kind::kLong, -1, "604800000"},
+    {"retention.bytes", Kind::kLong, -1, "-1"},
+    {"segment.bytes", Kind::kInt, 14, "1073741824"},
+    {"segment.ms", Kind::kLong, 1, "604800000"},
+    {"cleanup.policy", Kind::kCleanupPolicy, 0, "delete"},
+    {"delete.retention.ms", Kind::kLong, 0, "86400000"},
+    {"min.cleanable.dirty.ratio", Kind::kRatio, 0, "0.5"},
+    {"min.compaction.lag.ms", Kind::kLong, 0, "0"},
+    {"max.message.bytes", Kind::kInt, 0, "1048588"},
+    {"message.timestamp.type", Kind::kTimestampType, 0, "CreateTime"},
+    {"index.interval.bytes", Kind::kInt, 0, "4096"},
 };
 
 bool ParseInt64(const std::string& s, int64_t* v) {
@@ -85,6 +86,15 @@ Status ValidateTopicConfig(const std::string& key, const std::string& value) {
     if (key == rule.key) return CheckValue(rule, key, value);
   }
   return Bad(key, "unknown config");
+}
+
+const std::vector<TopicConfigDefault>& TopicConfigDefaults() {
+  static const std::vector<TopicConfigDefault> defaults = [] {
+    std::vector<TopicConfigDefault> out;
+    for (const ConfigRule& rule : kRules) out.push_back({rule.key, rule.default_value});
+    return out;
+  }();
+  return defaults;
 }
 
 Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts) {

@@ -38,6 +38,15 @@ class DataDir {
   // Removes the partition directories and metadata. Busy if a writer holds a
   // partition's lock.
   Status DeleteTopic(const std::string& topic);
+  // Raises the topic's partition count to `new_count`: creates the new
+  // partition directories, then replaces the metadata file atomically (the
+  // configs are kept). InvalidArgument unless `new_count` is above the
+  // current count (and at most the partition limit); NotFound for an unknown
+  // topic. A crash leaves either the old or the new count, never a torn file;
+  // leftover empty directories of a lost alter are reused by the next one.
+  // Two concurrent alters of one topic are not serialized: the last to
+  // finish sets the count.
+  Status AddPartitions(const std::string& topic, int32_t new_count);
 
   std::string PartitionPath(const std::string& topic, int32_t partition) const;
 
@@ -49,10 +58,18 @@ class DataDir {
 // and invalid values are InvalidArgument naming the key.
 Status ValidateTopicConfig(const std::string& key, const std::string& value);
 
+// Every config ValidateTopicConfig accepts, with the value that applies when a
+// topic does not set it (Kafka's default), in a fixed order.
+struct TopicConfigDefault {
+  const char* key;
+  const char* value;
+};
+const std::vector<TopicConfigDefault>& TopicConfigDefaults();
+
 // Sets the LogOptions a writer of this topic must use from its configs:
 // segment.bytes, segment.ms, max.message.bytes (the batch limit),
-// index.interval.bytes and message.timestamp.type. Other keys are left to their users. InvalidArgument
-// if a value is invalid.
+// index.interval.bytes and message.timestamp.type. Other keys are left to their users.
+// InvalidArgument if a value is invalid.
 Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts);
 
 }  // namespace klog

@@ -128,6 +128,75 @@ TEST_CASE("delete is refused while a writer holds a partition lock") {
   CHECK(data.DeleteTopic("t").ok());
 }
 
+TEST_CASE("adding partitions keeps configs, data and the checksummed metadata format") {
+  TempDir d;
+  DataDir data(d.path);
+  REQUIRE(data.CreateTopic("grow", 3, {{"retention.ms", "1000"}}).ok());
+  {
+    auto w = LogWriter::Open(data.PartitionPath("grow", 1), test::Quiet());
+    REQUIRE(w.ok());
+    std::vector<uint8_t> batch = test::MakeBatch(0, 4, 1000);
+    REQUIRE((*w)->Append(batch).ok());
+    REQUIRE((*w)->Close().ok());
+  }
+  REQUIRE(data.AddPartitions("grow", 5).ok());
+  auto info = data.DescribeTopic("grow");
+  REQUIRE(info.ok());
+  CHECK(info->partitions == 5);
+  CHECK(info->configs == std::map<std::string, std::string>{{"retention.ms", "1000"}});
+  for (int p = 0; p < 5; ++p) CHECK(std::filesystem::is_directory(data.PartitionPath("grow", p)));
+  CHECK_FALSE(std::filesystem::exists(data.PartitionPath("grow", 5)));
+  auto r = LogReader::Open(data.PartitionPath("grow", 1));
+  REQUIRE(r.ok());
+  CHECK((*r)->end_offset() == 4);  // existing data untouched
+  std::string text = test::Slurp(d.Sub("grow.topic.json"));
+  CHECK(text.rfind(R"({"configs":{"retention.ms":"1000"},"partitions":5,"version":1,"xxh3":")",
+                   0) == 0);
+  for (const auto& e : std::filesystem::directory_iterator(d.path)) {
+    CHECK(e.path().filename().string().find(".tmp") == std::string::npos);  // no leftovers
+  }
+}
+
+TEST_CASE("adding partitions refuses a count that does not grow, and unknown topics") {
+  TempDir d;
+  DataDir data(d.path);
+  REQUIRE(data.CreateTopic("t", 3).ok());
+  Status same = data.AddPartitions("t", 3);
+  CHECK(same.code() == Status::Code::kInvalidArgument);
+  CHECK(same.message().find("has 3 partition(s)") != std::string::npos);
+  CHECK(data.AddPartitions("t", 2).code() == Status::Code::kInvalidArgument);
+  CHECK(data.AddPartitions("t", 100001).code() == Status::Code::kInvalidArgument);
+  CHECK(data.DescribeTopic("t")->partitions == 3);
+  CHECK_FALSE(std::filesystem::exists(data.PartitionPath("t", 3)));
+  CHECK(data.AddPartitions("missing", 4).IsNotFound());
+  CHECK(data.AddPartitions("../x", 4).code() == Status::Code::kInvalidArgument);
+}
+
+TEST_CASE("a lost alter's leftover directory is reused; Kafka-written topics gain metadata") {
+  TempDir d;
+  DataDir data(d.path);
+  REQUIRE(data.CreateTopic("t", 2).ok());
+  std::filesystem::create_directories(data.PartitionPath("t", 2));  // crash before the rename
+  CHECK(data.DescribeTopic("t")->partitions == 2);
+  REQUIRE(data.AddPartitions("t", 4).ok());
+  CHECK(data.DescribeTopic("t")->partitions == 4);
+
+  std::filesystem::create_directories(d.Sub("legacy-0"));
+  REQUIRE(data.AddPartitions("legacy", 2).ok());
+  CHECK(std::filesystem::exists(d.Sub("legacy.topic.json")));
+  CHECK(data.DescribeTopic("legacy")->partitions == 2);
+}
+
+TEST_CASE("every accepted topic config has a default that is itself valid") {
+  const auto& defaults = TopicConfigDefaults();
+  CHECK(defaults.size() == 11);
+  for (const auto& d : defaults) {
+    INFO(d.key);
+    CHECK(ValidateTopicConfig(d.key, d.value).ok());
+  }
+  CHECK(ValidateTopicConfig("bogus", "1").code() == Status::Code::kInvalidArgument);
+}
+
 TEST_CASE("topic configs are validated with Kafka's rules") {
   for (auto [k, v] :
        std::vector<std::pair<std::string, std::string>>{{"retention.ms", "-1"},
