@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "append_cmd.h"
+#include "broker_cmds.h"
 #include "cli.h"
 #include "escape.h"
 #include "klog/filename.h"
@@ -88,10 +89,28 @@ int main(int argc, char** argv) {
   app->add_option("--batch-bytes", f.batch_bytes, "Maximum batch size (default 1M)")
       ->type_name("N");
   app->add_flag("--progress", o.progress, "Show progress on stderr (TTY only)");
+  BrokerFlags broker;
+  ProduceOptions produce;
+  int64_t linger_ms = 0;
+  AddBrokerOptions(*app, &broker);
+  app->add_option("--acks", produce.acks, "Broker mode only: 0, 1 or all (default all)")
+      ->type_name("ACKS")
+      ->check(CLI::IsMember({"0", "1", "all"}));
+  app->add_option("--linger-ms", linger_ms, "Broker mode only: wait up to MS ms to fill a batch")
+      ->type_name("MS")
+      ->check(CLI::Range(int64_t(0), int64_t(900000)));
   return Run(*app, argc, argv, [&] {
     o.data_dir = ResolveDataDir(dir);
     int rc = Convert(f, *app, &o);
     if (rc >= 0) return rc;
+    if (auto brokers = ResolveBrokers(broker, dir)) {
+      if (app->count("--flush") > 0) {
+        return UsageError("--flush applies to local mode only (not -b)");
+      }
+      if (app->count("--linger-ms") > 0) produce.linger_ms = linger_ms;
+      produce.partitions_given = app->count("--partitions") > 0;
+      return RunAppendBroker(o, produce, {*brokers, broker});
+    }
     return RunAppend(o);
   });
 }

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "broker_cmds.h"
 #include "cli.h"
 #include "escape.h"
 #include "klog/filename.h"
@@ -72,6 +73,8 @@ int main(int argc, char** argv) {
   app->add_flag("--json", json, "Print one JSON object per record");
   app->add_option("-D,--delimiter", f.delimiter, "Delimiter after each value (default \\n)")
       ->type_name("DELIM");
+  BrokerFlags broker;
+  AddBrokerOptions(*app, &broker);
   return Run(*app, argc, argv, [&] {
     o.data_dir = ResolveDataDir(dir);
     if (json) o.mode = ReadOptions::Mode::kJson;
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
     }
     int rc = Convert(f, *app, &o);
     if (rc >= 0) return rc;
+    if (auto brokers = ResolveBrokers(broker, dir)) return RunReadBroker(o, {*brokers, broker});
     return RunRead(o);
   });
 }

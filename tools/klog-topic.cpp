@@ -1,14 +1,17 @@
-// klog-topic: create, list, describe and delete topics (klog-topic(1)).
+// klog-topic: create, list, describe, delete and alter topics (klog-topic(1)).
 #include <string>
 
+#include "broker_cmds.h"
 #include "cli.h"
 #include "topic_cmd.h"
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
-  auto app = MakeApp("klog-topic", "Create, list, describe and delete klog topics.");
+  auto app = MakeApp("klog-topic", "Create, list, describe, delete and grow klog topics.");
   std::string dir;
+  BrokerFlags broker;
   AddDataDirOption(*app, &dir);
+  AddBrokerOptions(*app, &broker);
   app->require_subcommand(1);
 
   TopicCreateOptions create;
@@ -37,13 +40,34 @@ int main(int argc, char** argv) {
   del->add_option("topic", delete_topic, "Topic name")->required()->type_name("TOPIC");
   del->add_flag("--if-exists", if_exists, "Succeed if the topic does not exist");
 
-  for (auto* sub : {c, l, d, del}) AddDataDirOption(*sub, &dir);
+  std::string alter_topic;
+  int32_t alter_partitions = 0;
+  auto* alt = app->add_subcommand("alter", "Add partitions to a topic");
+  alt->add_option("topic", alter_topic, "Topic name")->required()->type_name("TOPIC");
+  alt->add_option("--partitions", alter_partitions, "New partition count (above the current)")
+      ->required()
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
+
+  for (auto* sub : {c, l, d, del, alt}) {
+    AddDataDirOption(*sub, &dir);
+    AddBrokerOptions(*sub, &broker);
+  }
 
   return Run(*app, argc, argv, [&] {
+    if (auto brokers = ResolveBrokers(broker, dir)) {
+      BrokerTarget target{*brokers, broker};
+      if (alt->parsed()) return TopicAlterBroker(target, alter_topic, alter_partitions);
+      if (c->parsed()) return TopicCreateBroker(target, create);
+      if (l->parsed()) return TopicListBroker(target, list_json);
+      if (d->parsed()) return TopicDescribeBroker(target, describe_topic, describe_json);
+      return TopicDeleteBroker(target, delete_topic, if_exists);
+    }
     std::string data_dir = ResolveDataDir(dir);
     if (c->parsed()) return TopicCreate(data_dir, create);
     if (l->parsed()) return TopicList(data_dir, list_json);
     if (d->parsed()) return TopicDescribe(data_dir, describe_topic, describe_json);
+    if (alt->parsed()) return TopicAlter(data_dir, alter_topic, alter_partitions);
     return TopicDelete(data_dir, delete_topic, if_exists);
   });
 }

@@ -57,7 +57,7 @@ function __klog_topic_needs_topic
             continue
         end
         switch $w
-            case -d --data-dir --partitions --config
+            case -d --data-dir --partitions --config -b --brokers -X --property
                 set skip 1
             case '-*'
             case '*'
@@ -67,18 +67,21 @@ function __klog_topic_needs_topic
     test $seen -eq 1
 end
 
-set -l klog_topic_cmds create list describe delete
+set -l klog_topic_cmds create list describe delete alter
 complete -c klog-topic -f
 complete -c klog-topic -s d -l data-dir -x -a '(__fish_complete_directories)' -d 'Data directory'
+complete -c klog-topic -s b -l brokers -x -d 'Broker mode: Kafka brokers HOST:PORT,...'
+complete -c klog-topic -s X -l property -x -d 'Broker mode: librdkafka setting KEY=VALUE'
 complete -c klog-topic -s h -l help -d 'Print help and exit'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -s V -l version -d 'Print version and exit'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a create -d 'Create a topic'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a list -d 'List topics'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a describe -d 'Describe a topic'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a delete -d 'Delete a topic'
-complete -c klog-topic -n '__fish_seen_subcommand_from create' -l partitions -x -d 'Number of partitions'
+complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a alter -d 'Add partitions to a topic'
+complete -c klog-topic -n '__fish_seen_subcommand_from create alter' -l partitions -x -d 'Number of partitions'
 complete -c klog-topic -n '__fish_seen_subcommand_from create' -l config -x -a '(__klog_topic_config)' -d 'Topic configuration KEY=VALUE'
 complete -c klog-topic -n '__fish_seen_subcommand_from create' -l if-not-exists -d 'Exit 0 if the topic exists'
 complete -c klog-topic -n '__fish_seen_subcommand_from list describe' -l json -d 'One JSON object per topic'
 complete -c klog-topic -n '__fish_seen_subcommand_from delete' -l if-exists -d 'Exit 0 if the topic does not exist'
-complete -c klog-topic -n '__fish_seen_subcommand_from describe delete; and __klog_topic_needs_topic' -a '(__klog_topics)' -d 'Topic'
+complete -c klog-topic -n '__fish_seen_subcommand_from describe delete alter; and __klog_topic_needs_topic' -a '(__klog_topics)' -d 'Topic'

@@ -19,7 +19,7 @@ set -uo pipefail
 BUILD=${1:?usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]}
 SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
 TOOLS=(klog-append klog-read klog-dump klog-topic klog-serve)
-TOPIC_COMMANDS=(create list describe delete)
+TOPIC_COMMANDS=(create list describe delete alter)
 BUILD=$(cd "$BUILD" && pwd) && SRC=$(cd "$SRC" && pwd) || exit 1
 GOLDEN=$SRC/tests/golden/golden-0/00000000000000000000.log
 VERSION=0.1.0
@@ -69,8 +69,10 @@ options_in_fish() {
 # exclusion lists such as '(-t --topic)' do not count: they name options
 # without offering them.
 script_has_option() {
+  # grep reads to the end (no -q): under pipefail an early exit would make
+  # sed fail with SIGPIPE once its output exceeds one pipe buffer write.
   grep -v '^[[:space:]]*#' "$1" | sed -E "s/'\\([^)]*\\)'//g" |
-    grep -qE -- "(^|[^A-Za-z0-9-])$2([^A-Za-z0-9-]|$)"
+    grep -E -- "(^|[^A-Za-z0-9-])$2([^A-Za-z0-9-]|$)" >/dev/null
 }
 
 # The --help text of a tool, with klog-topic's per-command help added.

@@ -139,4 +139,13 @@ int TopicDelete(const std::string& data_dir, const std::string& topic, bool if_e
   return kExitOk;
 }
 
+int TopicAlter(const std::string& data_dir, const std::string& topic, int32_t partitions) {
+  Status st = CheckName(topic);
+  if (!st.ok()) return UsageError(st.message());
+  DataDir dd(data_dir);
+  st = dd.AddPartitions(topic, partitions);
+  if (!st.ok()) return Fail(st);
+  return kExitOk;
+}
+
 }  // namespace klog::cli

@@ -1,5 +1,5 @@
 // klog-topic's subcommands after flag parsing: create, list, describe,
-// delete (klog-topic(1)). Each returns the exit code with diagnostics
+// delete, alter (klog-topic(1)). Each returns the exit code with diagnostics
 // already printed; data goes to Stdout().
 #pragma once
 
@@ -20,5 +20,7 @@ int TopicCreate(const std::string& data_dir, const TopicCreateOptions& o);
 int TopicList(const std::string& data_dir, bool json);
 int TopicDescribe(const std::string& data_dir, const std::string& topic, bool json);
 int TopicDelete(const std::string& data_dir, const std::string& topic, bool if_exists);
+// Raises the topic's partition count to `partitions` (it never shrinks).
+int TopicAlter(const std::string& data_dir, const std::string& topic, int32_t partitions);
 
 }  // namespace klog::cli

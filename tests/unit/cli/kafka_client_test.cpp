@@ -1,0 +1,91 @@
+// Broker mode plumbing that needs no broker: which mode a command line
+// selects, librdkafka's transport errors in klog's words, and -X settings
+// rejected as usage errors before any connection is tried.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include "kafka_client.h"
+
+namespace klog::cli {
+namespace {
+
+// Sets or clears $KLOG_BROKERS for one test case.
+struct BrokersEnv {
+  explicit BrokersEnv(const char* value) {
+    if (value == nullptr) {
+      unsetenv("KLOG_BROKERS");
+    } else {
+      setenv("KLOG_BROKERS", value, 1);
+    }
+  }
+  ~BrokersEnv() { unsetenv("KLOG_BROKERS"); }
+};
+
+TEST_CASE("-b wins over -d and $KLOG_BROKERS") {
+  BrokersEnv env("env:1");
+  BrokerFlags f;
+  f.brokers = "flag:2";
+  CHECK(ResolveBrokers(f, "/some/dir") == std::optional<std::string>("flag:2"));
+}
+
+TEST_CASE("an explicit -d is local mode even with $KLOG_BROKERS set") {
+  BrokersEnv env("env:1");
+  CHECK_FALSE(ResolveBrokers(BrokerFlags{}, "/some/dir").has_value());
+}
+
+TEST_CASE("$KLOG_BROKERS selects broker mode when neither -b nor -d is given") {
+  BrokersEnv env("env:1");
+  CHECK(ResolveBrokers(BrokerFlags{}, "") == std::optional<std::string>("env:1"));
+}
+
+TEST_CASE("an empty $KLOG_BROKERS is local mode") {
+  BrokersEnv env("");
+  CHECK_FALSE(ResolveBrokers(BrokerFlags{}, "").has_value());
+}
+
+TEST_CASE("connection refused names the bootstrap broker and the cause only") {
+  CHECK(BrokerErrorText("127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection "
+                        "refused (after 0ms in state CONNECT)") ==
+        "broker 127.0.0.1:1: Connection refused");
+}
+
+TEST_CASE("a resolver failure keeps librdkafka's explanation") {
+  CHECK(BrokerErrorText("nohost:9092/bootstrap: Failed to resolve 'nohost:9092': Name or service "
+                        "not known (after 2ms in state CONNECT)") ==
+        "broker nohost:9092: Failed to resolve 'nohost:9092': Name or service not known");
+}
+
+TEST_CASE("a known broker's disconnect drops the node id") {
+  CHECK(BrokerErrorText("10.0.0.5:9092/3: Disconnected (after 5000ms in state UP)") ==
+        "broker 10.0.0.5:9092: Disconnected");
+}
+
+TEST_CASE("a reason without a broker prefix is kept whole") {
+  CHECK(BrokerErrorText("1/1 brokers are down") == "broker: 1/1 brokers are down");
+}
+
+TEST_CASE("an unknown -X key is a usage error before connecting") {
+  BrokerFlags f;
+  f.properties = {"no.such.key=1"};
+  std::unique_ptr<KafkaClient> c;
+  CHECK(KafkaClient::Create(ClientRole::kConsumer, "127.0.0.1:1", f, {}, &c) == 2);
+  CHECK(c == nullptr);
+}
+
+TEST_CASE("-X without '=' is a usage error") {
+  BrokerFlags f;
+  f.properties = {"acks"};
+  std::unique_ptr<KafkaClient> c;
+  CHECK(KafkaClient::Create(ClientRole::kProducer, "127.0.0.1:1", f, {}, &c) == 2);
+}
+
+TEST_CASE("-X settings win over klog's defaults") {
+  BrokerFlags f;
+  f.properties = {"socket.timeout.ms=2500"};
+  std::unique_ptr<KafkaClient> c;
+  REQUIRE(KafkaClient::Create(ClientRole::kAdmin, "127.0.0.1:1", f, {}, &c) == -1);
+  CHECK(c->timeout_ms() == 2500);
+}
+
+}  // namespace
+}  // namespace klog::cli

@@ -1,0 +1,201 @@
+#include "kafka_client.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "cli.h"
+
+namespace klog::cli {
+namespace {
+
+// Set before any handle exists; read by the log callback on librdkafka's threads.
+bool g_debug = false;
+
+// librdkafka's log lines, on stderr under the tool's name. Connection
+// failures ("FAIL") also reach the error callback, which reports them once
+// in klog's words, so they are shown only when debugging.
+void OnLog(const rd_kafka_t*, int level, const char* fac, const char* buf) {
+  if (!g_debug && std::strcmp(fac, "FAIL") == 0) return;
+  Diag(std::string("librdkafka: ") + fac + ": " + buf);
+}
+
+Status SetConf(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+    return Status::InvalidArgument("-X " + key + ": " + err);
+  }
+  return Status::Ok();
+}
+
+// klog's defaults for every role: bounded waits, warnings and worse logged.
+KafkaClient::Properties CommonDefaults(const std::string& brokers) {
+  return {
+      {"bootstrap.servers", brokers},
+      {"client.id", ToolName()},
+      {"socket.timeout.ms", "10000"},
+      {"socket.connection.setup.timeout.ms", "10000"},
+      {"log_level", "4"},
+  };
+}
+
+Result<KafkaClient::Properties> ParseProperties(const std::vector<std::string>& raw) {
+  KafkaClient::Properties out;
+  for (const auto& kv : raw) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("--property '" + kv + "': expected KEY=VALUE");
+    }
+    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return out;
+}
+
+bool Has(const KafkaClient::Properties& props, const std::string& key) {
+  return std::any_of(props.begin(), props.end(), [&](const auto& kv) { return kv.first == key; });
+}
+
+}  // namespace
+
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+void AddBrokerOptions(CLI::App& app, BrokerFlags* f) {
+  app.add_option("-b,--brokers", f->brokers,
+                 "Broker mode: talk to Kafka brokers HOST:PORT[,...] (default $KLOG_BROKERS)")
+      ->type_name("HOSTS");
+  app.add_option("-X,--property", f->properties,
+                 "Broker mode: librdkafka setting KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE");
+}
+
+std::optional<std::string> ResolveBrokers(const BrokerFlags& f, const std::string& data_dir_flag) {
+  if (!f.brokers.empty()) return f.brokers;
+  if (!data_dir_flag.empty()) return std::nullopt;
+  const char* env = std::getenv("KLOG_BROKERS");
+  if (env != nullptr && env[0] != '\0') return std::string(env);
+  return std::nullopt;
+}
+
+std::string BrokerErrorText(const std::string& reason) {
+  std::string broker, cause = reason;
+  size_t colon = reason.find(": ");
+  if (colon != std::string::npos) {
+    broker = reason.substr(0, colon);
+    cause = reason.substr(colon + 2);
+    broker = broker.substr(0, broker.find('/'));  // "HOST:PORT/bootstrap" or "/1"
+  }
+  size_t failed = cause.find(" failed: ");
+  if (failed != std::string::npos) cause = cause.substr(failed + 9);
+  size_t after = cause.find(" (after ");
+  if (after != std::string::npos) cause.resize(after);
+  return broker.empty() ? "broker: " + cause : "broker " + broker + ": " + cause;
+}
+
+int KafkaClient::Create(ClientRole role, const std::string& brokers, const BrokerFlags& flags,
+                        const Properties& role_defaults, std::unique_ptr<KafkaClient>* out,
+                        void (*hook)(rd_kafka_conf_t*)) {
+  auto user = ParseProperties(flags.properties);
+  if (!user.ok()) return UsageError(user.status().message());
+  std::unique_ptr<KafkaClient> c(new KafkaClient());
+  c->brokers_ = brokers;
+  c->role_ = role;
+  g_debug = Has(*user, "debug");
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  Status st;
+  const Properties common = CommonDefaults(brokers);
+  const Properties& given = *user;
+  for (const Properties* props : {&common, &role_defaults, &given}) {
+    for (const auto& [k, v] : *props) {
+      if (st.ok()) st = SetConf(conf, k, v);
+    }
+  }
+  if (st.ok() && g_debug && !Has(*user, "log_level")) st = SetConf(conf, "log_level", "7");
+  if (!st.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return UsageError(st.message());
+  }
+  char buf[64];
+  size_t n = sizeof buf;
+  if (rd_kafka_conf_get(conf, "socket.timeout.ms", buf, &n) == RD_KAFKA_CONF_OK) {
+    c->timeout_ms_ = std::max(100, std::atoi(buf));
+  }
+  rd_kafka_conf_set_log_cb(conf, OnLog);
+  rd_kafka_conf_set_error_cb(conf, OnError);
+  rd_kafka_conf_set_opaque(conf, c.get());
+  if (hook != nullptr) hook(conf);
+  char err[512];
+  rd_kafka_type_t type = role == ClientRole::kConsumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER;
+  c->rk_ = rd_kafka_new(type, conf, err, sizeof err);  // takes conf on success
+  if (c->rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return UsageError(std::string("-X: ") + err);
+  }
+  *out = std::move(c);
+  return -1;
+}
+
+KafkaClient::~KafkaClient() {
+  if (rk_ == nullptr) return;
+  // klog-read never joins its group, so there is nothing to leave or commit.
+  rd_kafka_destroy_flags(rk_,
+                         role_ == ClientRole::kConsumer ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0);
+}
+
+void KafkaClient::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* c = static_cast<KafkaClient*>(opaque);
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__SSL:
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+      c->broker_error_ = BrokerErrorText(reason);
+      return;
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+      c->brokers_down_ = true;
+      if (c->broker_error_.empty()) c->broker_error_ = "broker " + c->brokers_ + ": " + reason;
+      return;
+    default:
+      Diag(std::string("broker: ") + reason);
+  }
+}
+
+Status KafkaClient::TimeoutError(const std::string& what) const {
+  if (!broker_error_.empty()) return Status::IOError(broker_error_);
+  return Status::IOError("broker " + brokers_ + ": no answer to " + what + " within " +
+                         std::to_string(timeout_ms_) + " ms");
+}
+
+Result<const rd_kafka_metadata_t*> KafkaClient::AllTopicsMetadata() {
+  const int64_t deadline = MonotonicMs() + timeout_ms_;
+  for (;;) {
+    int64_t left = deadline - MonotonicMs();
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err =
+        rd_kafka_metadata(rk_, 1, nullptr, &md, int(std::clamp<int64_t>(left, 1, 250)));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return md;
+    Poll(0);
+    if (brokers_down_) return Status::IOError(broker_error_);
+    bool retry = err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT;
+    if (!retry) return Status::IOError("metadata: " + std::string(rd_kafka_err2str(err)));
+    if (MonotonicMs() >= deadline) return TimeoutError("a metadata request");
+  }
+}
+
+const rd_kafka_metadata_topic_t* FindTopic(const rd_kafka_metadata_t* md,
+                                           const std::string& topic) {
+  for (int i = 0; i < md->topic_cnt; i++) {
+    const rd_kafka_metadata_topic_t& t = md->topics[i];
+    if (topic != t.topic) continue;
+    if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return nullptr;
+    return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace klog::cli

@@ -1,0 +1,108 @@
+// Broker mode plumbing shared by klog-append, klog-read and klog-topic: the
+// -b/--brokers and -X/--property flags, the choice between local and broker
+// mode, and a librdkafka handle (<librdkafka/rdkafka.h>) configured with
+// klog's defaults, its logs on stderr under the tool's name and every wait
+// bounded. Contract in the BROKER MODE sections of klog-append(1),
+// klog-read(1) and klog-topic(1).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "klog/status.h"
+
+namespace klog::cli {
+
+// The raw broker-mode flags of one command line.
+struct BrokerFlags {
+  std::string brokers;                  // -b HOST:PORT[,HOST:PORT...]
+  std::vector<std::string> properties;  // -X KEY=VALUE, in order
+};
+
+// Adds -b/--brokers and -X/--property to `app`.
+void AddBrokerOptions(CLI::App& app, BrokerFlags* f);
+
+// The broker list when the command runs in broker mode, else nullopt: -b
+// wins; else an explicit -d (`data_dir_flag` non-empty) means local mode;
+// else $KLOG_BROKERS if set and non-empty.
+std::optional<std::string> ResolveBrokers(const BrokerFlags& f, const std::string& data_dir_flag);
+
+// What a client is used for; each role has its own defaults.
+enum class ClientRole { kProducer, kConsumer, kAdmin };
+
+// A configured librdkafka handle. Not thread-safe: one thread uses it (the
+// log callback alone runs on librdkafka's threads and only writes stderr).
+class KafkaClient {
+ public:
+  using Properties = std::vector<std::pair<std::string, std::string>>;
+
+  // Builds the configuration (klog defaults, then `role_defaults`, then the
+  // user's -X settings, which win) and creates the handle. Returns -1 on
+  // success, else the exit code with the diagnostic printed: 2 when a -X
+  // setting or the combination is rejected (naming the key). `hook`, if
+  // given, adds callbacks (such as a delivery report) to the configuration.
+  static int Create(ClientRole role, const std::string& brokers, const BrokerFlags& flags,
+                    const Properties& role_defaults, std::unique_ptr<KafkaClient>* out,
+                    void (*hook)(rd_kafka_conf_t*) = nullptr);
+  ~KafkaClient();
+  KafkaClient(const KafkaClient&) = delete;
+  KafkaClient& operator=(const KafkaClient&) = delete;
+
+  rd_kafka_t* handle() const { return rk_; }
+  // The bound on every wait for the broker (socket.timeout.ms, default 10 s).
+  int timeout_ms() const { return timeout_ms_; }
+
+  // Waits (at most timeout_ms()) for the cluster's metadata with every topic.
+  // A broker that cannot be reached is IOError "broker HOST:PORT: <cause>".
+  // The metadata is owned by the caller (see MetadataPtr).
+  Result<const rd_kafka_metadata_t*> AllTopicsMetadata();
+
+  // Serves queued callbacks (errors, delivery reports) without waiting.
+  void Poll(int timeout_ms = 0) { rd_kafka_poll(rk_, timeout_ms); }
+
+  // True once every broker was found down since the last ClearBrokersDown();
+  // the reason ("broker HOST:PORT: Connection refused") is broker_error().
+  bool brokers_down() const { return brokers_down_; }
+  void ClearBrokersDown() { brokers_down_ = false; }
+  const std::string& broker_error() const { return broker_error_; }
+  // The error to report when the broker did not answer in time.
+  Status TimeoutError(const std::string& what) const;
+
+ private:
+  KafkaClient() = default;
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  rd_kafka_t* rk_ = nullptr;
+  ClientRole role_ = ClientRole::kProducer;
+  std::string brokers_;
+  int timeout_ms_ = 10000;
+  bool brokers_down_ = false;
+  std::string broker_error_;
+};
+
+// Frees metadata returned by librdkafka when it goes out of scope.
+struct MetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* md) const { rd_kafka_metadata_destroy(md); }
+};
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
+
+// The topic's entry in `md`, or nullptr if the cluster does not have it.
+const rd_kafka_metadata_topic_t* FindTopic(const rd_kafka_metadata_t* md, const std::string& topic);
+
+// "broker HOST:PORT: cause" from a librdkafka transport error such as
+// "HOST:PORT/bootstrap: Connect to ipv4#HOST:PORT failed: Connection refused
+// (after 0ms in state CONNECT)". Exposed for tests.
+std::string BrokerErrorText(const std::string& reason);
+
+// Milliseconds on a monotonic clock.
+int64_t MonotonicMs();
+
+}  // namespace klog::cli
