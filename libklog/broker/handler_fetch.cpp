@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,12 +46,22 @@ bool HasZstd(std::span<const uint8_t> bytes) {
   return false;
 }
 
+bool NamesAPartitionTwice(const proto::FetchRequest& req) {
+  std::set<std::pair<std::string_view, int32_t>> seen;
+  for (const proto::FetchTopic& t : req.topics) {
+    for (const proto::FetchPartition& p : t.partitions) {
+      if (!seen.insert({t.topic, p.partition}).second) return true;
+    }
+  }
+  return false;
+}
+
 class FetchWait : public AppendWatcher, public std::enable_shared_from_this<FetchWait> {
  public:
   FetchWait(Broker& broker, uv_loop_t* loop, proto::FetchRequest req, int16_t version,
             Responder reply)
       : broker_(broker), loop_(loop), req_(std::move(req)), version_(version),
-        reply_(std::move(reply)) {}
+        reply_(std::move(reply)), copy_records_(NamesAPartitionTwice(req_)) {}
 
   // Answers now if enough is available, else starts waiting.
   void Start() {
@@ -86,7 +97,7 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
   // `final` is set.
   bool Attempt(bool final) {
     proto::FetchResponse resp;
-    std::deque<std::vector<uint8_t>> data;  // the records the response points to
+    std::deque<std::vector<uint8_t>> data;  // copies, when copy_records_
     size_t total = 0;
     size_t remaining = size_t(std::max(req_.max_bytes, 0));
     bool error = false;
@@ -98,15 +109,18 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
         out.partition_index = p.partition;
         size_t limit = std::min(size_t(std::max(p.partition_max_bytes, 0)), remaining);
         if (total == 0) limit = std::max<size_t>(limit, 1);  // at least one batch
-        std::vector<uint8_t>& bytes = data.emplace_back();
+        std::span<const uint8_t> bytes;
         PartitionOffsets off;
         int16_t code = limit > 0 ? broker_.partitions().Read(t.topic, p.partition,
                                                              p.fetch_offset, limit, &bytes, &off)
                                  : broker_.partitions().Offsets(t.topic, p.partition, &off);
         if (code == proto::kNone && version_ < 10 && HasZstd(bytes)) {
           code = proto::kUnsupportedCompressionType;
-          bytes.clear();
+          bytes = {};
         }
+        // The bytes live in the partition reader's buffer until its next
+        // read, so a request naming a partition twice gets copies.
+        if (copy_records_) bytes = data.emplace_back(bytes.begin(), bytes.end());
         out.error_code = code;
         out.high_watermark = code == proto::kUnknownTopicOrPartition ? -1 : off.high_watermark;
         out.last_stable_offset = out.high_watermark;
@@ -141,6 +155,7 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
   Responder reply_;
   uv_timer_t* timer_ = nullptr;
   std::shared_ptr<FetchWait> self_;  // set while waiting
+  bool copy_records_;
 };
 
 }  // namespace

@@ -281,8 +281,9 @@ int16_t Partitions::Offsets(const std::string& topic, int32_t partition,
 }
 
 int16_t Partitions::Read(const std::string& topic, int32_t partition, int64_t offset,
-                         size_t max_bytes, std::vector<uint8_t>* out,
+                         size_t max_bytes, std::span<const uint8_t>* out,
                          PartitionOffsets* offsets) {
+  *out = {};
   int16_t error;
   State* st = Find(topic, partition, &error);
   if (st == nullptr) return error;
@@ -311,8 +312,7 @@ int16_t Partitions::Read(const std::string& topic, int32_t partition, int64_t of
     int64_t size = int64_t(int32_t(GetBE32(rest.data() + batch::kBatchLengthPos))) + 12;
     keep += size_t(size);
   }
-  keep = std::min(keep, bytes.size());
-  out->insert(out->end(), bytes.begin(), bytes.begin() + ptrdiff_t(keep));
+  *out = bytes.first(std::min(keep, bytes.size()));
   return proto::kNone;
 }
 

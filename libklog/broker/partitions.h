@@ -95,14 +95,17 @@ class Partitions {
   void Append(const std::string& topic, int32_t partition, std::vector<uint8_t> batches,
               bool sync, std::function<void(const AppendResult&)> done);
 
-  // Copies whole batches from `offset` (the batch holding it first) onto
-  // `out`: about `max_bytes` of them, but always the first whole batch,
-  // and none at or above the high watermark. *offsets is filled in even
+  // Sets *out to whole batches from `offset` (the batch holding it first):
+  // about `max_bytes` of them, but always the first whole batch, and none
+  // at or above the high watermark. *out points into the partition
+  // reader's buffer (one pread(2) from the segment file, not copied again)
+  // and is valid until the next Read or OffsetForTimestamp of the same
+  // partition. *offsets is filled in even
   // when nothing is read. Returns a Kafka error code: 0,
   // UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE for an offset outside
   // [log start, high watermark], KAFKA_STORAGE_ERROR when a file fails.
   int16_t Read(const std::string& topic, int32_t partition, int64_t offset, size_t max_bytes,
-               std::vector<uint8_t>* out, PartitionOffsets* offsets);
+               std::span<const uint8_t>* out, PartitionOffsets* offsets);
   // Offsets only. Returns a Kafka error code.
   int16_t Offsets(const std::string& topic, int32_t partition, PartitionOffsets* offsets);
   // The first offset whose timestamp is >= ts_ms and that record's

@@ -108,6 +108,10 @@ check(k.batches(p["records"])[0][0] == 3 and p["log_start"] == 0, "fetch from 4:
 ps = fetch(11, [("orders", 0, 0, 1), ("orders", 1, 0, 1 << 20)], max_bytes=1)
 check(len(k.batches(ps[0]["records"])) == 1, "max_bytes 1: %r" % ps[0])
 check(ps[1]["records"] == b"" and ps[1]["hw"] == 1, "second partition after the limit: %r" % ps[1])
+# One partition named twice in a request: each entry gets its own batches.
+ps = fetch(4, [("orders", 0, 0, 1 << 20), ("orders", 0, 6, 1 << 20)])
+check(k.batches(ps[0]["records"])[0][0] == 0 and k.batches(ps[1]["records"])[0][0] == 6,
+      "partition listed twice: %r" % [k.batches(x["records"]) for x in ps])
 # At the high watermark: empty records of length 0 (not null), after max_wait_ms.
 t0 = time.time()
 p = fetch(4, [("orders", 0, 10, 1 << 20)], max_wait_ms=300, min_bytes=1)[0]
