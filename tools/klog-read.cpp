@@ -7,6 +7,7 @@
 #include "escape.h"
 #include "klog/filename.h"
 #include "read_cmd.h"
+#include "read_group.h"
 
 namespace {
 
@@ -44,6 +45,18 @@ int Convert(const Flags& f, CLI::App& app, klog::cli::ReadOptions* o) {
   return -1;
 }
 
+// --group, --until-end and --commit-interval against the other flags;
+// returns a usage exit code or -1.
+int CheckGroupFlags(const klog::cli::GroupReadOptions& g, const klog::cli::ReadOptions& o) {
+  using namespace klog::cli;
+  if (g.until_end && o.follow)
+    return UsageError("--until-end and --follow cannot be used together");
+  if (!g.group.empty() && !o.partitions.empty()) {
+    return UsageError("--partition cannot be used with --group");
+  }
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,6 +86,15 @@ int main(int argc, char** argv) {
   app->add_flag("--json", json, "Print one JSON object per record");
   app->add_option("-D,--delimiter", f.delimiter, "Delimiter after each value (default \\n)")
       ->type_name("DELIM");
+  GroupReadOptions group;
+  app->add_option("-g,--group", group.group, "Read as a member of consumer group G")
+      ->type_name("G");
+  app->add_option("--commit-interval", group.commit_interval_ms,
+                  "With --group: commit printed offsets every MS ms (default 1000)")
+      ->type_name("MS")
+      ->check(CLI::Range(int64_t(0), int64_t(INT32_MAX)));
+  app->add_flag("--until-end", group.until_end,
+                "Exit at the end of the partitions (default without -f)");
   BrokerFlags broker;
   AddBrokerOptions(*app, &broker);
   return Run(*app, argc, argv, [&] {
@@ -83,7 +105,13 @@ int main(int argc, char** argv) {
     }
     int rc = Convert(f, *app, &o);
     if (rc >= 0) return rc;
-    if (auto brokers = ResolveBrokers(broker, dir)) return RunReadBroker(o, {*brokers, broker});
+    rc = CheckGroupFlags(group, o);
+    if (rc >= 0) return rc;
+    if (auto brokers = ResolveBrokers(broker, dir)) {
+      if (!group.group.empty()) return RunReadGroupBroker(o, group, {*brokers, broker});
+      return RunReadBroker(o, {*brokers, broker});
+    }
+    if (!group.group.empty()) return RunReadGroup(o, group);
     return RunRead(o);
   });
 }

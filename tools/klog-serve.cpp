@@ -17,7 +17,7 @@ namespace {
 using klog::broker::BrokerConfig;
 
 struct Flags {
-  std::string data_dir, listen, advertise, config_file, log_level;
+  std::string data_dir, listen, advertise, metrics, config_file, log_level;
   std::optional<int32_t> node_id, default_partitions, max_connections;
   std::optional<int64_t> max_request_bytes, idle_timeout_ms;
   bool no_auto_create = false;
@@ -29,6 +29,9 @@ void AddFlags(CLI::App& app, Flags* f) {
                  "Address to listen on (default 127.0.0.1:9092; port 0 = any)")
       ->type_name("HOST:PORT");
   app.add_option("--advertise", f->advertise, "Address given to clients (default: the bound one)")
+      ->type_name("HOST:PORT");
+  app.add_option("--metrics", f->metrics,
+                 "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics")
       ->type_name("HOST:PORT");
   app.add_option("--node-id", f->node_id, "Broker node id (default 0)")
       ->type_name("N")
@@ -69,7 +72,8 @@ int BuildConfig(const Flags& f, BrokerConfig* cfg) {
   }
   if (!f.data_dir.empty() || !dir_from_file) cfg->data_dir = ResolveDataDir(f.data_dir);
   for (auto [text, dest] :
-       {std::pair{&f.listen, &cfg->listen}, std::pair{&f.advertise, &cfg->advertise}}) {
+       {std::pair{&f.listen, &cfg->listen}, std::pair{&f.advertise, &cfg->advertise},
+        std::pair{&f.metrics, &cfg->metrics}}) {
     if (text->empty()) continue;
     auto hp = klog::broker::ParseHostPort(*text);
     if (!hp.ok()) return UsageError(hp.status().message());

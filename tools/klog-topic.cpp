@@ -1,5 +1,6 @@
 // klog-topic: create, list, describe, delete and alter topics (klog-topic(1)).
 #include <string>
+#include <vector>
 
 #include "broker_cmds.h"
 #include "cli.h"
@@ -7,7 +8,8 @@
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
-  auto app = MakeApp("klog-topic", "Create, list, describe, delete and grow klog topics.");
+  auto app = MakeApp("klog-topic",
+                     "Create, list, describe, delete and alter klog topics; apply retention.");
   std::string dir;
   BrokerFlags broker;
   AddDataDirOption(*app, &dir);
@@ -42,22 +44,59 @@ int main(int argc, char** argv) {
 
   std::string alter_topic;
   int32_t alter_partitions = 0;
-  auto* alt = app->add_subcommand("alter", "Add partitions to a topic");
+  std::vector<std::string> alter_configs, delete_configs;
+  auto* alt = app->add_subcommand("alter", "Add partitions to a topic or change its configs");
   alt->add_option("topic", alter_topic, "Topic name")->required()->type_name("TOPIC");
-  alt->add_option("--partitions", alter_partitions, "New partition count (above the current)")
+  auto* alt_parts =
+      alt->add_option("--partitions", alter_partitions, "New partition count (above the current)")
+          ->type_name("N")
+          ->check(CLI::Range(1, 100000));
+  auto* alt_set = alt->add_option("--config", alter_configs, "Set config KEY=VALUE (repeatable)")
+                      ->type_name("KEY=VALUE");
+  auto* alt_del =
+      alt->add_option("--delete-config", delete_configs, "Reset config KEY to its default")
+          ->type_name("KEY");
+
+  std::vector<std::string> retention_topics;
+  auto* ret = app->add_subcommand("enforce-retention",
+                                  "Delete old segments per retention.ms and retention.bytes");
+  ret->add_option("topic", retention_topics, "Topic names (default: every topic)")
+      ->type_name("TOPIC");
+
+  std::string trunc_topic;
+  int32_t trunc_partition = 0;
+  int64_t trunc_offset = 0;
+  auto* trunc = app->add_subcommand("truncate-before", "Advance a partition's log start offset");
+  trunc->add_option("topic", trunc_topic, "Topic name")->required()->type_name("TOPIC");
+  trunc->add_option("-p,--partition", trunc_partition, "Partition")
       ->required()
       ->type_name("N")
-      ->check(CLI::Range(1, 100000));
+      ->check(CLI::NonNegativeNumber);
+  trunc->add_option("--offset", trunc_offset, "New log start offset")
+      ->required()
+      ->type_name("O")
+      ->check(CLI::NonNegativeNumber);
 
-  for (auto* sub : {c, l, d, del, alt}) {
+  for (auto* sub : {c, l, d, del, alt, ret, trunc}) {
     AddDataDirOption(*sub, &dir);
     AddBrokerOptions(*sub, &broker);
   }
 
   return Run(*app, argc, argv, [&] {
+    bool alter_partitions_given = alt_parts->count() > 0;
+    bool alter_configs_given = alt_set->count() > 0 || alt_del->count() > 0;
+    if (alt->parsed() && alter_partitions_given == alter_configs_given) {
+      return UsageError("alter: give either --partitions or --config/--delete-config");
+    }
     if (auto brokers = ResolveBrokers(broker, dir)) {
       BrokerTarget target{*brokers, broker};
+      if (alt->parsed() && alter_configs_given) {
+        return TopicAlterConfigsBroker(target, alter_topic, alter_configs, delete_configs);
+      }
       if (alt->parsed()) return TopicAlterBroker(target, alter_topic, alter_partitions);
+      if (ret->parsed() || trunc->parsed()) {
+        return UsageError("enforce-retention and truncate-before work on a data directory (-d)");
+      }
       if (c->parsed()) return TopicCreateBroker(target, create);
       if (l->parsed()) return TopicListBroker(target, list_json);
       if (d->parsed()) return TopicDescribeBroker(target, describe_topic, describe_json);
@@ -67,7 +106,13 @@ int main(int argc, char** argv) {
     if (c->parsed()) return TopicCreate(data_dir, create);
     if (l->parsed()) return TopicList(data_dir, list_json);
     if (d->parsed()) return TopicDescribe(data_dir, describe_topic, describe_json);
+    if (alt->parsed() && alter_configs_given) {
+      return TopicAlterConfigs(data_dir, alter_topic, alter_configs, delete_configs);
+    }
     if (alt->parsed()) return TopicAlter(data_dir, alter_topic, alter_partitions);
+    if (ret->parsed()) return TopicEnforceRetention(data_dir, retention_topics);
+    if (trunc->parsed())
+      return TopicTruncateBefore(data_dir, trunc_topic, trunc_partition, trunc_offset);
     return TopicDelete(data_dir, delete_topic, if_exists);
   });
 }

@@ -49,6 +49,14 @@ function __klog_partitions
     end | sort -n
 end
 
+# Prints consumer group names: <dir>/__groups/<group>/.
+function __klog_groups
+    set -l dir (__klog_data_dir)
+    for f in $dir/__groups/*/
+        basename $f
+    end
+end
+
 complete -c klog-read -f
 complete -c klog-read -s t -l topic -x -a '(__klog_topics)' -d 'Topic to read'
 complete -c klog-read -s d -l data-dir -x -a '(__fish_complete_directories)' -d 'Data directory'
@@ -56,6 +64,9 @@ complete -c klog-read -s p -l partition -x -a '(__klog_partitions)' -d 'Read par
 complete -c klog-read -s o -l offset -x -a 'beginning\t"First record (default)" end\t"Only new records" -10\t"N records before the end" @\t"Timestamp (ms or ISO 8601)"' -d 'Where to start'
 complete -c klog-read -l until -x -d 'Stop before offset N or time @T'
 complete -c klog-read -s f -l follow -d 'Wait for new records at the end'
+complete -c klog-read -s g -l group -x -a '(__klog_groups)' -d 'Read as a member of consumer group G'
+complete -c klog-read -l commit-interval -x -d 'With --group: commit printed offsets every MS ms'
+complete -c klog-read -l until-end -d 'Exit at the end of the partitions'
 complete -c klog-read -s c -l count -x -d 'Exit after N records'
 complete -c klog-read -l format -x -d 'Print each record with FMT (%t %p %o %k %s %T %h %K %S %%)'
 complete -c klog-read -l json -d 'Print one JSON object per record'

@@ -4,6 +4,7 @@ complete -c klog-serve -f
 complete -c klog-serve -s d -l data-dir -x -a '(__fish_complete_directories)' -d 'Data directory'
 complete -c klog-serve -l listen -x -a '127.0.0.1:9092 127.0.0.1:0 0.0.0.0:9092' -d 'Address to listen on'
 complete -c klog-serve -l advertise -x -d 'Address given to clients'
+complete -c klog-serve -l metrics -x -a '127.0.0.1:9404 127.0.0.1:0 0.0.0.0:9404' -d 'Serve Prometheus metrics at HOST:PORT'
 complete -c klog-serve -l node-id -x -d 'Broker node id'
 complete -c klog-serve -l config -r -F -d 'Read key=value settings from FILE'
 complete -c klog-serve -l log-level -x -a 'error warn info debug' -d 'Most verbose level logged'

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "broker/config.h"
+#include "broker/group_coordinator.h"
+#include "broker/metrics.h"
 #include "broker/partitions.h"
 #include "klog/topic.h"
 
@@ -19,6 +21,8 @@ class Broker {
   const BrokerConfig& config() const { return config_; }
   DataDir& data_dir() { return data_dir_; }
   Partitions& partitions() { return partitions_; }
+  Metrics& metrics() { return metrics_; }
+  GroupCoordinator& groups() { return groups_; }
   int32_t node_id() const { return config_.node_id; }
   // A 22-character id fixed for the data directory: the same directory
   // always reports the same cluster id (it is derived from its absolute
@@ -36,7 +40,9 @@ class Broker {
   DataDir data_dir_;
   std::string cluster_id_;
   HostPort advertised_;
+  Metrics metrics_;  // declared before partitions_: outlives the Responders its jobs hold
   Partitions partitions_;
+  GroupCoordinator groups_{this};  // after partitions_: its commits append there
 };
 
 // The cluster id for a data directory path (exposed for tests): 16 bytes of

@@ -81,6 +81,7 @@ Status ApplyConfigSetting(const std::string& key, const std::string& value, Brok
   if (key == "advertise" || key == "advertised.listeners") {
     return ParseAddress(key, value, &c->advertise);
   }
+  if (key == "metrics.listen") return ParseAddress(key, value, &c->metrics);
   if (key == "node.id" || key == "broker.id") {
     return ParseInt<int32_t>(key, value, 0, INT32_MAX, &c->node_id);
   }
@@ -93,6 +94,9 @@ Status ApplyConfigSetting(const std::string& key, const std::string& value, Brok
   if (key == "num.partitions") {
     return ParseInt<int32_t>(key, value, 1, 100000, &c->default_partitions);
   }
+  if (key == "offsets.topic.num.partitions") {
+    return ParseInt<int32_t>(key, value, 1, 1000, &c->offsets_topic_partitions);
+  }
   if (key == "max.request.bytes" || key == "socket.request.max.bytes") {
     return ParseInt<int64_t>(key, value, 64, INT32_MAX, &c->max_request_bytes);
   }
@@ -104,6 +108,9 @@ Status ApplyConfigSetting(const std::string& key, const std::string& value, Brok
   }
   if (key == "idle.timeout.ms" || key == "connections.max.idle.ms") {
     return ParseInt<int64_t>(key, value, 1, INT64_MAX / 2, &c->idle_timeout_ms);
+  }
+  if (key == "log.retention.check.interval.ms") {
+    return ParseInt<int64_t>(key, value, 1, INT64_MAX / 2, &c->retention_check_interval_ms);
   }
   if (key == "log.level") {
     Result<LogLevel> level = ParseLogLevel(value);
@@ -137,6 +144,9 @@ Status ValidateConfig(const BrokerConfig& c) {
   if (c.data_dir.empty()) return Status::InvalidArgument("data directory is empty");
   if (c.node_id < 0) return Status::InvalidArgument("node id must be >= 0");
   if (c.default_partitions < 1) return Status::InvalidArgument("default partitions must be >= 1");
+  if (c.offsets_topic_partitions < 1) {
+    return Status::InvalidArgument("offsets topic partitions must be >= 1");
+  }
   if (c.max_request_bytes < 64) return Status::InvalidArgument("max request bytes must be >= 64");
   if (c.max_connections < 1) return Status::InvalidArgument("max connections must be >= 1");
   if (c.idle_timeout_ms < 1) return Status::InvalidArgument("idle timeout must be >= 1 ms");

@@ -27,15 +27,24 @@ struct BrokerConfig {
   // Empty host: advertise the listen host (or 127.0.0.1 for a wildcard
   // listen address) and the bound port.
   HostPort advertise;
+  // The HTTP listener of the Prometheus metrics (klog-serve(1), METRICS);
+  // an empty host means none.
+  HostPort metrics;
   int32_t node_id = 0;
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
+  // Partitions of the internal topic __consumer_offsets when it is created
+  // (Kafka's offsets.topic.num.partitions).
+  int32_t offsets_topic_partitions = 50;
   int64_t max_request_bytes = 100 << 20;  // Kafka's socket.request.max.bytes
   // The largest record batch a Produce may carry (Kafka's message.max.bytes);
   // a topic's max.message.bytes overrides it.
   int64_t message_max_bytes = 1048588;
   int32_t max_connections = 1024;
   int64_t idle_timeout_ms = 600000;  // Kafka's connections.max.idle.ms
+  // How often retention.ms/retention.bytes are applied to every partition
+  // (Kafka's log.retention.check.interval.ms).
+  int64_t retention_check_interval_ms = 300000;
   // Requests received on one connection whose responses are not yet written
   // to the socket; reading from the client pauses at this many.
   int32_t max_queued_responses = 100;

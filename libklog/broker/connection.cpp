@@ -129,6 +129,7 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   if (c->closing_) return;
   if (nread > 0) {
     c->in_len_ += size_t(nread);
+    c->server_->broker().metrics().AddBytesIn(uint64_t(nread));
     c->last_activity_ = uv_now(c->server_->loop());
     c->ProcessFrames();
     return;
@@ -251,6 +252,7 @@ void Connection::FlushReady() {
 void Connection::OnWrite(uv_write_t* req, int status) {
   auto* w = static_cast<WriteReq*>(req->data);
   Connection* c = w->conn;
+  if (status == 0) c->server_->broker().metrics().AddBytesOut(w->frame.size());
   delete w;
   --c->writes_in_flight_;
   if (c->closing_) return;

@@ -27,13 +27,15 @@ void Dispatch(Broker& broker, uv_loop_t* loop, const std::shared_ptr<Connection>
              std::to_string(header.correlation_id) + " client '" + std::string(header.client_id) +
              "'");
   }
-  Responder reply(conn, seq, header);
+  broker.metrics().OnRequest(header.api_key);
+  Responder reply(conn, seq, header, &broker.metrics());
   if (header.api_key == proto::kApiVersions && header.api_version > api->max_version) {
     LogInfo("connection " + std::to_string(conn->id()) + ": " + what +
             " is not supported; answering UNSUPPORTED_VERSION");
     std::vector<uint8_t> frame_out;
     proto::Writer w(&frame_out);
     proto::EncodeApiVersionsUnsupported(header.correlation_id, *api, &w);
+    reply.MarkError();
     return reply.SendFrame(std::move(frame_out));
   }
   if (header.api_version < api->min_version || header.api_version > api->max_version) {

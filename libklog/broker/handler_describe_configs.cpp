@@ -6,7 +6,7 @@
 // topic's value when it sets one (DYNAMIC_TOPIC_CONFIG), else the default
 // (DEFAULT_CONFIG); max.message.bytes defaults to the broker's
 // message.max.bytes, as in Kafka. Topic configs are not read-only (they are
-// set at creation), but there is no AlterConfigs.
+// set at creation and altered with AlterConfigs or IncrementalAlterConfigs).
 //
 // The broker (resource type 4, named by its node id, or "" for the
 // defaults) lists its settings, all read-only. Other resource types are

@@ -23,6 +23,7 @@ namespace {
 proto::MetadataTopic TopicEntry(const TopicInfo& info, int32_t node_id) {
   proto::MetadataTopic t;
   t.name = info.name;
+  t.is_internal = info.name == kOffsetsTopic;
   t.partitions.resize(size_t(info.partitions));
   for (int32_t p = 0; p < info.partitions; ++p) {
     proto::MetadataPartition& part = t.partitions[size_t(p)];
@@ -53,7 +54,7 @@ proto::MetadataTopic Describe(Broker& broker, const std::string& name, bool may_
     LogError("topic '" + name + "': " + info.status().message());
     return ErrorEntry(name, proto::kUnknownServerError);
   }
-  *missing = may_create;
+  *missing = may_create && name != kOffsetsTopic;  // created by the group coordinator only
   return ErrorEntry(name, proto::kUnknownTopicOrPartition);
 }
 
@@ -114,7 +115,10 @@ void ListThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending) 
     if (!topics->ok()) {
       LogError("listing topics: " + topics->status().message());
     } else {
-      for (const TopicInfo& t : **topics) pending->resp.topics.push_back(TopicEntry(t, node_id));
+      for (const TopicInfo& t : **topics) {
+        // The internal topic is listed only when asked for by name, as Kafka does.
+        if (t.name != kOffsetsTopic) pending->resp.topics.push_back(TopicEntry(t, node_id));
+      }
     }
     pending->reply.Send(pending->resp);
   };

@@ -45,5 +45,18 @@ void HandleCreateTopics(RequestContext& ctx, Responder reply);
 void HandleDeleteTopics(RequestContext& ctx, Responder reply);
 void HandleDescribeConfigs(RequestContext& ctx, Responder reply);
 void HandleCreatePartitions(RequestContext& ctx, Responder reply);
+void HandleAlterConfigs(RequestContext& ctx, Responder reply);
+void HandleIncrementalAlterConfigs(RequestContext& ctx, Responder reply);
+void HandleDeleteRecords(RequestContext& ctx, Responder reply);
+void HandleFindCoordinator(RequestContext& ctx, Responder reply);
+void HandleJoinGroup(RequestContext& ctx, Responder reply);
+void HandleSyncGroup(RequestContext& ctx, Responder reply);
+void HandleHeartbeat(RequestContext& ctx, Responder reply);
+void HandleLeaveGroup(RequestContext& ctx, Responder reply);
+void HandleOffsetCommit(RequestContext& ctx, Responder reply);
+void HandleOffsetFetch(RequestContext& ctx, Responder reply);
+void HandleListGroups(RequestContext& ctx, Responder reply);
+void HandleDescribeGroups(RequestContext& ctx, Responder reply);
+void HandleDeleteGroups(RequestContext& ctx, Responder reply);
 
 }  // namespace klog::broker

@@ -8,6 +8,7 @@
 #include "klog/batch_format.h"
 #include "klog/coding.h"
 #include "klog/record.h"
+#include "klog/segment.h"
 #include "protocol/errors.h"
 
 namespace klog::broker {
@@ -361,6 +362,11 @@ void Partitions::Watch(const std::string& topic, int32_t partition,
 
 void Partitions::WakeAll() {
   stopping_ = true;
+  if (retention_timer_ != nullptr) {  // retention (see below)
+    uv_close(reinterpret_cast<uv_handle_t*>(retention_timer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    retention_timer_ = nullptr;
+  }
   for (auto& [key, st] : states_) {
     std::vector<std::weak_ptr<AppendWatcher>> watchers = std::move(st->watchers);
     st->watchers.clear();
@@ -418,6 +424,148 @@ Status Partitions::CloseAll() {
 void Partitions::ForEach(
     const std::function<void(const std::string&, int32_t, int64_t)>& fn) const {
   for (const auto& [key, st] : states_) fn(key.first, key.second, st->offsets.high_watermark);
+}
+
+// ---- Maintenance: retention, DeleteRecords and config changes ----
+// (added for topic configs and retention; see partitions.h)
+
+void Partitions::Attach(uv_loop_t* loop) {
+  loop_ = loop;
+  retention_timer_ = new uv_timer_t;
+  uv_timer_init(loop_, retention_timer_);
+  retention_timer_->data = this;
+  uint64_t every = uint64_t(config_.retention_check_interval_ms);
+  uv_timer_start(
+      retention_timer_,
+      [](uv_timer_t* t) { static_cast<Partitions*>(t->data)->EnforceRetentionNow(); }, every,
+      every);
+  uv_unref(reinterpret_cast<uv_handle_t*>(retention_timer_));
+}
+
+void Partitions::RunMaintenance(State* st, std::function<Status(State*)> job,
+                                std::function<void(const Status&)> done) {
+  if (st->job_running) {
+    // Runs again once the partition is idle (after the queued appends).
+    std::string topic = st->topic;
+    int32_t partition = st->index;
+    st->on_idle.push_back([this, topic, partition, job, done] {
+      int16_t error;
+      State* again = Find(topic, partition, &error);
+      if (again == nullptr) return done(Status::NotFound("partition is gone"));
+      RunMaintenance(again, job, done);
+    });
+    return;
+  }
+  st->job_running = true;
+  auto result = std::make_shared<Status>();
+  RunInBackground(
+      loop_, [st, job, result] { *result = job(st); },
+      [this, st, result, done] {
+        // Segments may have been deleted: the reader forgets them now.
+        if (st->reader && !st->reader->Refresh().ok()) st->reader.reset();
+        FinishJob(st);
+        done(*result);
+      });
+}
+
+void Partitions::Maintain(const std::string& topic, int32_t partition,
+                          std::function<Status(LogWriter*)> fn,
+                          std::function<void(const Status&)> done) {
+  int16_t error;
+  State* st = Find(topic, partition, &error);
+  if (st == nullptr) {
+    return done(Status::NotFound("unknown topic or partition " + topic + "-" +
+                                 std::to_string(partition)));
+  }
+  auto job = [fn](State* s) -> Status {
+    if (!s->writer) {
+      Result<std::unique_ptr<LogWriter>> w = LogWriter::Open(s->dir, s->options);
+      if (!w.ok()) return w.status();
+      s->writer = std::move(*w);
+    }
+    Status result = fn(s->writer.get());
+    s->job_start_offset = s->writer->start_offset();
+    s->job_end_offset = s->writer->next_offset();
+    return result;
+  };
+  RunMaintenance(st, job, std::move(done));
+}
+
+void Partitions::RefreshTopicOptions(const std::string& topic) {
+  Result<const TopicInfo*> info = Topic(topic);
+  if (!info.ok()) return;
+  for (auto& [key, st] : states_) {
+    if (key.first != topic || st->closing) continue;
+    LogOptions opts = st->options;
+    opts.max_batch_bytes = config_.message_max_bytes;
+    opts.segment_bytes = LogOptions{}.segment_bytes;
+    opts.segment_ms = LogOptions{}.segment_ms;
+    opts.index_interval_bytes = LogOptions{}.index_interval_bytes;
+    opts.log_append_time = false;
+    Status s = ApplyTopicConfigs(**info, &opts);
+    if (!s.ok()) LogWarn("topic '" + topic + "': " + s.message() + "; using defaults");
+    auto job = [opts](State* state) {
+      state->options = opts;
+      if (state->writer) state->writer->UpdateOptions(opts);
+      return Status::Ok();
+    };
+    RunMaintenance(st.get(), job, [](const Status&) {});
+  }
+}
+
+namespace {
+
+// A partition retention may delete from: it has a sealed segment.
+struct RetentionCandidate {
+  std::string topic;
+  int32_t partition;
+  int64_t retention_ms;
+  int64_t retention_bytes;
+};
+
+}  // namespace
+
+void Partitions::EnforceRetentionNow() {
+  if (stopping_) return;
+  auto found = std::make_shared<std::vector<RetentionCandidate>>();
+  auto error = std::make_shared<Status>();
+  DataDir dir = data_dir_;  // a copy: listed on a pool thread
+  // Partitions with only an active segment are skipped without opening a
+  // writer (so the broker does not lock partitions it never wrote).
+  auto work = [found, error, dir] {
+    Result<std::vector<TopicInfo>> topics = dir.ListTopics();
+    if (!topics.ok()) {
+      *error = topics.status();
+      return;
+    }
+    for (const TopicInfo& info : *topics) {
+      int64_t ms = 0, bytes = 0;
+      if (!TopicRetention(info, &ms, &bytes).ok()) continue;
+      for (int32_t p = 0; p < info.partitions; ++p) {
+        Result<std::vector<int64_t>> segs = ListSegments(dir.PartitionPath(info.name, p));
+        if (segs.ok() && segs->size() >= 2) found->push_back({info.name, p, ms, bytes});
+      }
+    }
+  };
+  auto done = [this, found, error] {
+    if (!error->ok()) return LogError("retention: " + error->message());
+    if (stopping_) return;
+    for (const RetentionCandidate& c : *found) {
+      if (closed_topics_.count(c.topic) > 0) continue;
+      std::string where = c.topic + "-" + std::to_string(c.partition);
+      auto r = std::make_shared<RetentionResult>();
+      int64_t ms = c.retention_ms, bytes = c.retention_bytes;
+      auto fn = [ms, bytes, r](LogWriter* w) { return w->EnforceRetention(ms, bytes, r.get()); };
+      Maintain(c.topic, c.partition, fn, [where, r](const Status& s) {
+        if (!s.ok()) return LogWarn(where + ": retention: " + s.message());
+        if (r->deleted_segments == 0) return;
+        LogInfo(where + ": retention deleted " + std::to_string(r->deleted_segments) +
+                " segment(s), " + std::to_string(r->deleted_bytes) + " bytes; log start offset " +
+                std::to_string(r->log_start_offset));
+      });
+    }
+  };
+  RunInBackground(loop_, std::move(work), std::move(done));
 }
 
 int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_bytes,

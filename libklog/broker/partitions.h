@@ -75,7 +75,8 @@ class Partitions {
   Partitions& operator=(const Partitions&) = delete;
 
   // The loop whose thread pool runs the writers. Set once, before use.
-  void Attach(uv_loop_t* loop) { loop_ = loop; }
+  // Also starts the retention timer (see StartRetention).
+  void Attach(uv_loop_t* loop);
 
   // The topic's metadata (cached). NotFound if it does not exist; the
   // pointer is valid until the next call that changes topics.
@@ -128,9 +129,32 @@ class Partitions {
   // For metrics: each open partition's topic, index and high watermark.
   void ForEach(const std::function<void(const std::string&, int32_t, int64_t)>& fn) const;
 
+  // ---- Maintenance (retention, DeleteRecords, config changes) ----
+  // Runs `fn` on the partition's writer (opened if needed) on the thread
+  // pool, as one job in the partition's job sequence: at once if no job
+  // runs, else when the partition next has no append job running or queued
+  // (so a partition that never goes idle delays it); appends arriving
+  // meanwhile wait for it. The log start offset clients see and the reader's
+  // segment list are updated afterwards; `done` gets fn's Status (or why the
+  // partition or writer is unavailable) on the loop thread.
+  void Maintain(const std::string& topic, int32_t partition, std::function<Status(LogWriter*)> fn,
+                std::function<void(const Status&)> done);
+  // After a topic's configs changed (ForgetTopic first): the options of its
+  // open writers are replaced in a maintenance job, so the next append uses
+  // the new segment.bytes, max.message.bytes, ... .
+  void RefreshTopicOptions(const std::string& topic);
+  // Every config.retention_check_interval_ms, applies each topic's
+  // retention.ms and retention.bytes to all its partitions (a maintenance
+  // job each). The timer does not keep the loop alive; WakeAll() stops it.
+  void EnforceRetentionNow();
+
   struct State;
 
  private:
+  void RunMaintenance(State* st, std::function<Status(State*)> job,
+                      std::function<void(const Status&)> done);
+  uv_timer_t* retention_timer_ = nullptr;
+
   State* Find(const std::string& topic, int32_t partition, int16_t* error);
   void StartJob(State* st);
   void FinishJob(State* st);

@@ -1,5 +1,7 @@
 #include "broker/responder.h"
 
+#include <uv.h>
+
 #include <cassert>
 
 #include "broker/connection.h"
@@ -7,8 +9,13 @@
 namespace klog::broker {
 
 Responder::Responder(std::weak_ptr<Connection> conn, uint64_t seq,
-                     const proto::RequestHeader& header)
-    : conn_(std::move(conn)), seq_(seq), header_(header), answered_(false) {
+                     const proto::RequestHeader& header, Metrics* metrics)
+    : conn_(std::move(conn)),
+      seq_(seq),
+      header_(header),
+      answered_(false),
+      metrics_(metrics),
+      start_ns_(metrics != nullptr ? uv_hrtime() : 0) {
   header_.client_id = {};  // points into the request frame, which does not outlive the call
 }
 
@@ -16,7 +23,10 @@ Responder::Responder(Responder&& other) noexcept
     : conn_(std::move(other.conn_)),
       seq_(other.seq_),
       header_(other.header_),
-      answered_(other.answered_) {
+      answered_(other.answered_),
+      error_(other.error_),
+      metrics_(other.metrics_),
+      start_ns_(other.start_ns_) {
   other.answered_ = true;
 }
 
@@ -27,6 +37,9 @@ Responder& Responder::operator=(Responder&& other) noexcept {
     seq_ = other.seq_;
     header_ = other.header_;
     answered_ = other.answered_;
+    error_ = other.error_;
+    metrics_ = other.metrics_;
+    start_ns_ = other.start_ns_;
     other.answered_ = true;
   }
   return *this;
@@ -39,6 +52,7 @@ Responder::~Responder() {
 void Responder::Finish(std::vector<uint8_t> frame) {
   if (answered_) return;
   answered_ = true;
+  if (metrics_ != nullptr) metrics_->OnAnswer(header_.api_key, error_, uv_hrtime() - start_ns_);
   if (auto c = conn_.lock()) c->Complete(seq_, std::move(frame));
 }
 
@@ -52,6 +66,7 @@ void Responder::SendNothing() { Finish({}); }
 void Responder::CloseConnection(const std::string& reason) {
   if (answered_) return;
   answered_ = true;
+  if (metrics_ != nullptr) metrics_->OnUnanswered(header_.api_key);
   if (auto c = conn_.lock()) c->Close(reason, LogLevel::kWarn);
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/metrics.h"
 #include "protocol/codec.h"
 #include "protocol/headers.h"
 
@@ -28,8 +29,10 @@ class Connection;
 class Responder {
  public:
   Responder() = default;
-  // `header` is the request's header; its client_id is not kept.
-  Responder(std::weak_ptr<Connection> conn, uint64_t seq, const proto::RequestHeader& header);
+  // `header` is the request's header; its client_id is not kept. The answer
+  // is reported to `metrics` (if given) with the time since construction.
+  Responder(std::weak_ptr<Connection> conn, uint64_t seq, const proto::RequestHeader& header,
+            Metrics* metrics = nullptr);
   Responder(Responder&& other) noexcept;
   Responder& operator=(Responder&& other) noexcept;
   Responder(const Responder&) = delete;
@@ -45,6 +48,7 @@ class Responder {
     size_t start = proto::BeginResponseFrame(&w, header_);
     proto::EncodeMessage(msg, header_.api_version, &w);
     proto::EndResponseFrame(&w, start);
+    if (metrics_ != nullptr && !error_) error_ = ResponseHasError(msg);
     SendFrame(std::move(frame));
   }
   // Sends a complete frame (size, header, body) built by the caller.
@@ -56,6 +60,10 @@ class Responder {
   // request, or an error Kafka signals by disconnecting).
   void CloseConnection(const std::string& reason);
 
+  // Counts the answer as an error in the metrics (for a SendFrame whose
+  // frame carries an error code).
+  void MarkError() { error_ = true; }
+
   bool answered() const { return answered_; }
   const proto::RequestHeader& header() const { return header_; }
 
@@ -66,6 +74,9 @@ class Responder {
   uint64_t seq_ = 0;
   proto::RequestHeader header_;
   bool answered_ = true;  // a default-constructed Responder owes nothing
+  bool error_ = false;
+  Metrics* metrics_ = nullptr;
+  uint64_t start_ns_ = 0;  // uv_hrtime() at construction
 };
 
 }  // namespace klog::broker

@@ -1,13 +1,13 @@
 #include "broker/server.h"
 
-#include <netdb.h>
 
 #include <algorithm>
 #include <csignal>
-#include <cstring>
 
 #include "broker/connection.h"
 #include "broker/log.h"
+#include "broker/metrics_http.h"
+#include "broker/net.h"
 
 namespace klog::broker {
 namespace {
@@ -16,51 +16,18 @@ Status UvError(const std::string& what, int rc) {
   return Status::IOError(what + ": " + uv_strerror(rc));
 }
 
-// Resolves `hp` (a numeric address or a host name) for binding.
-Status Resolve(const HostPort& hp, sockaddr_storage* out) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string port = std::to_string(hp.port);
-  int rc = ::getaddrinfo(hp.host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0)
-    return Status::InvalidArgument("listen address " + hp.ToString() + ": " + gai_strerror(rc));
-  std::memcpy(out, res->ai_addr, std::min<size_t>(res->ai_addrlen, sizeof(*out)));
-  ::freeaddrinfo(res);
-  return Status::Ok();
-}
-
-HostPort SockName(uv_tcp_t* tcp) {
-  sockaddr_storage addr{};
-  int len = sizeof(addr);
-  HostPort hp;
-  if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return hp;
-  char host[64] = "";
-  if (addr.ss_family == AF_INET6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
-    uv_ip6_name(a, host, sizeof(host));
-    hp.port = ntohs(a->sin6_port);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
-    uv_ip4_name(a, host, sizeof(host));
-    hp.port = ntohs(a->sin_port);
-  }
-  hp.host = host;
-  return hp;
-}
-
 }  // namespace
 
 Server::Server(Broker* broker) : broker_(broker) {
   uv_loop_init(&loop_);
   loop_.data = this;
   broker_->partitions().Attach(&loop_);
+  broker_->groups().Attach(&loop_);
 }
 
 Server::~Server() {
   // Close whatever is still open (after a failed Listen, or if Run never ran).
+  if (metrics_http_) metrics_http_->Close();
   uv_walk(
       &loop_,
       [](uv_handle_t* h, void*) {
@@ -73,17 +40,21 @@ Server::~Server() {
 }
 
 Status Server::Listen() {
+  // Committed offsets are in memory before the first request is served.
+  KLOG_RETURN_IF_ERROR(broker_->groups().LoadOffsets());
   sockaddr_storage addr{};
-  KLOG_RETURN_IF_ERROR(Resolve(config().listen, &addr));
+  KLOG_RETURN_IF_ERROR(ResolveForBind(config().listen, &addr));
   uv_tcp_init(&loop_, &listener_);
   listener_.data = this;
   int rc = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
   if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 511, OnConnection);
   if (rc != 0) return UvError("listen on " + config().listen.ToString(), rc);
   listening_ = true;
-  bound_ = SockName(&listener_);
+  bound_ = LocalAddress(&listener_);
   broker_->SetBoundAddress(bound_);
-  return Status::Ok();
+  if (config().metrics.host.empty()) return Status::Ok();
+  metrics_http_ = std::make_unique<MetricsHttp>(&loop_, broker_);
+  return metrics_http_->Listen(config().metrics);
 }
 
 Status Server::Run() {
@@ -126,9 +97,14 @@ void Server::Accept() {
   conns_[id] = conn;
   int rc = uv_accept(reinterpret_cast<uv_stream_t*>(&listener_),
                      reinterpret_cast<uv_stream_t*>(conn->tcp()));
+  broker_->metrics().SetOpenConnections(conns_.size());
   if (rc != 0) return conn->Close(std::string("accept: ") + uv_strerror(rc), LogLevel::kWarn);
+  broker_->metrics().OnConnectionAccepted();
   conn->Start();
-  if (conns_.size() > size_t(config().max_connections)) {
+  // Connections already closing (their close callback not yet run) do not count.
+  size_t open = 0;
+  for (auto& [other_id, c] : conns_) open += c->closing() ? 0 : 1;
+  if (open > size_t(config().max_connections)) {
     conn->Close("too many connections (max " + std::to_string(config().max_connections) + ")",
                 LogLevel::kWarn);
   }
@@ -136,6 +112,7 @@ void Server::Accept() {
 
 void Server::OnConnectionClosed(uint64_t id) {
   conns_.erase(id);
+  broker_->metrics().SetOpenConnections(conns_.size());
   MaybeFinishShutdown();
 }
 
@@ -155,6 +132,7 @@ void Server::Shutdown(const std::string& why) {
   LogInfo(why + ": shutting down (" + std::to_string(conns_.size()) + " connection(s) open)");
   if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
   listening_ = false;
+  if (metrics_http_) metrics_http_->Close();
   uv_timer_stop(&sweep_);
   // Signal handles stay active for a second signal but no longer keep the loop alive.
   uv_unref(reinterpret_cast<uv_handle_t*>(&sigterm_));
@@ -163,8 +141,10 @@ void Server::Shutdown(const std::string& why) {
   std::vector<std::shared_ptr<Connection>> open;
   for (auto& [id, c] : conns_) open.push_back(c);
   for (auto& c : open) c->Drain();
-  // Long-poll fetches answer now instead of at the end of their wait.
+  // Long-poll fetches answer now instead of at the end of their wait, and so
+  // do held JoinGroup/SyncGroup requests.
   broker_->partitions().WakeAll();
+  broker_->groups().Shutdown();
   MaybeFinishShutdown();
 }
 

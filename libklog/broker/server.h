@@ -23,6 +23,7 @@
 namespace klog::broker {
 
 class Connection;
+class MetricsHttp;
 
 class Server {
  public:
@@ -32,7 +33,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Resolves and binds config().listen and starts listening. Tells the Broker
-  // the bound address (for what Metadata advertises).
+  // the bound address (for what Metadata advertises). Binds config().metrics
+  // too when it is set.
   Status Listen();
   const HostPort& bound() const { return bound_; }
   // Serves until shutdown has completed. Call after a successful Listen().
@@ -75,6 +77,7 @@ class Server {
   HostPort bound_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::shared_ptr<Connection>> conns_;
+  std::unique_ptr<MetricsHttp> metrics_http_;  // with --metrics only
 };
 
 }  // namespace klog::broker

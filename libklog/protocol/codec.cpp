@@ -53,6 +53,25 @@ void Decoder::Read(Records& rec, bool nullable) {
   rec.is_null = null;
 }
 
+void Decoder::Read(Bytes& b, bool) {
+  bool null = false;
+  std::span<const uint8_t> v = flexible_ ? r_->CompactBytes(&null) : r_->Bytes(&null);
+  if (null) {
+    r_->Fail("null bytes in a non-nullable field");
+    return;
+  }
+  b.data.assign(reinterpret_cast<const char*>(v.data()), v.size());
+}
+
+void Encoder::Write(const Bytes& b, bool) {
+  std::span<const uint8_t> v(reinterpret_cast<const uint8_t*>(b.data.data()), b.data.size());
+  if (flexible_) {
+    w_->CompactBytes(v);
+  } else {
+    w_->Bytes(v);
+  }
+}
+
 void Encoder::WriteString(std::string_view s) {
   if (flexible_) {
     w_->CompactString(s);

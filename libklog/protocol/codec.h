@@ -8,6 +8,7 @@
 //   std::string                             string / compact string (never null)
 //   std::optional<std::string>              nullable string (null only when nullable)
 //   Records                                 records bytes (int32 / compact), span into frame
+//   Bytes                                   bytes (int32 / compact length), an owned copy
 //   std::vector<T>                          array / compact array of T (T a primitive,
 //                                           std::string or a struct with Fields)
 //   std::optional<std::vector<T>>           nullable array
@@ -49,6 +50,12 @@ struct Ver {
 struct Records {
   std::span<const uint8_t> bytes;
   bool is_null = false;
+};
+
+// A bytes field the message owns (group member metadata, assignments): unlike Records it is
+// copied out of the frame, so it may outlive the request. Never null on the wire.
+struct Bytes {
+  std::string data;
 };
 
 template <class T, class V>
@@ -123,6 +130,7 @@ class Decoder {
   void Read(std::string& s, bool nullable);
   void Read(std::optional<std::string>& s, bool nullable);
   void Read(Records& rec, bool nullable);
+  void Read(Bytes& b, bool nullable);
 
   template <class E>
   void Read(std::vector<E>& v, bool nullable) {
@@ -239,6 +247,7 @@ class Encoder {
   void Write(const std::string& s, bool) { WriteString(s); }
   void Write(const std::optional<std::string>& s, bool nullable);
   void Write(const Records& rec, bool nullable);
+  void Write(const Bytes& b, bool nullable);
   void WriteString(std::string_view s);
 
   template <class E>

@@ -19,6 +19,7 @@ constexpr ErrorNameEntry kErrorNames[] = {
     {6, "NOT_LEADER_OR_FOLLOWER"},
     {7, "REQUEST_TIMED_OUT"},
     {10, "MESSAGE_TOO_LARGE"},
+    {12, "OFFSET_METADATA_TOO_LARGE"},
     {14, "COORDINATOR_LOAD_IN_PROGRESS"},
     {15, "COORDINATOR_NOT_AVAILABLE"},
     {16, "NOT_COORDINATOR"},

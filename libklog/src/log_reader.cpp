@@ -16,6 +16,7 @@
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/segment.h"
+#include "log_start.h"
 #include "segment_scan.h"
 
 namespace klog {
@@ -63,6 +64,7 @@ struct LogReader::Impl {
   std::string dir;
   ReaderOptions opts;
   std::vector<Segment> segs;
+  int64_t start_offset = 0;  // as of the last Refresh()
   // end_offset() cache: the last segment's batches up to end_scan_pos are known.
   int64_t end_offset = 0;
   int64_t end_seg_base = -1;
@@ -146,6 +148,7 @@ Status LogReader::Refresh() {
     segs.push_back(std::move(s));
   }
   r.segs = std::move(segs);
+  r.start_offset = r.segs.empty() ? 0 : LogStartOr(r.dir, r.segs.front().base);
   return r.UpdateEnd();
 }
 
@@ -220,7 +223,7 @@ Result<std::span<const uint8_t>> LogReader::Next(size_t max_bytes) {
 Status LogReader::Seek(int64_t offset) {
   Impl& r = *impl_;
   if (r.segs.empty()) return Status::Ok();
-  offset = std::clamp(offset, r.segs.front().base, std::max(r.end_offset, r.segs.front().base));
+  offset = std::clamp(offset, r.start_offset, std::max(r.end_offset, r.start_offset));
   auto it = std::upper_bound(r.segs.begin(), r.segs.end(), offset,
                              [](int64_t o, const Segment& s) { return o < s.base; });
   const Segment& s = *(it - 1);
@@ -270,8 +273,11 @@ Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
       return answer.ok() && *answer < 0;
     };
     int64_t valid_end = 0;
-    KLOG_RETURN_IF_ERROR(r.ScanFor(s, from, fn, &valid_end));
-    if (!answer.ok() || *answer >= 0) return answer;
+    Status st = r.ScanFor(s, from, fn, &valid_end);
+    if (st.IsNotFound()) continue;  // deleted by retention since the last Refresh()
+    KLOG_RETURN_IF_ERROR(st);
+    if (!answer.ok()) return answer;
+    if (*answer >= 0) return std::max(*answer, r.start_offset);
   }
   return r.end_offset;
 }
@@ -292,12 +298,11 @@ Result<std::unique_ptr<LogReader>> LogReader::Open(const std::string& dir,
   KLOG_RETURN_IF_ERROR(reader->Refresh());
   Impl& r = *reader->impl_;
   if (!r.segs.empty()) r.cur_base = r.segs.front().base;
+  if (r.start_offset > r.cur_base) KLOG_RETURN_IF_ERROR(reader->Seek(r.start_offset));
   return reader;
 }
 
-int64_t LogReader::start_offset() const {
-  return impl_->segs.empty() ? 0 : impl_->segs.front().base;
-}
+int64_t LogReader::start_offset() const { return impl_->start_offset; }
 int64_t LogReader::end_offset() const { return impl_->end_offset; }
 const std::string& LogReader::dir() const { return impl_->dir; }
 std::string LogReader::current_segment_path() const {

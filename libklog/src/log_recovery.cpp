@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "klog/coding.h"
 #include "klog/filename.h"
 #include "klog/segment.h"
+#include "log_start.h"
 #include "log_writer_impl.h"
 #include "segment_scan.h"
 
@@ -247,7 +249,8 @@ Status RecoverPartition(LogWriter::Impl* w) {
   }
   if (segs->size() >= 2) KLOG_RETURN_IF_ERROR(CheckLastDigest(w, (*segs)[segs->size() - 2]));
   KLOG_RETURN_IF_ERROR(RecoverActive(w, segs->back()));
-  w->start_offset = segs->front();
+  // klog.log-start may name an offset inside the first segment (DeleteRecords).
+  w->start_offset = std::min(LogStartOr(w->dir, segs->front()), w->next_offset);
   if (w->size == 0) w->hash = std::make_unique<Xxh3Stream>();
   return Status::Ok();
 }

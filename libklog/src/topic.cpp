@@ -100,6 +100,30 @@ Result<TopicInfo> ParseMeta(const std::string& path, const std::string& topic,
   return info;
 }
 
+// Replaces the topic's metadata file atomically (a private temporary file,
+// fsynced, renamed over it; then the directory is fsynced).
+Status ReplaceMeta(const std::string& dir, const std::string& topic, int32_t partitions,
+                   const std::map<std::string, std::string>& configs) {
+  // A private temporary name, so a concurrent alter cannot write into ours.
+  static std::atomic<int> counter{0};
+  std::string meta = MetaPath(dir, topic);
+  std::string tmp = meta + ".tmp." + std::to_string(::getpid()) + ".a" + std::to_string(++counter);
+  UniqueFd fd;
+  KLOG_RETURN_IF_ERROR(OpenFd(tmp, O_WRONLY | O_CREAT | O_EXCL, &fd));
+  std::string text = MetaText(partitions, configs);
+  Status st = PwriteFull(fd.get(), text.data(), text.size(), 0, tmp);
+  if (st.ok() && ::fdatasync(fd.get()) != 0) st = Status::FromErrno("fsync " + tmp, errno);
+  fd.Reset();
+  if (st.ok() && ::rename(tmp.c_str(), meta.c_str()) != 0) {
+    st = Status::FromErrno("rename " + tmp + " to " + meta, errno);
+  }
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return SyncDir(dir);
+}
+
 Status CheckNoPartitionDirs(const std::string& dir, const std::string& topic) {
   if (!PartitionDirs(dir, topic).empty()) {
     return Status::Exists(Quoted(topic) + " already exists (partition directories found)");
@@ -158,24 +182,28 @@ Status DataDir::AddPartitions(const std::string& topic, int32_t new_count) {
     KLOG_RETURN_IF_ERROR(MakeDirs(PartitionPath(topic, p)));
   }
   KLOG_RETURN_IF_ERROR(SyncDir(path_));
-  // A private temporary name, so a concurrent alter cannot write into ours.
-  static std::atomic<int> counter{0};
-  std::string meta = MetaPath(path_, topic);
-  std::string tmp = meta + ".tmp." + std::to_string(::getpid()) + ".a" + std::to_string(++counter);
-  UniqueFd fd;
-  KLOG_RETURN_IF_ERROR(OpenFd(tmp, O_WRONLY | O_CREAT | O_EXCL, &fd));
-  std::string text = MetaText(new_count, info->configs);
-  Status st = PwriteFull(fd.get(), text.data(), text.size(), 0, tmp);
-  if (st.ok() && ::fdatasync(fd.get()) != 0) st = Status::FromErrno("fsync " + tmp, errno);
-  fd.Reset();
-  if (st.ok() && ::rename(tmp.c_str(), meta.c_str()) != 0) {
-    st = Status::FromErrno("rename " + tmp + " to " + meta, errno);
+  return ReplaceMeta(path_, topic, new_count, info->configs);
+}
+
+Status DataDir::AlterTopicConfigs(const std::string& topic,
+                                  const std::map<std::string, std::string>& set,
+                                  const std::vector<std::string>& remove) {
+  Result<TopicInfo> info = DescribeTopic(topic);
+  if (!info.ok()) return info.status();
+  for (const auto& [k, v] : set) KLOG_RETURN_IF_ERROR(ValidateTopicConfig(k, v));
+  for (const std::string& k : remove) {
+    if (set.count(k) > 0) {
+      return Status::InvalidArgument("config '" + k + "' is both set and deleted");
+    }
+    const auto& d = TopicConfigDefaults();
+    if (std::none_of(d.begin(), d.end(), [&](const TopicConfigDefault& c) { return k == c.key; })) {
+      return Status::InvalidArgument("config '" + k + "': unknown config");
+    }
   }
-  if (!st.ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return SyncDir(path_);
+  std::map<std::string, std::string> configs = info->configs;
+  for (const std::string& k : remove) configs.erase(k);
+  for (const auto& [k, v] : set) configs[k] = v;
+  return ReplaceMeta(path_, topic, info->partitions, configs);
 }
 
 Result<TopicInfo> DataDir::DescribeTopic(const std::string& topic) const {

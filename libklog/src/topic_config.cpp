@@ -112,4 +112,16 @@ Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts) {
   return Status::Ok();
 }
 
+Status TopicRetention(const TopicInfo& info, int64_t* retention_ms, int64_t* retention_bytes) {
+  *retention_ms = 604800000;
+  *retention_bytes = -1;
+  for (const auto& [key, value] : info.configs) {
+    int64_t v = 0;
+    if (key != "retention.ms" && key != "retention.bytes") continue;
+    KLOG_RETURN_IF_ERROR(ValidateTopicConfig(key, value).WithContext("topic '" + info.name + "'"));
+    if (ParseInt64(value, &v)) *(key == "retention.ms" ? retention_ms : retention_bytes) = v;
+  }
+  return Status::Ok();
+}
+
 }  // namespace klog

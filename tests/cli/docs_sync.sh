@@ -18,8 +18,9 @@ set -uo pipefail
 
 BUILD=${1:?usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]}
 SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
-TOOLS=(klog-append klog-read klog-dump klog-topic klog-serve)
-TOPIC_COMMANDS=(create list describe delete alter)
+TOOLS=(klog-append klog-read klog-dump klog-topic klog-serve klog-group)
+TOPIC_COMMANDS=(create list describe delete alter enforce-retention truncate-before)
+GROUP_COMMANDS=(list describe reset delete)
 BUILD=$(cd "$BUILD" && pwd) && SRC=$(cd "$SRC" && pwd) || exit 1
 GOLDEN=$SRC/tests/golden/golden-0/00000000000000000000.log
 VERSION=0.1.0
@@ -78,9 +79,14 @@ script_has_option() {
 # The --help text of a tool, with klog-topic's per-command help added.
 help_text() {
   "$BUILD/$1" --help 2>/dev/null
+  local cmd
   if [[ $1 == klog-topic ]]; then
-    local cmd
     for cmd in "${TOPIC_COMMANDS[@]}"; do
+      "$BUILD/$1" "$cmd" --help 2>/dev/null || fail "$1 $cmd --help exits non-zero"
+    done
+  fi
+  if [[ $1 == klog-group ]]; then
+    for cmd in "${GROUP_COMMANDS[@]}"; do
       "$BUILD/$1" "$cmd" --help 2>/dev/null || fail "$1 $cmd --help exits non-zero"
     done
   fi

@@ -38,6 +38,11 @@ int TopicDescribeBroker(const BrokerTarget& target, const std::string& topic, bo
 int TopicDeleteBroker(const BrokerTarget& target, const std::string& topic, bool if_exists);
 // klog-topic alter TOPIC --partitions N: CreatePartitions to N in total.
 int TopicAlterBroker(const BrokerTarget& target, const std::string& topic, int32_t partitions);
+// klog-topic alter TOPIC --config K=V --delete-config K: AlterConfigs of the
+// topic's whole dynamic config set (read first with DescribeConfigs).
+int TopicAlterConfigsBroker(const BrokerTarget& target, const std::string& topic,
+                            const std::vector<std::string>& configs,
+                            const std::vector<std::string>& delete_configs);
 
 // Admin helpers shared by klog-append --partitions and klog-topic.
 // Creates `topic` with `partitions` partitions (replication factor: the

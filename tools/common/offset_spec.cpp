@@ -1,5 +1,7 @@
 #include "offset_spec.h"
 
+#include "cli.h"
+
 #include <algorithm>
 #include <charconv>
 #include <string>
@@ -158,6 +160,12 @@ Result<int64_t> ResolveStartOffset(const OffsetSpec& spec, LogReader& reader) {
     case OffsetSpec::Kind::kEnd:
       return end;
     case OffsetSpec::Kind::kAbsolute:
+      if (spec.value < start) {
+        // Deleted by retention or truncate-before: say so, then read from the start.
+        Diag("offset " + std::to_string(spec.value) + " is below the log start offset " +
+             std::to_string(start) + " of " + reader.dir() + "; starting at " +
+             std::to_string(start));
+      }
       return std::max(start, spec.value);
     case OffsetSpec::Kind::kFromEnd:
       return std::max(start, end - std::min(spec.value, end));

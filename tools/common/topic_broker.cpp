@@ -279,4 +279,43 @@ int TopicAlterBroker(const BrokerTarget& target, const std::string& topic, int32
   });
 }
 
+int TopicAlterConfigsBroker(const BrokerTarget& target, const std::string& topic,
+                            const std::vector<std::string>& configs,
+                            const std::vector<std::string>& delete_configs) {
+  Status st = ValidateTopicName(topic);
+  if (!st.ok()) return UsageError(st.message());
+  std::vector<std::pair<std::string, std::string>> pairs;
+  int code = kExitOk;
+  if (!SplitConfigs(configs, &pairs, &code)) return code;
+  return WithCluster(target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
+    if (FindTopic(md, topic) == nullptr) {
+      return Fail(Status::NotFound("topic '" + topic + "' does not exist"));
+    }
+    // librdkafka 2.0 has no IncrementalAlterConfigs: AlterConfigs replaces
+    // the whole set, so start from the configs the topic has now.
+    ConfigMap merged = TopicConfigs(c, {topic})[topic];
+    for (const auto& k : delete_configs) merged.erase(k);
+    for (const auto& [k, v] : pairs) merged[k] = v;
+    rd_kafka_ConfigResource_t* res =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+    for (const auto& [k, v] : merged) rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
+    auto ev = AdminCall(c, "AlterConfigs", [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_AlterConfigs(c.handle(), &res, 1, o, q);
+    });
+    rd_kafka_ConfigResource_destroy(res);
+    if (!ev.ok()) return Fail(ev.status());
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** rs =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev->get()), &n);
+    if (n != 1) return Fail(Status::IOError("AlterConfigs: no result"));
+    if (rd_kafka_ConfigResource_error(rs[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* text = rd_kafka_ConfigResource_error_string(rs[0]);
+      return Fail(Status::InvalidArgument(
+          "topic '" + topic + "': " +
+          (text != nullptr ? text : rd_kafka_err2str(rd_kafka_ConfigResource_error(rs[0])))));
+    }
+    return kExitOk;
+  });
+}
+
 }  // namespace klog::cli

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace klog::cli {
@@ -22,5 +23,19 @@ int TopicDescribe(const std::string& data_dir, const std::string& topic, bool js
 int TopicDelete(const std::string& data_dir, const std::string& topic, bool if_exists);
 // Raises the topic's partition count to `partitions` (it never shrinks).
 int TopicAlter(const std::string& data_dir, const std::string& topic, int32_t partitions);
+
+// klog-topic alter --config/--delete-config: sets ("KEY=VALUE") and removes configs.
+int TopicAlterConfigs(const std::string& data_dir, const std::string& topic,
+                      const std::vector<std::string>& configs,
+                      const std::vector<std::string>& delete_configs);
+// Splits "KEY=VALUE" arguments; prints a usage error and returns false on a bad one.
+bool SplitConfigs(const std::vector<std::string>& configs,
+                  std::vector<std::pair<std::string, std::string>>* out, int* exit_code);
+// klog-topic enforce-retention [TOPIC...]: applies each topic's retention.ms
+// and retention.bytes now (every topic when none is named).
+int TopicEnforceRetention(const std::string& data_dir, const std::vector<std::string>& topics);
+// klog-topic truncate-before TOPIC -p N --offset O: advances the log start offset.
+int TopicTruncateBefore(const std::string& data_dir, const std::string& topic, int32_t partition,
+                        int64_t offset);
 
 }  // namespace klog::cli

@@ -19,6 +19,7 @@ constexpr std::string_view kDigestSuffix = ".xxh3";         // klog: sealed-segm
 constexpr std::string_view kTopicMetaSuffix = ".topic.json"; // klog: <dir>/<topic>.topic.json
 constexpr std::string_view kWriterLockName = "klog.lock";    // klog: in the partition dir
 constexpr std::string_view kCheckpointName = "klog.checkpoint";  // klog: clean-shutdown point
+constexpr std::string_view kLogStartName = "klog.log-start";  // klog: persisted log start offset
 
 // Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 // The error names the topic and the rule it breaks.

@@ -50,6 +50,13 @@ struct LogOptions {
   std::function<int64_t()> clock_ms;
 };
 
+// What EnforceRetention() or TruncateBefore() did.
+struct RetentionResult {
+  int deleted_segments = 0;
+  int64_t deleted_bytes = 0;     // of the deleted .log files
+  int64_t log_start_offset = 0;  // afterwards
+};
+
 // The single writer of a partition. Not thread-safe: one thread uses it.
 class LogWriter {
  public:
@@ -77,6 +84,23 @@ class LogWriter {
   int64_t start_offset() const;  // first offset still in the log
   const std::string& dir() const;
 
+  // Deletes whole sealed segments, oldest first, never the active one: those
+  // whose largest timestamp (or, without timestamps, the .log's mtime) is more
+  // than `retention_ms` before clock_ms, those whose removal still leaves at
+  // least `retention_bytes` in the log, and those wholly below the log start
+  // offset. -1 disables a limit. The log start offset becomes the base of the
+  // first kept segment (if that is higher) and is persisted first, so a crash
+  // midway loses nothing a reader could still be shown (order in klog-format(5)).
+  Status EnforceRetention(int64_t retention_ms, int64_t retention_bytes, RetentionResult* out);
+  // Advances the log start offset to `offset` (Kafka's DeleteRecords): it is
+  // persisted in klog.log-start, then the segments wholly below it are
+  // deleted. InvalidArgument if `offset` is above next_offset(); an offset at
+  // or below the current start changes nothing.
+  Status TruncateBefore(int64_t offset, RetentionResult* out);
+  // Takes new segment_bytes, segment_ms, max_batch_bytes, log_append_time and
+  // index_interval_bytes (from the next segment on) for the next Append().
+  void UpdateOptions(const LogOptions& opts);
+
   struct Impl;
 
  private:
@@ -100,7 +124,11 @@ class LogReader {
   // becomes visible. Cheap when nothing changed.
   Status Refresh();
 
-  int64_t start_offset() const;  // first offset in the log
+  // First offset in the log: the persisted log start offset (klog.log-start)
+  // or the first segment's base, whichever is higher. When segments are
+  // deleted under the reader, the next Refresh() moves a cursor that was in
+  // one of them to the new start.
+  int64_t start_offset() const;
   int64_t end_offset() const;    // last offset + 1 as of the last Refresh()
 
   // First offset whose record timestamp is >= ts_ms; end_offset() if none.

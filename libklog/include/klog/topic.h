@@ -47,6 +47,14 @@ class DataDir {
   // Two concurrent alters of one topic are not serialized: the last to
   // finish sets the count.
   Status AddPartitions(const std::string& topic, int32_t new_count);
+  // Sets the configs in `set` and removes those in `remove` (back to their
+  // defaults), replacing the metadata file atomically like AddPartitions.
+  // InvalidArgument naming the key for an unknown key, a bad value or a key
+  // in both; nothing changes then. NotFound for an unknown topic. A topic
+  // without a metadata file (written by Kafka) gets one. Writers that are
+  // open keep their options until they reopen (klog-serve refreshes its own).
+  Status AlterTopicConfigs(const std::string& topic, const std::map<std::string, std::string>& set,
+                           const std::vector<std::string>& remove);
 
   std::string PartitionPath(const std::string& topic, int32_t partition) const;
 
@@ -71,5 +79,9 @@ const std::vector<TopicConfigDefault>& TopicConfigDefaults();
 // index.interval.bytes and message.timestamp.type. Other keys are left to their users.
 // InvalidArgument if a value is invalid.
 Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts);
+
+// The topic's retention.ms and retention.bytes (Kafka's defaults 604800000
+// and -1 when unset; -1 = no limit), as LogWriter::EnforceRetention takes them.
+Status TopicRetention(const TopicInfo& info, int64_t* retention_ms, int64_t* retention_bytes);
 
 }  // namespace klog

@@ -6,10 +6,9 @@
 // when it is refused), 1000 keyed messages with headers and explicit
 // timestamps over 3 partitions with acks=-1 and base offsets that continue
 // per partition, admin.fetchTopicOffsets and fetchTopicOffsetsByTimestamp,
-// then Fetch through kafkajs's own broker object (its consumer needs consumer
-// groups, which klog-serve does not serve yet) compared field by field, a
-// gzip producer, a 2 MiB message refused with MESSAGE_TOO_LARGE, and
-// long-poll Fetch timing. Topics: kjs-main, kjs-z-gzip, kjs-big (created by
+// then Fetch through kafkajs's own broker object compared field by field, a
+// gzip producer, a 2 MiB message refused with MESSAGE_TOO_LARGE, long-poll
+// Fetch timing, and a consumer group (commit, resume, describe, delete). Topics: kjs-main, kjs-z-gzip, kjs-big (created by
 // the caller with max.message.bytes=1048588), kjs-lp. Exits 1 with a message
 // on the first failure.
 'use strict'
@@ -223,6 +222,49 @@ async function longPoll(admin, producer, cluster) {
   log(`${topic}: message produced during a 10 s Fetch arrived after ${waited} ms`)
 }
 
+// A consumer group on kjs-main: the first member reads every message and
+// commits as it goes; the committed offsets are the log end; a second member
+// of the group resumes there and gets exactly the 10 messages produced after;
+// then the admin client describes and deletes the (empty) group.
+async function consumerGroup(admin, producer) {
+  const topic = 'kjs-main'
+  const groupId = 'kjs-group'
+  const conf = { groupId, sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 10000, maxWaitTimeInMs: 500 }
+  const consumeUntil = async (want, fromBeginning) => {
+    const consumer = kafka.consumer(conf)
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning })
+    const seen = []
+    await consumer.run({ eachMessage: async ({ partition, message }) => { seen.push(`${partition}:${message.offset}`) } })
+    const deadline = Date.now() + 30000
+    while (seen.length < want && Date.now() < deadline) await sleep(100)
+    await sleep(500) // anything beyond `want` would show up here
+    await consumer.disconnect() // commits, then LeaveGroup
+    return seen
+  }
+  const first = await consumeUntil(N, true)
+  check(first.length === N && new Set(first).size === N, `${groupId}: first member got ${first.length} of ${N}`)
+  const ends = await admin.fetchTopicOffsets(topic)
+  const committed = await admin.fetchOffsets({ groupId, topics: [topic] })
+  for (const { partition, offset } of committed[0].partitions) {
+    const end = ends.find(e => e.partition === partition).high
+    check(offset === end, `${groupId} [${partition}]: committed ${offset}, log end ${end}`)
+  }
+  log(`${groupId}: first member read ${N}, committed offsets = log end`)
+  const extra = []
+  for (let i = 0; i < 10; i++) extra.push({ value: Buffer.from(`late ${i}`), partition: i % PARTITIONS })
+  await producer.send({ topic, acks: -1, messages: extra })
+  const second = await consumeUntil(10, true)
+  check(second.length === 10, `${groupId}: second member got ${second.length}, want the 10 new ones`)
+  const desc = await admin.describeGroups([groupId])
+  check(desc.groups[0].state === 'Empty' && desc.groups[0].members.length === 0,
+    `${groupId}: describeGroups ${JSON.stringify(desc.groups[0])}`)
+  await admin.deleteGroups([groupId])
+  const after = await admin.fetchOffsets({ groupId, topics: [topic] })
+  check(after[0].partitions.every(p => p.offset === '-1'), `${groupId}: offsets after deleteGroups ${JSON.stringify(after)}`)
+  log(`${groupId}: second member resumed with exactly the 10 new messages; group described and deleted`)
+}
+
 async function main() {
   check(ADDR, 'usage: node test.js HOST:PORT')
   setTimeout(() => fail('did not finish in 100 s'), 100000).unref()
@@ -235,6 +277,7 @@ async function main() {
   await gzip(producer, cluster)
   await oversize(producer)
   await longPoll(admin, producer, cluster)
+  await consumerGroup(admin, producer)
   await Promise.all([admin.disconnect(), producer.disconnect(), cluster.disconnect()])
   log('all checks passed')
 }

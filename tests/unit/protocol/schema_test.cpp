@@ -44,6 +44,7 @@ class SchemaRender {
   std::string Type(std::string&) { return "string"; }
   std::string Type(std::optional<std::string>&) { return "string"; }
   std::string Type(Records&) { return "records"; }
+  std::string Type(Bytes&) { return "bytes"; }
   template <class E>
   std::string Type(std::vector<E>&) {
     E e{};
@@ -119,6 +120,20 @@ TEST_CASE("message structs match Appendix A field lists at every version") {
   CheckApi<DeleteTopicsRequest, DeleteTopicsResponse>(spec, "DeleteTopics", 0, 3);
   CheckApi<DescribeConfigsRequest, DescribeConfigsResponse>(spec, "DescribeConfigs", 0, 2);
   CheckApi<CreatePartitionsRequest, CreatePartitionsResponse>(spec, "CreatePartitions", 0, 1);
+  CheckApi<FindCoordinatorRequest, FindCoordinatorResponse>(spec, "FindCoordinator", 0, 2);
+  CheckApi<JoinGroupRequest, JoinGroupResponse>(spec, "JoinGroup", 0, 5);
+  CheckApi<SyncGroupRequest, SyncGroupResponse>(spec, "SyncGroup", 0, 3);
+  CheckApi<HeartbeatRequest, HeartbeatResponse>(spec, "Heartbeat", 0, 3);
+  CheckApi<LeaveGroupRequest, LeaveGroupResponse>(spec, "LeaveGroup", 0, 3);
+  CheckApi<OffsetCommitRequest, OffsetCommitResponse>(spec, "OffsetCommit", 0, 7);
+  CheckApi<OffsetFetchRequest, OffsetFetchResponse>(spec, "OffsetFetch", 0, 5);
+  CheckApi<ListGroupsRequest, ListGroupsResponse>(spec, "ListGroups", 0, 2);
+  CheckApi<DescribeGroupsRequest, DescribeGroupsResponse>(spec, "DescribeGroups", 0, 4);
+  CheckApi<DeleteGroupsRequest, DeleteGroupsResponse>(spec, "DeleteGroups", 0, 1);
+  CheckApi<AlterConfigsRequest, AlterConfigsResponse>(spec, "AlterConfigs", 0, 1);
+  CheckApi<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>(
+      spec, "IncrementalAlterConfigs", 0, 0);
+  CheckApi<DeleteRecordsRequest, DeleteRecordsResponse>(spec, "DeleteRecords", 0, 1);
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ class Filler {
   void Fill(std::string& s) { s = "s" + std::to_string(n_++); }
   void Fill(std::optional<std::string>& s) { s = "o" + std::to_string(n_++); }
   void Fill(Records& r);
+  void Fill(Bytes& b) { b.data = std::string("b\0") + std::to_string(n_++); }
   template <class E>
   void Fill(std::vector<E>& v) {
     v.resize(2);
@@ -105,6 +106,7 @@ class FullRender {
     return s ? "'" + *s + "'" : "null";
   }
   static std::string Scalar(const Records& r);
+  static std::string Scalar(const Bytes& b) { return "b'" + b.data + "'"; }
 };
 
 // Renders the fields a version carries (kPresent), or, for the fields it does not carry,
