@@ -18,38 +18,11 @@
 namespace klog::cli {
 namespace {
 
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
-};
-using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 struct GroupListDeleter {
   void operator()(const rd_kafka_group_list* l) const { rd_kafka_group_list_destroy(l); }
 };
 using GroupListPtr = std::unique_ptr<const rd_kafka_group_list, GroupListDeleter>;
 using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
-
-// Runs one admin request and waits, bounded, for its result event.
-template <typename Send>
-Result<EventPtr> AdminCall(KafkaClient& c, const char* what, Send send) {
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(c.handle(), RD_KAFKA_ADMIN_OP_ANY);
-  char err[256];
-  rd_kafka_AdminOptions_set_request_timeout(options, c.timeout_ms(), err, sizeof err);
-  rd_kafka_queue_t* q = rd_kafka_queue_new(c.handle());
-  send(options, q);
-  const int64_t deadline = MonotonicMs() + c.timeout_ms() + 2000;
-  rd_kafka_event_t* ev = nullptr;
-  while (ev == nullptr && MonotonicMs() < deadline) ev = rd_kafka_queue_poll(q, 250);
-  rd_kafka_queue_destroy(q);
-  rd_kafka_AdminOptions_destroy(options);
-  if (ev == nullptr) return c.TimeoutError(what);
-  EventPtr owned(ev);
-  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    c.Poll(0);
-    if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__TIMED_OUT) return c.TimeoutError(what);
-    return Status::IOError(std::string(what) + ": " + rd_kafka_event_error_string(ev));
-  }
-  return owned;
-}
 
 int Connect(const BrokerTarget& t, std::unique_ptr<KafkaClient>* out) {
   return KafkaClient::Create(ClientRole::kAdmin, t.brokers, t.flags, {}, out);

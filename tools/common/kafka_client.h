@@ -105,4 +105,36 @@ std::string BrokerErrorText(const std::string& reason);
 // Milliseconds on a monotonic clock.
 int64_t MonotonicMs();
 
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
+};
+using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+
+// Runs one admin request (`send` queues it on the given queue with the given
+// options) and waits, bounded by the client's timeout, for its result event.
+// A request-level error is returned as a Status naming `what`.
+template <typename Send>
+Result<EventPtr> AdminCall(KafkaClient& c, const char* what, Send send) {
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(c.handle(), RD_KAFKA_ADMIN_OP_ANY);
+  char err[256];
+  rd_kafka_AdminOptions_set_request_timeout(options, c.timeout_ms(), err, sizeof err);
+  rd_kafka_AdminOptions_set_operation_timeout(options, c.timeout_ms(), err, sizeof err);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(c.handle());
+  send(options, q);
+  // The request timeout yields a result event; the margin only guards against a lost one.
+  const int64_t deadline = MonotonicMs() + c.timeout_ms() + 2000;
+  rd_kafka_event_t* ev = nullptr;
+  while (ev == nullptr && MonotonicMs() < deadline) ev = rd_kafka_queue_poll(q, 250);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_AdminOptions_destroy(options);
+  if (ev == nullptr) return c.TimeoutError(what);
+  EventPtr owned(ev);
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    c.Poll(0);
+    if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__TIMED_OUT) return c.TimeoutError(what);
+    return Status::IOError(std::string(what) + ": " + rd_kafka_event_error_string(ev));
+  }
+  return owned;
+}
+
 }  // namespace klog::cli
