@@ -198,4 +198,29 @@ const rd_kafka_metadata_topic_t* FindTopic(const rd_kafka_metadata_t* md,
   return nullptr;
 }
 
+RecordView MessageRecord(const rd_kafka_message_t* m, std::vector<HeaderView>* headers) {
+  RecordView r;
+  r.offset = m->offset;
+  r.timestamp = rd_kafka_message_timestamp(m, nullptr);
+  if (m->key != nullptr) r.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+  if (m->payload != nullptr) {
+    r.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+  }
+  headers->clear();
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* val;
+    size_t size;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+      HeaderView h{name, std::nullopt};
+      if (val != nullptr) h.value = std::string_view(static_cast<const char*>(val), size);
+      headers->push_back(h);
+    }
+  }
+  r.headers = *headers;
+  return r;
+}
+
 }  // namespace klog::cli

@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "klog/record.h"
 #include "klog/status.h"
 
 namespace klog::cli {
@@ -104,6 +105,11 @@ std::string BrokerErrorText(const std::string& reason);
 
 // Milliseconds on a monotonic clock.
 int64_t MonotonicMs();
+
+// The record view of a consumed message (offset, timestamp, key, value,
+// headers) as the local printers take it. Views point into `m`; `headers`
+// is reused storage for the header views (no allocation once grown).
+RecordView MessageRecord(const rd_kafka_message_t* m, std::vector<HeaderView>* headers);
 
 struct EventDeleter {
   void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
