@@ -86,12 +86,15 @@ mkfifo "$T/fifo"
 HOLD=$!
 exec 3>"$T/fifo"
 echo held >&3
-# The appender takes the lock once it reads its first line.
-for ((i = 0; i < 50; i++)); do
-  run "$K" enforce-retention r
-  [[ $rc == 0 ]] || break
-  sleep 0.1
+# The appender takes the lock once it reads its first line and then writes
+# its pid into klog.lock; wait for that without probing the lock ourselves
+# (a probe that wins the race would make the appender fail instead).
+for ((i = 0; i < 200; i++)); do
+  grep -q "^pid $HOLD " "$KLOG_DIR/r-0/klog.lock" 2>/dev/null && break
+  sleep 0.05
 done
+grep -q "^pid $HOLD " "$KLOG_DIR/r-0/klog.lock" || fail "appender never took the lock"
+run "$K" enforce-retention r
 [[ $rc == 1 ]] && grep -q "locked by pid" "$T/err" || fail "enforce-retention while locked: $rc $(cat "$T/err")"
 run "$K" truncate-before r -p 0 --offset 196
 [[ $rc == 1 ]] && grep -q "locked by pid" "$T/err" || fail "truncate-before while locked: $rc"
