@@ -337,7 +337,10 @@ proto::OffsetFetchResponse GroupCoordinator::FetchOffsets(
     rp.committed_offset = c->offset;
     rp.committed_leader_epoch = c->leader_epoch;
   };
-  if (!req.topics) {  // every committed offset of the group
+  // Null topics ask for every committed offset of the group. So does an empty
+  // array: librdkafka 2.0's ListConsumerGroupOffsets sends one for "all", and
+  // a request for no topics at all has no other useful answer.
+  if (!req.topics || req.topics->empty()) {
     if (g == nullptr) return resp;
     for (const auto& [tp, c] : g->offsets) {
       if (resp.topics.empty() || resp.topics.back().name != tp.first) {

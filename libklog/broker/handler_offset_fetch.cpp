@@ -1,6 +1,7 @@
 // OffsetFetch (key 9), v0-5. A partition without a committed offset (or an
 // unknown group) answers offset -1 with error NONE, which clients read as "no
-// committed offset". v2+ null topics ask for every offset of the group.
+// committed offset". Null topics (v2+) or an
+// empty topic array ask for every offset of the group.
 #include "broker/handlers.h"
 #include "protocol/messages.h"
 

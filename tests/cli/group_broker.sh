@@ -5,7 +5,9 @@
 # and the other takes its partitions over; every record is printed; a new
 # member after all stopped prints nothing old (it starts at the committed
 # offsets); -o other than beginning/end is a usage error with --group -b;
-# klog-group -b list, describe (lag), reset (dry run, --execute) and delete.
+# cooperative-sticky assignment (incremental rebalance) splits and hands over
+# the same way; klog-group -b list, describe (lag), reset (dry run,
+# --execute) and delete.
 # Usage: group_broker.sh BUILD_DIR [SOURCE_DIR]. Exit 0 = pass.
 set -euo pipefail
 B=$(cd "$1" && pwd)
@@ -93,4 +95,31 @@ out=$(timeout 60 "$R" -b "$ADDR" -t t -g gb --until-end | wc -l)
 [[ $out -eq 40 ]] || fail "after reset -b --shift-by -10 a member printed $out records, not 40"
 $G delete gb || fail "klog-group -b delete failed"
 $G list | grep -qx gb && fail "gb is still listed after delete"
+# cooperative-sticky (incremental rebalancing): a second member joins a
+# running one, both get keyed records appended afterwards, SIGTERM is clean
+# and every record is printed.
+CS=(-X partition.assignment.strategy=cooperative-sticky)
+"$R" -b "$ADDR" -t t -g gc "${CS[@]}" --commit-interval 200 >"$T/out.c1" 2>"$T/err.c1" &
+pids+=($!)
+c1=$!
+coop_printed_is() { [[ $(cat "$T"/out.c* | sort -u | wc -l) -eq $1 ]]; }
+wait_for 30 "cooperative member 1 prints the first 26000 records" coop_printed_is 26000
+"$R" -b "$ADDR" -t t -g gc "${CS[@]}" --commit-interval 200 >"$T/out.c2" 2>"$T/err.c2" &
+pids+=($!)
+c2=$!
+sleep 3  # the incremental rebalance hands some partitions to member 2
+n1=$(wc -l <"$T/out.c1")
+append 26001 30000
+wait_for 20 "cooperative members print all 30000 records" coop_printed_is 30000
+(($(wc -l <"$T/out.c1") > n1 && $(wc -l <"$T/out.c2") > 0)) ||
+  fail "cooperative-sticky: new records did not reach both members"
+for m in "$c1" "$c2"; do
+  kill -TERM "$m"
+  rc=0
+  wait "$m" || rc=$?
+  [[ $rc -eq 0 ]] || fail "cooperative member exited $rc after SIGTERM"
+done
+seq 1 30000 | sort | cmp -s - <(cat "$T"/out.c* | sort -u) || fail "cooperative: records missing"
+grep -qx 'total lag: 0' <(timeout 60 "$B/klog-group" -b "$ADDR" describe gc) ||
+  fail "cooperative: committed offsets are not at the log end"
 echo "group_broker: ok"

@@ -16,7 +16,7 @@ the rebalance timeout passes; a static member (group.instance.id) rejoining
 without a member id gets its old one; LeaveGroup v3 removes a batch with an
 error per member; OffsetCommit checks generation and member, a simple commit
 (generation -1) works on an empty group; OffsetFetch of an unknown group is
--1 / NONE, null topics list all; DescribeGroups shows state and members;
+-1 / NONE, null topics or an empty topic array list all; DescribeGroups shows state and members;
 DeleteGroups refuses a non-empty group (68), an unknown one (69).
 With "shutdown": a held JoinGroup is answered COORDINATOR_NOT_AVAILABLE (15)
 when the broker stops.
@@ -139,9 +139,12 @@ class Member:
                 out[p] = e
         return out
 
-    def fetch_offsets(self, group, partitions=None):
+    def fetch_offsets(self, group, partitions=None, no_topics=False):
+        """partitions None: null topics; no_topics: an empty topic array."""
         topics = struct.pack(">i", -1) if partitions is None else array(
             [k.string(TOPIC) + array([struct.pack(">i", p) for p in partitions])])
+        if no_topics:
+            topics = array([])
         self.send(9, 2, k.string(group) + topics)
         r = self.recv()
         out = {}
@@ -259,6 +262,8 @@ def leave_and_expire(group, a, b):
     expect(describe(a, group)[2], "Empty", "state after the last member left")
     expect(a.commit(group, [(1, 9)], gen=-1, member_id=""), {1: 0}, "simple commit, empty group")
     expect(set(a.fetch_offsets(group)), {(TOPIC, 0), (TOPIC, 1)}, "fetch all (null topics)")
+    expect(set(a.fetch_offsets(group, no_topics=True)), {(TOPIC, 0), (TOPIC, 1)},
+           "fetch all (an empty topic array, as librdkafka 2.0 sends it)")
     expect(a.fetch_offsets("never-seen", [0]), {(TOPIC, 0): (-1, "", 0)}, "unknown group")
     expect(delete(a, [group]), {group: 0}, "delete the empty group")
     expect(a.fetch_offsets(group, [0]), {(TOPIC, 0): (-1, "", 0)}, "offsets after delete")

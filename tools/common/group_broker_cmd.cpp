@@ -119,7 +119,8 @@ Status Watermarks(KafkaClient& c, const std::string& topic, int32_t p, int64_t* 
 
 // The committed offsets of every partition of every topic in the cluster.
 // Asked for "all" first; when that yields nothing, asked again naming every
-// partition (librdkafka 2.0.2's "all" request is answered empty by some brokers).
+// partition: librdkafka 2.0's "all" request carries an empty topic array,
+// which klog-serve answers with every offset but Kafka brokers with none.
 Result<Offsets> CommittedAnywhere(KafkaClient& c, const std::string& group) {
   auto all = Committed(c, group, nullptr);
   if (!all.ok() || !all->empty()) return all;
