@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "klog/batch_format.h"
 #include "klog/checksum.h"
 #include "klog/text.h"
 
@@ -82,6 +83,7 @@ void DumpWriter::BatchText(const BatchInfo& b) {
          << " baseSequence: " << h.base_sequence;
   }
   if (h.leader_epoch != 0) out_ << " leaderEpoch: " << h.leader_epoch;
+  if (h.attributes & batch::kDeleteHorizonBit) out_ << " deleteHorizon: " << h.base_timestamp;
   out_ << " crc: " << CrcHex(h.crc) << (b.crc_ok ? " ok" : " BAD") << '\n';
 }
 
@@ -97,8 +99,9 @@ void DumpWriter::BatchJson(const BatchInfo& b) {
        << "\",\"transactional\":" << flag(h.is_transactional())
        << ",\"control\":" << flag(h.is_control()) << ",\"producerId\":" << h.producer_id
        << ",\"producerEpoch\":" << h.producer_epoch << ",\"baseSequence\":" << h.base_sequence
-       << ",\"leaderEpoch\":" << h.leader_epoch << ",\"crc\":\"" << CrcHex(h.crc)
-       << "\",\"crcOk\":" << flag(b.crc_ok) << "}\n";
+       << ",\"leaderEpoch\":" << h.leader_epoch;
+  if (h.attributes & batch::kDeleteHorizonBit) out_ << ",\"deleteHorizon\":" << h.base_timestamp;
+  out_ << ",\"crc\":\"" << CrcHex(h.crc) << "\",\"crcOk\":" << flag(b.crc_ok) << "}\n";
 }
 
 void DumpWriter::Record(const RecordView& r) {

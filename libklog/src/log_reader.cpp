@@ -1,6 +1,15 @@
 // LogReader: reads whole batches with pread(2) while a writer (in this or
 // another process) appends, rolls and, after a crash, truncates. No mmap, so a
 // truncation can never fault a reader; a short read is "not yet written".
+//
+// The cleaner may replace sealed segments under a reader (klog-format(5),
+// "Compaction"): a cleaned segment takes the name of its first source and the
+// other sources are unlinked. The cursor therefore remembers the next offset
+// it owes, keeps reading the file it has open (the old generation) to its
+// end, and then finds its place again by offset whenever the file it read is
+// no longer the one at its path, the next segment is gone, or the next
+// segment starts below that offset. Batches below it are skipped, so offsets
+// only increase. One stat(2) per segment transition; none per batch.
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -10,31 +19,17 @@
 #include <map>
 #include <vector>
 
-#include "fileutil.h"
 #include "klog/batch_format.h"
 #include "klog/coding.h"
 #include "klog/filename.h"
-#include "klog/log.h"
 #include "klog/segment.h"
+#include "log_reader_impl.h"
 #include "log_start.h"
-#include "segment_scan.h"
 
 namespace klog {
 
-namespace {
+namespace reader_internal {
 
-struct Segment {
-  int64_t base;
-  int64_t size;  // as of the last Refresh()
-  std::string path;
-  // A sealed segment's largest timestamp (its time index's last entry), read
-  // once: -2 = not read yet, -1 = none (empty time index), INT64_MAX = the
-  // time index is unreadable, so the segment must be scanned.
-  int64_t max_timestamp = -2;
-};
-
-// Byte position to start scanning segment `s` for `target` (an absolute
-// offset): the offset index's floor entry, or 0 if the index is unusable.
 int64_t IndexedStart(const std::string& dir, const Segment& s, int64_t target) {
   if (target - s.base > INT32_MAX) return 0;
   auto entry = SearchOffsetIndex(SegmentPath(dir, s.base, kIndexSuffix),
@@ -42,6 +37,14 @@ int64_t IndexedStart(const std::string& dir, const Segment& s, int64_t target) {
   if (!entry.ok() || !*entry || (*entry)->position >= s.size) return 0;
   return (*entry)->position;
 }
+
+}  // namespace reader_internal
+
+namespace {
+
+using reader_internal::FileId;
+using reader_internal::IndexedStart;
+using reader_internal::Segment;
 
 // The offset of the first record with timestamp >= ts in `batch`, or -1.
 Result<int64_t> FirstRecordAtOrAfter(const BatchInfo& b, std::span<const uint8_t> batch, int64_t ts,
@@ -60,43 +63,62 @@ Result<int64_t> FirstRecordAtOrAfter(const BatchInfo& b, std::span<const uint8_t
 
 }  // namespace
 
-struct LogReader::Impl {
-  std::string dir;
-  ReaderOptions opts;
-  std::vector<Segment> segs;
-  int64_t start_offset = 0;  // as of the last Refresh()
-  // end_offset() cache: the last segment's batches up to end_scan_pos are known.
-  int64_t end_offset = 0;
-  int64_t end_seg_base = -1;
-  int64_t end_scan_pos = 0;
-  // Cursor: a byte position in the segment with base cur_base.
-  int64_t cur_base = 0;
-  int64_t pos = 0;
-  UniqueFd fd;
-  int64_t fd_base = -1;
-  std::vector<uint8_t> buf;
-
-  Status UpdateEnd();
-  Status OpenSegmentFd(const Segment& s);
-  // Index in segs of the cursor's segment, moving the cursor to the next
-  // segment if its own was deleted. -1 if there is none.
-  int64_t CursorSegment();
-  Status ScanFor(const Segment& s, int64_t from, const BatchFn& fn, int64_t* valid_end);
-};
-
-Status LogReader::Impl::OpenSegmentFd(const Segment& s) {
-  if (fd_base == s.base && fd.valid()) return Status::Ok();
+Status LogReader::Impl::OpenCursorFd(Segment* s, bool sealed, bool recheck) {
+  if (fd_base == s->base && fd.valid() && !(recheck && CursorFileReplaced())) {
+    return Status::Ok();
+  }
   fd.Reset();
   fd_base = -1;
-  KLOG_RETURN_IF_ERROR(OpenFd(s.path, O_RDONLY, &fd));
-  fd_base = s.base;
+  KLOG_RETURN_IF_ERROR(OpenFd(s->path, O_RDONLY, &fd));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno("stat " + s->path, errno);
+  fd_base = s->base;
+  fd_id = FileId{st.st_dev, st.st_ino};
+  if (sealed) s->size = int64_t(st.st_size);
   return Status::Ok();
 }
 
-Status LogReader::Impl::ScanFor(const Segment& s, int64_t from, const BatchFn& fn,
-                                int64_t* valid_end) {
-  KLOG_RETURN_IF_ERROR(OpenSegmentFd(s));
-  return ScanBatches(fd.get(), s.path, s.base, from, s.size, -1, false, fn, valid_end);
+bool LogReader::Impl::CursorFileReplaced() const {
+  if (!fd.valid()) return false;
+  struct stat st;
+  if (::stat(SegmentPath(dir, fd_base, kLogSuffix).c_str(), &st) != 0) return true;
+  return !(FileId{st.st_dev, st.st_ino} == fd_id);
+}
+
+Status LogReader::Impl::ScanCursor(Segment* s, int64_t from, const BatchFn& fn,
+                                   int64_t* valid_end) {
+  bool sealed = s != &segs.back();
+  KLOG_RETURN_IF_ERROR(OpenCursorFd(s, sealed, false));
+  return ScanBatches(fd.get(), s->path, s->base, from, s->size, -1, false, fn, valid_end);
+}
+
+Status LogReader::Impl::ScanOther(const Segment& s, bool sealed, int64_t from, const BatchFn& fn,
+                                  int64_t* valid_end) {
+  if (sealed) {
+    // It may have been replaced since the listing: read the file there is
+    // now to its own end, and close it again.
+    UniqueFd once;
+    KLOG_RETURN_IF_ERROR(OpenFd(s.path, O_RDONLY, &once));
+    Result<int64_t> size = FdSize(once.get(), s.path);
+    if (!size.ok()) return size.status();
+    return ScanBatches(once.get(), s.path, s.base, from, *size, -1, false, fn, valid_end);
+  }
+  // The last segment is never replaced: the cursor's file serves when the
+  // cursor is there, else a second one is kept open for the next Refresh().
+  int scan = fd.get();
+  if (fd_base != s.base || !fd.valid()) {
+    if (scan_base != s.base || !scan_fd.valid()) {
+      scan_fd.Reset();
+      scan_base = -1;
+      KLOG_RETURN_IF_ERROR(OpenFd(s.path, O_RDONLY, &scan_fd));
+      scan_base = s.base;
+    }
+    scan = scan_fd.get();
+  } else if (scan_fd.valid()) {
+    scan_fd.Reset();
+    scan_base = -1;
+  }
+  return ScanBatches(scan, s.path, s.base, from, s.size, -1, false, fn, valid_end);
 }
 
 Status LogReader::Impl::UpdateEnd() {
@@ -118,135 +140,48 @@ Status LogReader::Impl::UpdateEnd() {
     return true;
   };
   int64_t valid_end = end_scan_pos;
-  Status st = ScanFor(last, end_scan_pos, fn, &valid_end);
+  Status st = ScanOther(last, false, end_scan_pos, fn, &valid_end);
   // A bad batch ends the readable log here; Next() reports it when it gets there.
   if (!st.ok() && !st.IsCorruption()) return st;
   end_scan_pos = valid_end;
   return Status::Ok();
 }
 
-Status LogReader::Refresh() {
-  Impl& r = *impl_;
-  Result<std::vector<int64_t>> bases = ListSegments(r.dir);
+Status LogReader::Impl::RefreshList() {
+  Result<std::vector<int64_t>> bases = ListSegments(dir);
   if (!bases.ok()) return bases.status();
-  // Sealed segments seen before keep their size and cached largest timestamp.
+  // Sealed segments seen before keep their size and cached largest timestamp,
+  // unless one of them is gone: then the cleaner may have merged segments,
+  // and the others are looked at again (but for the cursor's open file).
   std::map<int64_t, const Segment*> known;
-  for (size_t i = 0; i + 1 < r.segs.size(); ++i) known[r.segs[i].base] = &r.segs[i];
-  std::vector<Segment> segs;
+  for (size_t i = 0; i + 1 < segs.size(); ++i) known[segs[i].base] = &segs[i];
+  bool vanished = false;
+  for (const auto& [base, seg] : known) {
+    vanished |= !std::binary_search(bases->begin(), bases->end(), base);
+  }
+  std::vector<Segment> fresh;
   for (int64_t base : *bases) {
-    Segment s{base, 0, SegmentPath(r.dir, base, kLogSuffix)};
+    Segment s{base, 0, SegmentPath(dir, base, kLogSuffix)};
     auto it = known.find(base);
-    if (it != known.end()) {
+    if (it != known.end() && (!vanished || (base == fd_base && fd.valid()))) {
       s.size = it->second->size;
-      s.max_timestamp = it->second->max_timestamp;
+      s.max_timestamp = vanished ? -2 : it->second->max_timestamp;
     } else {
       Result<int64_t> size = PathSize(s.path);
       if (size.status().IsNotFound()) continue;  // deleted since the listing
       if (!size.ok()) return size.status();
       s.size = *size;
     }
-    segs.push_back(std::move(s));
+    fresh.push_back(std::move(s));
   }
-  r.segs = std::move(segs);
-  r.start_offset = r.segs.empty() ? 0 : LogStartOr(r.dir, r.segs.front().base);
-  return r.UpdateEnd();
-}
-
-int64_t LogReader::Impl::CursorSegment() {
-  auto it = std::lower_bound(segs.begin(), segs.end(), cur_base,
-                             [](const Segment& s, int64_t b) { return s.base < b; });
-  if (it == segs.end()) return -1;
-  if (it->base != cur_base) {
-    cur_base = it->base;
-    pos = 0;
-  }
-  return it - segs.begin();
-}
-
-Result<std::span<const uint8_t>> LogReader::Next(size_t max_bytes) {
-  Impl& r = *impl_;
-  for (;;) {
-    int64_t i = r.CursorSegment();
-    if (i < 0) return std::span<const uint8_t>();
-    const Segment& s = r.segs[size_t(i)];
-    bool is_last = size_t(i) + 1 == r.segs.size();
-    if (r.pos >= s.size) {
-      if (is_last) return std::span<const uint8_t>();
-      r.cur_base = r.segs[size_t(i) + 1].base;
-      r.pos = 0;
-      continue;
-    }
-    KLOG_RETURN_IF_ERROR(r.OpenSegmentFd(s));
-    size_t want =
-        size_t(std::min<int64_t>(std::max(max_bytes, batch::kHeaderSize), s.size - r.pos));
-    for (;;) {
-      if (r.buf.size() < want) r.buf.resize(want);
-      size_t got = 0;
-      KLOG_RETURN_IF_ERROR(PreadFull(r.fd.get(), r.buf.data(), want, r.pos, &got, s.path));
-      // Whole good batches are returned; a bad one is reported by the call
-      // that would return it first, so everything before it is delivered.
-      size_t off = 0;
-      Status bad;
-      while (off < got) {
-        std::span<const uint8_t> rest(r.buf.data() + off, got - off);
-        Result<size_t> n = NextBatchSize(rest);
-        if (!n.ok()) {
-          bad = CorruptionAt(s.path, r.pos + int64_t(off), n.status().message());
-          break;
-        }
-        if (*n == 0) break;
-        if (r.opts.verify_crc && !BatchCrcOk(rest.first(*n))) {
-          bad = CorruptionAt(s.path, r.pos + int64_t(off), "checksum mismatch");
-          break;
-        }
-        off += *n;
-      }
-      if (off == 0 && !bad.ok()) return bad;
-      if (off > 0) {
-        r.pos += int64_t(off);
-        return std::span<const uint8_t>(r.buf.data(), off);
-      }
-      // Not even one whole batch in what was read.
-      int64_t need = got >= batch::kLogOverhead
-                         ? int64_t(GetBE32(r.buf.data() + batch::kBatchLengthPos)) + 12
-                         : INT64_MAX;
-      if (need != INT64_MAX && r.pos + need <= s.size && size_t(need) > want) {
-        want = size_t(need);  // a batch larger than max_bytes: read it whole
-        continue;
-      }
-      if (is_last) return std::span<const uint8_t>();  // not yet written
-      return CorruptionAt(s.path, r.pos, "partial batch at the end of a sealed segment");
-    }
-  }
-}
-
-Status LogReader::Seek(int64_t offset) {
-  Impl& r = *impl_;
-  if (r.segs.empty()) return Status::Ok();
-  offset = std::clamp(offset, r.start_offset, std::max(r.end_offset, r.start_offset));
-  auto it = std::upper_bound(r.segs.begin(), r.segs.end(), offset,
-                             [](int64_t o, const Segment& s) { return o < s.base; });
-  const Segment& s = *(it - 1);
-  int64_t found = -1;
-  bool overshot = false;  // the index pointed past the batch holding `offset`
-  auto fn = [&](const BatchInfo& b, std::span<const uint8_t>) {
-    if (found < 0 && b.header.base_offset > offset && b.position > 0) overshot = true;
-    if (b.header.last_offset() < offset) return true;
-    found = b.position;
-    return false;
-  };
-  int64_t from = IndexedStart(r.dir, s, offset);
-  int64_t valid_end = 0;
-  Status st = r.ScanFor(s, from, fn, &valid_end);
-  if (from != 0 && (!st.ok() || overshot)) {
-    found = -1;  // a stale or damaged index: scan the segment from its start
-    overshot = false;
-    st = r.ScanFor(s, 0, fn, &valid_end);
-  }
-  if (!st.ok()) return st;
-  r.cur_base = s.base;
-  r.pos = found >= 0 ? found : valid_end;
+  segs = std::move(fresh);
+  start_offset = segs.empty() ? 0 : LogStartOr(dir, segs.front().base);
   return Status::Ok();
+}
+
+Status LogReader::Refresh() {
+  KLOG_RETURN_IF_ERROR(impl_->RefreshList());
+  return impl_->UpdateEnd();
 }
 
 Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
@@ -273,7 +208,7 @@ Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
       return answer.ok() && *answer < 0;
     };
     int64_t valid_end = 0;
-    Status st = r.ScanFor(s, from, fn, &valid_end);
+    Status st = r.ScanOther(s, sealed, from, fn, &valid_end);
     if (st.IsNotFound()) continue;  // deleted by retention since the last Refresh()
     KLOG_RETURN_IF_ERROR(st);
     if (!answer.ok()) return answer;
@@ -298,6 +233,7 @@ Result<std::unique_ptr<LogReader>> LogReader::Open(const std::string& dir,
   KLOG_RETURN_IF_ERROR(reader->Refresh());
   Impl& r = *reader->impl_;
   if (!r.segs.empty()) r.cur_base = r.segs.front().base;
+  r.next = r.cur_base;
   if (r.start_offset > r.cur_base) KLOG_RETURN_IF_ERROR(reader->Seek(r.start_offset));
   return reader;
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "cleaner_internal.h"
 #include "klog/batch_format.h"
 #include "klog/coding.h"
 #include "klog/filename.h"
@@ -234,6 +235,8 @@ Status RecoverActive(LogWriter::Impl* w, int64_t base) {
 }  // namespace
 
 Status RecoverPartition(LogWriter::Impl* w) {
+  // A swap of cleaned segments a crash interrupted is finished or rolled back first.
+  KLOG_RETURN_IF_ERROR(RecoverCleaning(w->dir));
   Result<std::vector<int64_t>> segs = ListSegments(w->dir);
   if (!segs.ok()) return segs.status();
   if (segs->empty()) {

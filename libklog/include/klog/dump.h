@@ -12,7 +12,9 @@
 // they differ from the default, always in this order, just before "crc:":
 // "timestampType: LogAppendTime", "transactional: true", "control: true",
 // "producerId: P producerEpoch: E baseSequence: S" (when producerId >= 0),
-// "leaderEpoch: N" (when not 0).
+// "leaderEpoch: N" (when not 0), "deleteHorizon: MS" (a compacted batch
+// keeping tombstones, attribute bit 6: its baseTimestamp is the horizon; in
+// JSON "deleteHorizon":MS after "leaderEpoch", present only then).
 //
 //   log: DIR/00000000000000000000.log size: 422
 //   baseOffset: 0 lastOffset: 0 count: 1 position: 0 size: 70 baseTimestamp: 1700000000000 maxTimestamp: 1700000000000 codec: none crc: 0xbbcc4115 ok
@@ -104,7 +106,9 @@ using DumpWarningFn = std::function<void(const std::string&)>;
 //
 // VerifyRules: with verify, the first problem is returned at once:
 //  - every batch parses, its CRC matches and its records decode;
-//  - batch offsets strictly increase within a segment and across segments,
+//  - batch offsets strictly increase within a segment and across segments
+//    (compacted segments have gaps, and batches with fewer records than
+//    their offset range: both are fine),
 //    and a segment's first batch does not start below the base offset in its
 //    file name;
 //  - a partial batch at the end is an error in a sealed segment (one with a

@@ -114,6 +114,9 @@ struct ReaderOptions {
 
 // Reads a partition log, concurrently with a writer in this or another
 // process. Only whole batches are ever returned. Not thread-safe.
+// Offsets returned strictly increase, also while the cleaner swaps cleaned
+// segments in (cleaner.h): a reader inside a replaced segment may still be
+// given records compaction removed, but never misses one it keeps.
 class LogReader {
  public:
   static Result<std::unique_ptr<LogReader>> Open(const std::string& dir,
