@@ -6,6 +6,8 @@
 #   BENCH_LINES  lines for the pipe benchmarks (default 10000000, 100 bytes each)
 #   BENCH_BROKER_MSGS messages for the broker benchmarks (default 2000000)
 #   BENCH_GROUP_MSGS  records for the consumer-group benchmarks (default 1200000)
+#   BENCH_COMPACT_MB  log size for the compaction benchmark (default 2000; 1M keys)
+#   BENCH_SEGMENTS    segments for the retention benchmark (default 10000)
 #   BENCH_BIG_MB log sizes for the lookup/append-at-size benchmarks (default "1024 20480";
 #                the first and last are also measured in instructions under callgrind)
 set -euo pipefail
@@ -84,3 +86,5 @@ echo "== follow latency (klog-append -> disk -> inotify -> klog-read -f)"
 BENCH_BROKER_MSGS=${BENCH_BROKER_MSGS:-2000000}
 bash "$here/serve.sh" "$bin" "$dir/broker" "$BENCH_BROKER_MSGS"
 bash "$here/groups.sh" "$bin" "$dir/groups" "${BENCH_GROUP_MSGS:-1200000}"
+bash "$here/compact.sh" "$bin" "$dir/compact" "${BENCH_COMPACT_MB:-2000}" 1000000 \
+  "${BENCH_SEGMENTS:-10000}"

@@ -1,15 +1,18 @@
-// klog-topic: create, list, describe, delete and alter topics (klog-topic(1)).
+// klog-topic: create, list, describe, delete and alter topics; retention and
+// compaction on a data directory (klog-topic(1)).
 #include <string>
 #include <vector>
 
 #include "broker_cmds.h"
 #include "cli.h"
+#include "size.h"
 #include "topic_cmd.h"
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
-  auto app = MakeApp("klog-topic",
-                     "Create, list, describe, delete and alter klog topics; apply retention.");
+  auto app = MakeApp(
+      "klog-topic",
+      "Create, list, describe, delete and alter klog topics; apply retention and compaction.");
   std::string dir;
   BrokerFlags broker;
   AddDataDirOption(*app, &dir);
@@ -77,7 +80,19 @@ int main(int argc, char** argv) {
       ->type_name("O")
       ->check(CLI::NonNegativeNumber);
 
-  for (auto* sub : {c, l, d, del, alt, ret, trunc}) {
+  TopicCompactOptions compact;
+  int32_t compact_partition = 0;
+  std::string key_map_bytes = "128M";
+  auto* cmp = app->add_subcommand("compact", "Compact a topic: keep the latest record of each key");
+  cmp->add_option("topic", compact.topic, "Topic name")->required()->type_name("TOPIC");
+  auto* cmp_part = cmp->add_option("-p,--partition", compact_partition, "Only this partition")
+                       ->type_name("N")
+                       ->check(CLI::NonNegativeNumber);
+  cmp->add_option("--key-map-bytes", key_map_bytes, "Memory for the key map (default 128M)")
+      ->type_name("SIZE");
+  cmp->add_flag("--force", compact.force, "Compact even if cleanup.policy has no compact");
+
+  for (auto* sub : {c, l, d, del, alt, ret, trunc, cmp}) {
     AddDataDirOption(*sub, &dir);
     AddBrokerOptions(*sub, &broker);
   }
@@ -97,6 +112,11 @@ int main(int argc, char** argv) {
       if (ret->parsed() || trunc->parsed()) {
         return UsageError("enforce-retention and truncate-before work on a data directory (-d)");
       }
+      if (cmp->parsed()) {
+        return UsageError(
+            "compact works on a data directory (-d); a broker compacts a topic itself when its "
+            "dirty ratio reaches min.cleanable.dirty.ratio");
+      }
       if (c->parsed()) return TopicCreateBroker(target, create);
       if (l->parsed()) return TopicListBroker(target, list_json);
       if (d->parsed()) return TopicDescribeBroker(target, describe_topic, describe_json);
@@ -113,6 +133,14 @@ int main(int argc, char** argv) {
     if (ret->parsed()) return TopicEnforceRetention(data_dir, retention_topics);
     if (trunc->parsed())
       return TopicTruncateBefore(data_dir, trunc_topic, trunc_partition, trunc_offset);
+    if (cmp->parsed()) {
+      auto kmb = ParseSize(key_map_bytes);
+      if (!kmb.ok()) return UsageError("--key-map-bytes: " + kmb.status().message());
+      if (*kmb < 1024) return UsageError("--key-map-bytes: must be at least 1k");
+      compact.key_map_bytes = *kmb;
+      if (cmp_part->count() > 0) compact.partition = compact_partition;
+      return TopicCompact(data_dir, compact);
+    }
     return TopicDelete(data_dir, delete_topic, if_exists);
   });
 }

@@ -57,7 +57,7 @@ function __klog_topic_needs_topic
             continue
         end
         switch $w
-            case -d --data-dir --partitions --config --delete-config -p --partition --offset -b --brokers -X --property
+            case -d --data-dir --partitions --config --delete-config -p --partition --offset --key-map-bytes -b --brokers -X --property
                 set skip 1
             case '-*'
             case '*'
@@ -67,7 +67,7 @@ function __klog_topic_needs_topic
     test $seen -eq 1
 end
 
-set -l klog_topic_cmds create list describe delete alter enforce-retention truncate-before
+set -l klog_topic_cmds create list describe delete alter enforce-retention truncate-before compact
 complete -c klog-topic -f
 complete -c klog-topic -s d -l data-dir -x -a '(__fish_complete_directories)' -d 'Data directory'
 complete -c klog-topic -s b -l brokers -x -d 'Broker mode: Kafka brokers HOST:PORT,...'
@@ -81,13 +81,16 @@ complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a 
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a alter -d 'Add partitions or change configs'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a enforce-retention -d 'Delete old segments now'
 complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a truncate-before -d 'Advance a log start offset'
+complete -c klog-topic -n "not __fish_seen_subcommand_from $klog_topic_cmds" -a compact -d 'Keep the latest record of each key'
 complete -c klog-topic -n '__fish_seen_subcommand_from create alter' -l partitions -x -d 'Number of partitions'
 complete -c klog-topic -n '__fish_seen_subcommand_from create alter' -l config -x -a '(__klog_topic_config)' -d 'Topic configuration KEY=VALUE'
 complete -c klog-topic -n '__fish_seen_subcommand_from create' -l if-not-exists -d 'Exit 0 if the topic exists'
 complete -c klog-topic -n '__fish_seen_subcommand_from alter' -l delete-config -x -a 'retention.ms retention.bytes segment.bytes segment.ms cleanup.policy delete.retention.ms min.cleanable.dirty.ratio min.compaction.lag.ms max.message.bytes message.timestamp.type index.interval.bytes' -d 'Reset a config to its default'
-complete -c klog-topic -n '__fish_seen_subcommand_from truncate-before' -s p -l partition -x -d 'Partition'
+complete -c klog-topic -n '__fish_seen_subcommand_from truncate-before compact' -s p -l partition -x -d 'Partition'
+complete -c klog-topic -n '__fish_seen_subcommand_from compact' -l key-map-bytes -x -d 'Memory for the key map (k, M, G)'
+complete -c klog-topic -n '__fish_seen_subcommand_from compact' -l force -d 'Compact even if cleanup.policy has no compact'
 complete -c klog-topic -n '__fish_seen_subcommand_from truncate-before' -l offset -x -d 'New log start offset'
 complete -c klog-topic -n '__fish_seen_subcommand_from list describe' -l json -d 'One JSON object per topic'
 complete -c klog-topic -n '__fish_seen_subcommand_from delete' -l if-exists -d 'Exit 0 if the topic does not exist'
-complete -c klog-topic -n '__fish_seen_subcommand_from describe delete alter truncate-before; and __klog_topic_needs_topic' -a '(__klog_topics)' -d 'Topic'
+complete -c klog-topic -n '__fish_seen_subcommand_from describe delete alter truncate-before compact; and __klog_topic_needs_topic' -a '(__klog_topics)' -d 'Topic'
 complete -c klog-topic -n '__fish_seen_subcommand_from enforce-retention' -a '(__klog_topics)' -d 'Topic'

@@ -19,7 +19,7 @@ set -uo pipefail
 BUILD=${1:?usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]}
 SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
 TOOLS=(klog-append klog-read klog-dump klog-topic klog-serve klog-group)
-TOPIC_COMMANDS=(create list describe delete alter enforce-retention truncate-before)
+TOPIC_COMMANDS=(create list describe delete alter enforce-retention truncate-before compact)
 GROUP_COMMANDS=(list describe reset delete)
 BUILD=$(cd "$BUILD" && pwd) && SRC=$(cd "$SRC" && pwd) || exit 1
 GOLDEN=$SRC/tests/golden/golden-0/00000000000000000000.log

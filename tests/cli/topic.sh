@@ -33,8 +33,8 @@ run "$K" create bad --partitions 0
 [[ $("$K" list) == $'apps\norders' ]] || fail "failed creates left a topic"
 
 # Describe after appending: offsets, segments, bytes.
-seq 1 100 | "$A" -t orders -p 1
-seq 1 5 | "$A" -t orders -p 2
+seq 1 100 | sed "s/^/k:/" | "$A" -t orders -p 1 -K :  # keyed: the topic is compacted
+seq 1 5 | sed "s/^/k:/" | "$A" -t orders -p 2 -K :
 "$K" describe orders >"$T/desc"
 grep -q "^Topic: orders" "$T/desc" || fail "describe header: $(cat "$T/desc")"
 grep -q "retention.ms=60000" "$T/desc" || fail "describe configs"

@@ -95,6 +95,11 @@ bool AppendRun::AddRecord(std::optional<std::string_view> key,
                 " bytes; see --batch-bytes and max.message.bytes); not appended");
     return true;
   }
+  if (!key && app_.compacted()) {
+    RecordError("record without a key; topic '" + opts_.topic +
+                "' is compacted (cleanup.policy=compact); not appended");
+    return true;
+  }
   int32_t p = rr_;
   bool unkeyed = false;
   if (opts_.partition) {

@@ -42,6 +42,12 @@ class TopicAppender {
   int32_t partitions() const { return info_.partitions; }
   // Largest record (as estimated by RecordSize) that fits in a batch.
   int64_t record_limit() const { return record_limit_; }
+  // cleanup.policy includes compact: records without a key are refused (as
+  // Kafka refuses them), since compaction would drop them.
+  bool compacted() const {
+    auto it = info_.configs.find("cleanup.policy");
+    return it != info_.configs.end() && it->second.find("compact") != std::string::npos;
+  }
 
   // Upper bound of one record's encoded size inside a batch, plus the batch header.
   static int64_t RecordSize(std::optional<std::string_view> key,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,5 +38,17 @@ int TopicEnforceRetention(const std::string& data_dir, const std::vector<std::st
 // klog-topic truncate-before TOPIC -p N --offset O: advances the log start offset.
 int TopicTruncateBefore(const std::string& data_dir, const std::string& topic, int32_t partition,
                         int64_t offset);
+
+struct TopicCompactOptions {
+  std::string topic;
+  std::optional<int32_t> partition;            // -p; every partition when unset
+  int64_t key_map_bytes = int64_t(128) << 20;  // --key-map-bytes
+  bool force = false;                          // compact even without cleanup.policy=compact
+};
+// klog-topic compact TOPIC: runs the log cleaner over each partition (one
+// line per partition on stdout). Refuses a topic whose cleanup.policy does
+// not include compact unless o.force. $KLOG_TEST_CLEANER_CRASH=STEP kills the
+// process by SIGKILL just before that step of the swap (crash tests).
+int TopicCompact(const std::string& data_dir, const TopicCompactOptions& o);
 
 }  // namespace klog::cli
