@@ -112,6 +112,14 @@ Status ApplyConfigSetting(const std::string& key, const std::string& value, Brok
   if (key == "log.retention.check.interval.ms") {
     return ParseInt<int64_t>(key, value, 1, INT64_MAX / 2, &c->retention_check_interval_ms);
   }
+  if (key == "log.cleaner.enable") return ParseBool(key, value, &c->cleaner_enable);
+  if (key == "log.cleaner.backoff.ms") {
+    return ParseInt<int64_t>(key, value, 1, INT64_MAX / 2, &c->cleaner_backoff_ms);
+  }
+  if (key == "log.cleaner.dedupe.buffer.size") {
+    return ParseInt<int64_t>(key, value, 1 << 16, int64_t(1) << 40,
+                             &c->cleaner_dedupe_buffer_bytes);
+  }
   if (key == "log.level") {
     Result<LogLevel> level = ParseLogLevel(value);
     if (!level.ok()) return level.status().WithContext("config '" + key + "'");

@@ -45,6 +45,13 @@ struct BrokerConfig {
   // How often retention.ms/retention.bytes are applied to every partition
   // (Kafka's log.retention.check.interval.ms).
   int64_t retention_check_interval_ms = 300000;
+  // The log cleaner (compaction of cleanup.policy=compact topics): whether
+  // it runs, how often partitions are checked against their
+  // min.cleanable.dirty.ratio, and the key map's size (Kafka's
+  // log.cleaner.enable, log.cleaner.backoff.ms, log.cleaner.dedupe.buffer.size).
+  bool cleaner_enable = true;
+  int64_t cleaner_backoff_ms = 15000;
+  int64_t cleaner_dedupe_buffer_bytes = int64_t(128) << 20;
   // Requests received on one connection whose responses are not yet written
   // to the socket; reading from the client pauses at this many.
   int32_t max_queued_responses = 100;

@@ -113,6 +113,10 @@ std::vector<std::pair<std::string, std::string>> BrokerSettings(const Broker& br
       {"socket.request.max.bytes", std::to_string(c.max_request_bytes)},
       {"max.connections", std::to_string(c.max_connections)},
       {"connections.max.idle.ms", std::to_string(c.idle_timeout_ms)},
+      {"log.retention.check.interval.ms", std::to_string(c.retention_check_interval_ms)},
+      {"log.cleaner.enable", c.cleaner_enable ? "true" : "false"},
+      {"log.cleaner.backoff.ms", std::to_string(c.cleaner_backoff_ms)},
+      {"log.cleaner.dedupe.buffer.size", std::to_string(c.cleaner_dedupe_buffer_bytes)},
   };
 }
 

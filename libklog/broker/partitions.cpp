@@ -44,12 +44,22 @@ struct Partitions::State {
   bool writer_opened = false;  // offsets come from our own writer
   bool job_running = false;
   bool closing = false;
+  bool require_keys = false;  // cleanup.policy includes compact (set by jobs)
   std::vector<PendingAppend> queue;
+  // Maintenance jobs waiting for the running job; each runs before the
+  // appends queued meanwhile, so a busy partition does not starve them.
+  std::vector<std::function<void()>> maintenance;
   std::vector<std::function<void()>> on_idle;
   std::vector<std::weak_ptr<AppendWatcher>> watchers;
 };
 
 namespace {
+
+// cleanup.policy is compact or compact,delete.
+bool IsCompacted(const TopicInfo& info) {
+  auto it = info.configs.find("cleanup.policy");
+  return it != info.configs.end() && it->second.find("compact") != std::string::npos;
+}
 
 AppendResult Failed(int16_t code, std::string why) {
   AppendResult r;
@@ -71,9 +81,26 @@ int16_t CodeForStatus(const Status& s) {
   }
 }
 
-// Appends one pending request's batches: all of their CRCs are checked
-// first, so a bad batch keeps the whole request out of the log.
-void AppendPending(LogWriter* writer, bool log_append_time, PendingAppend* p) {
+// The error for the first record without a key in `batch`, or "" if every
+// record has one (a compacted topic refuses keyless records, as Kafka does).
+std::string FirstKeylessRecord(std::span<const uint8_t> batch, RecordIterator* it) {
+  Status s = it->Reset(batch);
+  if (!s.ok()) return s.message();
+  RecordView rec;
+  while (it->Next(&rec)) {
+    if (!rec.key) {
+      return "record at offset delta " + std::to_string(rec.offset - it->header().base_offset) +
+             " has no key; a compacted topic (cleanup.policy=compact) needs one";
+    }
+  }
+  return it->status().ok() ? std::string() : it->status().message();
+}
+
+// Appends one pending request's batches: all of their CRCs (and, with
+// `require_keys`, their record keys) are checked first, so a bad batch keeps
+// the whole request out of the log.
+void AppendPending(LogWriter* writer, bool log_append_time, bool require_keys, PendingAppend* p) {
+  static thread_local RecordIterator keys;
   std::span<uint8_t> rest(p->batches);
   std::vector<std::span<uint8_t>> batches;
   while (!rest.empty()) {
@@ -88,6 +115,15 @@ void AppendPending(LogWriter* writer, bool log_append_time, PendingAppend* p) {
                          "batch at byte " + std::to_string(p->batches.size() - rest.size()) +
                              " of the records: CRC-32C mismatch");
       return;
+    }
+    if (require_keys) {
+      std::string why = FirstKeylessRecord(b, &keys);
+      if (!why.empty()) {
+        p->result = Failed(proto::kInvalidRecord,
+                           "batch at byte " +
+                               std::to_string(p->batches.size() - rest.size()) + ": " + why);
+        return;
+      }
     }
     batches.push_back(b);
     rest = rest.subspan(*n);
@@ -122,7 +158,7 @@ void RunAppendJob(Partitions::State* st) {
   }
   bool sync = false;
   for (PendingAppend& p : st->running) {
-    AppendPending(st->writer.get(), st->options.log_append_time, &p);
+    AppendPending(st->writer.get(), st->options.log_append_time, st->require_keys, &p);
     sync = sync || (p.sync && p.result.error_code == 0);
   }
   if (sync) {
@@ -186,6 +222,7 @@ Partitions::State* Partitions::Find(const std::string& topic, int32_t partition,
   st->options.max_batch_bytes = config_.message_max_bytes;
   Status s = ApplyTopicConfigs(**info, &st->options);
   if (!s.ok()) LogWarn("topic '" + topic + "': " + s.message() + "; using defaults");
+  st->require_keys = IsCompacted(**info);
   std::string where = topic + "-" + std::to_string(partition);
   st->options.warn = [where](const std::string& m) { LogWarn(where + ": " + m); };
   return states_.emplace(key, std::move(st)).first->second.get();
@@ -239,6 +276,15 @@ void Partitions::FinishJob(State* st) {
   st->watchers.clear();
   for (auto& weak : watchers) {
     if (auto w = weak.lock()) w->OnAppend();
+  }
+  if (!st->maintenance.empty()) {
+    // The oldest waiting maintenance job goes first (while closing, each
+    // finds the partition gone and reports it).
+    std::function<void()> next = std::move(st->maintenance.front());
+    st->maintenance.erase(st->maintenance.begin());
+    next();
+    if (st->job_running) return;
+    return FinishJob(st);
   }
   if (!st->queue.empty() && !st->closing) return StartJob(st);
   std::vector<std::function<void()>> idle = std::move(st->on_idle);
@@ -367,6 +413,7 @@ void Partitions::WakeAll() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     retention_timer_ = nullptr;
   }
+  StopCleanerTimer();
   for (auto& [key, st] : states_) {
     std::vector<std::weak_ptr<AppendWatcher>> watchers = std::move(st->watchers);
     st->watchers.clear();
@@ -440,15 +487,16 @@ void Partitions::Attach(uv_loop_t* loop) {
       [](uv_timer_t* t) { static_cast<Partitions*>(t->data)->EnforceRetentionNow(); }, every,
       every);
   uv_unref(reinterpret_cast<uv_handle_t*>(retention_timer_));
+  StartCleanerTimer();
 }
 
 void Partitions::RunMaintenance(State* st, std::function<Status(State*)> job,
                                 std::function<void(const Status&)> done) {
   if (st->job_running) {
-    // Runs again once the partition is idle (after the queued appends).
+    // Runs when the running job is done, before appends queued meanwhile.
     std::string topic = st->topic;
     int32_t partition = st->index;
-    st->on_idle.push_back([this, topic, partition, job, done] {
+    st->maintenance.push_back([this, topic, partition, job, done] {
       int16_t error;
       State* again = Find(topic, partition, &error);
       if (again == nullptr) return done(Status::NotFound("partition is gone"));
@@ -504,8 +552,10 @@ void Partitions::RefreshTopicOptions(const std::string& topic) {
     opts.log_append_time = false;
     Status s = ApplyTopicConfigs(**info, &opts);
     if (!s.ok()) LogWarn("topic '" + topic + "': " + s.message() + "; using defaults");
-    auto job = [opts](State* state) {
+    bool compacted = IsCompacted(**info);
+    auto job = [opts, compacted](State* state) {
       state->options = opts;
+      state->require_keys = compacted;
       if (state->writer) state->writer->UpdateOptions(opts);
       return Status::Ok();
     };

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "broker/config.h"
+#include "klog/cleaner.h"
 #include "klog/log.h"
 #include "klog/status.h"
 #include "klog/topic.h"
@@ -147,10 +148,30 @@ class Partitions {
   // retention.ms and retention.bytes to all its partitions (a maintenance
   // job each). The timer does not keep the loop alive; WakeAll() stops it.
   void EnforceRetentionNow();
+  // Every config.cleaner_backoff_ms (unless !config.cleaner_enable): each
+  // partition of a compacted topic (cleanup.policy has "compact") whose dirty
+  // ratio is at or above its topic's min.cleanable.dirty.ratio is cleaned,
+  // one partition at a time, pass after pass (see klog/cleaner.h): Plan and
+  // Commit are maintenance jobs of the partition; Run goes on the pool
+  // beside its appends and fetches. The timer does not keep the loop alive.
+  void CleanNow();
 
   struct State;
+  struct CleanCandidate;
 
  private:
+  void StartCleanerTimer();
+  void StopCleanerTimer();
+  void CleanNext(std::shared_ptr<std::vector<CleanCandidate>> list, size_t i);
+  void CleanPassOf(std::shared_ptr<std::vector<CleanCandidate>> list, size_t i,
+                   std::shared_ptr<CleanResult> total);
+  void CommitPass(std::shared_ptr<std::vector<CleanCandidate>> list, size_t i,
+                  std::shared_ptr<CleanResult> total,
+                  std::shared_ptr<std::unique_ptr<CleanPass>> pass,
+                  std::function<void(const Status&)> finished);
+  uv_timer_t* cleaner_timer_ = nullptr;
+  bool cleaning_ = false;  // a CleanNow round is under way
+
   void RunMaintenance(State* st, std::function<Status(State*)> job,
                       std::function<void(const Status&)> done);
   uv_timer_t* retention_timer_ = nullptr;

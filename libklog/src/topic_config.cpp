@@ -115,6 +115,13 @@ Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts) {
 Status TopicRetention(const TopicInfo& info, int64_t* retention_ms, int64_t* retention_bytes) {
   *retention_ms = 604800000;
   *retention_bytes = -1;
+  auto policy = info.configs.find("cleanup.policy");
+  if (policy != info.configs.end() && policy->second.find("delete") == std::string::npos) {
+    KLOG_RETURN_IF_ERROR(ValidateTopicConfig(policy->first, policy->second)
+                             .WithContext("topic '" + info.name + "'"));
+    *retention_ms = -1;
+    return Status::Ok();
+  }
   for (const auto& [key, value] : info.configs) {
     int64_t v = 0;
     if (key != "retention.ms" && key != "retention.bytes") continue;

@@ -6,6 +6,7 @@
 # which is persisted (klog.log-start) and seen by describe and klog-read
 # (-o below the start warns on stderr and starts at the start; -o beginning
 # starts there); both fail while another writer holds the partition lock.
+# A compact-only topic (cleanup.policy=compact) is exempt from retention.
 set -euo pipefail
 B=$(cd "$1" && pwd)
 T=$(mktemp -d)
@@ -61,6 +62,17 @@ ls "$KLOG_DIR/r-0" | grep -q "^00000000000000000000\." && fail "segment 0 files 
 "$K" alter r --config retention.bytes=0
 "$K" enforce-retention >"$T/out"
 [[ $(ls "$KLOG_DIR/r-0" | grep -c '\.log$') == 1 ]] || fail "only the active segment should remain"
+
+# cleanup.policy=compact alone: retention deletes nothing; compact,delete does.
+"$K" create rc --config segment.bytes=1024 --config retention.bytes=0 --config cleanup.policy=compact
+seq 0 99 | awk '{ printf "k%d:record-%05d-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", $1, $1 }' | "$A" -t rc -K : --batch-bytes 1k
+before=$(ls "$KLOG_DIR/rc-0" | grep -c '\.log$')
+((before > 2)) || fail "compact topic: expected several segments, got $before"
+"$K" enforce-retention rc >"$T/out"
+grep -q $'^rc-0\tdeleted_segments: 0' "$T/out" || fail "compact-only retention: $(cat "$T/out")"
+"$K" alter rc --config cleanup.policy=compact,delete
+"$K" enforce-retention rc >/dev/null
+[[ $(ls "$KLOG_DIR/rc-0" | grep -c '\.log$') == 1 ]] || fail "compact,delete kept old segments"
 
 # truncate-before inside the active segment; persisted; klog-read honours it.
 "$K" truncate-before r -p 0 --offset 195 >"$T/out"

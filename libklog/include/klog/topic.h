@@ -82,6 +82,8 @@ Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts);
 
 // The topic's retention.ms and retention.bytes (Kafka's defaults 604800000
 // and -1 when unset; -1 = no limit), as LogWriter::EnforceRetention takes them.
+// Both are -1 when cleanup.policy does not include "delete" (a compact-only
+// topic keeps its segments; only the cleaner shrinks it).
 Status TopicRetention(const TopicInfo& info, int64_t* retention_ms, int64_t* retention_bytes);
 
 }  // namespace klog
