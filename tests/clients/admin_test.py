@@ -69,8 +69,10 @@ def partition_dirs(topic):
     return sorted(d for d in os.listdir(DATA) if d.rsplit("-", 1)[0] == topic)
 
 
-def kcat_produce(topic, partition, lines):
-    subprocess.run(["kcat", "-P", "-b", ADDR, "-t", topic, "-p", str(partition)],
+def kcat_produce(topic, partition, lines, keyed=False):
+    """keyed: each line is KEY:VALUE (a compacted topic refuses keyless records)."""
+    subprocess.run(["kcat", "-P", "-b", ADDR, "-t", topic, "-p", str(partition)] +
+                   (["-K", ":"] if keyed else []),
                    input="".join(f"{x}\n" for x in lines).encode(), check=True, timeout=30)
 
 
@@ -167,7 +169,8 @@ def kp_create_partitions(admin):
     admin.create_partitions({"adm-a": NewPartitions(5)})
     check(kp_partitions(admin, "adm-a") == 5, "adm-a did not grow to 5")
     check(len(partition_dirs("adm-a")) == 5, f"adm-a directories: {partition_dirs('adm-a')}")
-    kcat_produce("adm-a", 4, ["new"])  # Produce and ListOffsets see the new partition
+    # Produce and ListOffsets see the new partition (adm-a is compacted: keyed).
+    kcat_produce("adm-a", 4, ["k:new"], keyed=True)
     check(end_offsets("adm-a", 5) == [0, 0, 0, 0, 1], "write to new partition 4 of adm-a")
     expect_error("5 -> 4", KE.InvalidPartitionsError,
                  lambda: admin.create_partitions({"adm-a": NewPartitions(4)}), "higher than")
