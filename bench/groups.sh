@@ -9,6 +9,7 @@ bin=$1
 dir=$2
 n=${3:-1200000}
 mkdir -p "$dir"
+rm -rf "$dir/gdata" "$dir/gaddr"  # a previous run's leftovers
 "$bin/klog-topic" -d "$dir/gdata" create gb --partitions 6 >/dev/null
 "$bin/gen_lines" "$n" 100 | "$bin/klog-append" -d "$dir/gdata" -t gb -K ' '
 "$bin/klog-serve" -d "$dir/gdata" --listen 127.0.0.1:0 --log-level warn >"$dir/gaddr" 2>"$dir/gserve.log" &
