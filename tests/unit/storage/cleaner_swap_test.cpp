@@ -174,27 +174,7 @@ TEST_CASE("a cleaner killed inside the rename or the unlink step rolls forward")
 void ReadChunk(LogReader* r, std::vector<ModelRec>* out, size_t max_bytes) {
   auto chunk = r->Next(max_bytes);
   REQUIRE_MESSAGE(chunk.ok(), chunk.status().ToString());
-  std::span<const uint8_t> rest = *chunk;
-  RecordIterator it;
-  while (!rest.empty()) {
-    auto n = NextBatchSize(rest);
-    REQUIRE(n.ok());
-    REQUIRE(it.Reset(rest.first(*n)).ok());
-    RecordView v;
-    while (it.Next(&v)) {
-      ModelRec m;
-      m.offset = v.offset;
-      m.timestamp = v.timestamp;
-      if (v.key) m.key = std::string(*v.key);
-      if (v.value) m.value = std::string(*v.value);
-      for (const HeaderView& h : v.headers) {
-        m.headers.emplace_back(std::string(h.key),
-                               h.value ? test::OptStr(std::string(*h.value)) : std::nullopt);
-      }
-      out->push_back(std::move(m));
-    }
-    rest = rest.subspan(*n);
-  }
+  test::AppendRecords(*chunk, out);
 }
 
 TEST_CASE("a reader in the middle of the log during a swap misses no surviving record") {

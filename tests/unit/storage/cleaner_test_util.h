@@ -33,37 +33,42 @@ inline std::string Describe(const ModelRec& r) {
          std::to_string(r.headers.size());
 }
 
+// Appends the records of `chunk` (whole batches, as LogReader::Next returns
+// them) to `out`.
+inline void AppendRecords(std::span<const uint8_t> chunk, std::vector<ModelRec>* out) {
+  RecordIterator it;
+  while (!chunk.empty()) {
+    auto n = NextBatchSize(chunk);
+    REQUIRE(n.ok());
+    REQUIRE(it.Reset(chunk.first(*n)).ok());
+    RecordView v;
+    while (it.Next(&v)) {
+      ModelRec m;
+      m.offset = v.offset;
+      m.timestamp = v.timestamp;
+      if (v.key) m.key = std::string(*v.key);
+      if (v.value) m.value = std::string(*v.value);
+      for (const HeaderView& h : v.headers) {
+        m.headers.emplace_back(std::string(h.key),
+                               h.value ? OptStr(std::string(*h.value)) : std::nullopt);
+      }
+      out->push_back(std::move(m));
+    }
+    REQUIRE(it.status().ok());
+    chunk = chunk.subspan(*n);
+  }
+}
+
 // Every record of the partition in `dir`, read through a LogReader.
 inline std::vector<ModelRec> ReadRecords(const std::string& dir, size_t max_bytes = 1 << 20) {
   std::vector<ModelRec> out;
   auto r = LogReader::Open(dir);
   REQUIRE(r.ok());
-  RecordIterator it;
   for (;;) {
     auto chunk = (*r)->Next(max_bytes);
     REQUIRE_MESSAGE(chunk.ok(), chunk.status().ToString());
     if (chunk->empty()) return out;
-    std::span<const uint8_t> rest = *chunk;
-    while (!rest.empty()) {
-      auto n = NextBatchSize(rest);
-      REQUIRE(n.ok());
-      REQUIRE(it.Reset(rest.first(*n)).ok());
-      RecordView v;
-      while (it.Next(&v)) {
-        ModelRec m;
-        m.offset = v.offset;
-        m.timestamp = v.timestamp;
-        if (v.key) m.key = std::string(*v.key);
-        if (v.value) m.value = std::string(*v.value);
-        for (const HeaderView& h : v.headers) {
-          m.headers.emplace_back(std::string(h.key),
-                                 h.value ? OptStr(std::string(*h.value)) : std::nullopt);
-        }
-        out.push_back(std::move(m));
-      }
-      REQUIRE(it.status().ok());
-      rest = rest.subspan(*n);
-    }
+    AppendRecords(*chunk, &out);
   }
 }
 
