@@ -55,12 +55,6 @@ struct Partitions::State {
 
 namespace {
 
-// cleanup.policy is compact or compact,delete.
-bool IsCompacted(const TopicInfo& info) {
-  auto it = info.configs.find("cleanup.policy");
-  return it != info.configs.end() && it->second.find("compact") != std::string::npos;
-}
-
 AppendResult Failed(int16_t code, std::string why) {
   AppendResult r;
   r.error_code = code;
@@ -222,7 +216,7 @@ Partitions::State* Partitions::Find(const std::string& topic, int32_t partition,
   st->options.max_batch_bytes = config_.message_max_bytes;
   Status s = ApplyTopicConfigs(**info, &st->options);
   if (!s.ok()) LogWarn("topic '" + topic + "': " + s.message() + "; using defaults");
-  st->require_keys = IsCompacted(**info);
+  st->require_keys = TopicIsCompacted(**info);
   std::string where = topic + "-" + std::to_string(partition);
   st->options.warn = [where](const std::string& m) { LogWarn(where + ": " + m); };
   return states_.emplace(key, std::move(st)).first->second.get();
@@ -552,7 +546,7 @@ void Partitions::RefreshTopicOptions(const std::string& topic) {
     opts.log_append_time = false;
     Status s = ApplyTopicConfigs(**info, &opts);
     if (!s.ok()) LogWarn("topic '" + topic + "': " + s.message() + "; using defaults");
-    bool compacted = IsCompacted(**info);
+    bool compacted = TopicIsCompacted(**info);
     auto job = [opts, compacted](State* state) {
       state->options = opts;
       state->require_keys = compacted;

@@ -4,7 +4,6 @@
 // ordered with its appends and retention), and run in between on the pool
 // outside the partition's job sequence, so appends and fetches go on while
 // the cleaned segments are written.
-#include <cstdlib>
 #include <memory>
 
 #include "broker/background.h"
@@ -14,24 +13,6 @@
 #include "klog/segment.h"
 
 namespace klog::broker {
-
-namespace {
-
-// The topic's value of `key`, or klog's default for it.
-std::string TopicConfig(const TopicInfo& info, const std::string& key) {
-  auto it = info.configs.find(key);
-  if (it != info.configs.end()) return it->second;
-  for (const TopicConfigDefault& d : TopicConfigDefaults()) {
-    if (key == d.key) return d.value;
-  }
-  return "";
-}
-
-int64_t TopicLong(const TopicInfo& info, const std::string& key) {
-  return std::strtoll(TopicConfig(info, key).c_str(), nullptr, 10);
-}
-
-}  // namespace
 
 // A compacted partition to look at, with what its topic asks of the cleaner.
 struct Partitions::CleanCandidate {
@@ -74,16 +55,15 @@ void Partitions::CleanNow() {
       return;
     }
     for (const TopicInfo& info : *topics) {
-      if (TopicConfig(info, "cleanup.policy").find("compact") == std::string::npos) continue;
+      if (!TopicIsCompacted(info)) continue;
       CleanCandidate c;
       c.topic = info.name;
       c.opts.key_map_bytes = key_map_bytes;
-      c.opts.delete_retention_ms = TopicLong(info, "delete.retention.ms");
-      c.opts.min_compaction_lag_ms = TopicLong(info, "min.compaction.lag.ms");
-      c.opts.segment_bytes = TopicLong(info, "segment.bytes");
-      c.opts.index_interval_bytes = int32_t(TopicLong(info, "index.interval.bytes"));
-      c.min_dirty_ratio = std::strtod(TopicConfig(info, "min.cleanable.dirty.ratio").c_str(),
-                                      nullptr);
+      Status s = TopicCleanerOptions(info, &c.opts, &c.min_dirty_ratio);
+      if (!s.ok()) {
+        LogWarn("cleaner: " + s.message());
+        continue;
+      }
       for (int32_t p = 0; p < info.partitions; ++p) {
         // Only a partition with a sealed segment has anything to clean.
         Result<std::vector<int64_t>> segs = ListSegments(dir.PartitionPath(info.name, p));
@@ -145,12 +125,12 @@ void Partitions::CleanPassOf(std::shared_ptr<std::vector<CleanCandidate>> list, 
   auto finished = [this, list, i, total, where](const Status& s) {
     if (!s.ok()) LogWarn(where + ": cleaner: " + s.message());
     if (total->passes > 0) {
-      LogInfo(where + ": cleaned in " + std::to_string(total->passes) + " pass(es): " +
-              std::to_string(total->segments_read) + " segment(s), " +
+      LogInfo(where + ": cleaned in " + std::to_string(total->passes) +
+              " pass(es): " + std::to_string(total->segments_read) + " segment(s), " +
               std::to_string(total->bytes_read) + " bytes read, " +
               std::to_string(total->bytes_written) + " written; kept " +
-              std::to_string(total->records_kept) + " of " +
-              std::to_string(total->records_read) + " records");
+              std::to_string(total->records_kept) + " of " + std::to_string(total->records_read) +
+              " records");
     }
     CleanNext(list, i + 1);
   };
@@ -186,8 +166,8 @@ void Partitions::CommitPass(std::shared_ptr<std::vector<CleanCandidate>> list, s
     if (!s.ok()) return s;
     Result<CleanableState> st = CleanableStateOf(w, opts);
     if (!st.ok()) return st.status();
-    *again = st->dirty_bytes > 0 && st->dirty_ratio() >= min_ratio &&
-             total->first_dirty > dirty_before;
+    *again =
+        st->dirty_bytes > 0 && st->dirty_ratio() >= min_ratio && total->first_dirty > dirty_before;
     return Status::Ok();
   };
   Maintain(c.topic, c.partition, commit,

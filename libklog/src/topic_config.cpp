@@ -3,7 +3,9 @@
 #include <charconv>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 
+#include "klog/cleaner.h"
 #include "klog/log.h"
 #include "klog/topic.h"
 
@@ -127,6 +129,28 @@ Status TopicRetention(const TopicInfo& info, int64_t* retention_ms, int64_t* ret
     if (key != "retention.ms" && key != "retention.bytes") continue;
     KLOG_RETURN_IF_ERROR(ValidateTopicConfig(key, value).WithContext("topic '" + info.name + "'"));
     if (ParseInt64(value, &v)) *(key == "retention.ms" ? retention_ms : retention_bytes) = v;
+  }
+  return Status::Ok();
+}
+
+bool TopicIsCompacted(const TopicInfo& info) {
+  auto it = info.configs.find("cleanup.policy");
+  return it != info.configs.end() && it->second.find("compact") != std::string::npos;
+}
+
+Status TopicCleanerOptions(const TopicInfo& info, CleanerOptions* opts, double* min_dirty_ratio) {
+  LogOptions log;
+  KLOG_RETURN_IF_ERROR(ApplyTopicConfigs(info, &log));  // validates every config
+  opts->segment_bytes = log.segment_bytes;
+  opts->index_interval_bytes = log.index_interval_bytes;
+  opts->delete_retention_ms = CleanerOptions{}.delete_retention_ms;
+  opts->min_compaction_lag_ms = CleanerOptions{}.min_compaction_lag_ms;
+  *min_dirty_ratio = 0.5;
+  for (const auto& [key, value] : info.configs) {
+    int64_t v = 0;
+    if (key == "delete.retention.ms" && ParseInt64(value, &v)) opts->delete_retention_ms = v;
+    if (key == "min.compaction.lag.ms" && ParseInt64(value, &v)) opts->min_compaction_lag_ms = v;
+    if (key == "min.cleanable.dirty.ratio") *min_dirty_ratio = std::strtod(value.c_str(), nullptr);
   }
   return Status::Ok();
 }

@@ -25,7 +25,6 @@ namespace klog::cli {
 Result<TopicInfo> OpenOrCreateTopic(DataDir& dd, const std::string& topic, bool no_create,
                                     int32_t create_partitions);
 
-
 struct AppenderOptions {
   Compression codec = Compression::kNone;
   FlushPolicy flush;
@@ -44,10 +43,7 @@ class TopicAppender {
   int64_t record_limit() const { return record_limit_; }
   // cleanup.policy includes compact: records without a key are refused (as
   // Kafka refuses them), since compaction would drop them.
-  bool compacted() const {
-    auto it = info_.configs.find("cleanup.policy");
-    return it != info_.configs.end() && it->second.find("compact") != std::string::npos;
-  }
+  bool compacted() const { return TopicIsCompacted(info_); }
 
   // Upper bound of one record's encoded size inside a batch, plus the batch header.
   static int64_t RecordSize(std::optional<std::string_view> key,

@@ -4,7 +4,6 @@
 // this fails with "locked by pid N" while klog-serve or klog-append writes it.
 #include <signal.h>
 
-#include <charconv>
 #include <cstdlib>
 
 #include "cli.h"
@@ -22,22 +21,6 @@ constexpr const char* kCrashEnv = "KLOG_TEST_CLEANER_CRASH";
 
 std::string Where(const std::string& topic, int32_t p) { return topic + "-" + std::to_string(p); }
 
-std::string ConfigOr(const TopicInfo& info, const std::string& key, const std::string& fallback) {
-  auto it = info.configs.find(key);
-  return it == info.configs.end() ? fallback : it->second;
-}
-
-// Sets *out to the integer config `key` if the topic sets it (validated first).
-Status ConfigInt(const TopicInfo& info, const std::string& key, int64_t* out) {
-  auto it = info.configs.find(key);
-  if (it == info.configs.end()) return Status::Ok();
-  KLOG_RETURN_IF_ERROR(
-      ValidateTopicConfig(key, it->second).WithContext("topic '" + info.name + "'"));
-  const std::string& v = it->second;
-  std::from_chars(v.data(), v.data() + v.size(), *out);
-  return Status::Ok();
-}
-
 // The writer's options (segment.bytes, index.interval.bytes ...) and the
 // cleaner's, both from the topic's configs; an invalid config is an error.
 Status MakeOptions(const TopicInfo& info, int64_t key_map_bytes, LogOptions* log,
@@ -46,10 +29,8 @@ Status MakeOptions(const TopicInfo& info, int64_t key_map_bytes, LogOptions* log
   log->warn = [](const std::string& m) { Diag("warning: " + m); };
   KLOG_RETURN_IF_ERROR(ApplyTopicConfigs(info, log));
   clean->key_map_bytes = key_map_bytes;
-  clean->segment_bytes = log->segment_bytes;
-  clean->index_interval_bytes = log->index_interval_bytes;
-  KLOG_RETURN_IF_ERROR(ConfigInt(info, "delete.retention.ms", &clean->delete_retention_ms));
-  KLOG_RETURN_IF_ERROR(ConfigInt(info, "min.compaction.lag.ms", &clean->min_compaction_lag_ms));
+  double min_dirty_ratio = 0;  // klog-topic compact cleans whatever the ratio
+  KLOG_RETURN_IF_ERROR(TopicCleanerOptions(info, clean, &min_dirty_ratio));
   // A testing aid (klog-topic(1), ENVIRONMENT): die by SIGKILL just before
   // the named step of the swap, as a power cut or OOM kill would.
   const char* crash = std::getenv(kCrashEnv);
@@ -100,11 +81,13 @@ int TopicCompact(const std::string& data_dir, const TopicCompactOptions& o) {
   DataDir dd(data_dir);
   Result<TopicInfo> info = dd.DescribeTopic(o.topic);
   if (!info.ok()) return Fail(info.status());
-  std::string policy = ConfigOr(*info, "cleanup.policy", "delete");
-  if (policy.find("compact") == std::string::npos && !o.force) {
-    return Fail(Status::InvalidArgument("topic '" + o.topic + "' has cleanup.policy=" + policy +
-                                        ", not compact; set it with 'klog-topic alter " + o.topic +
-                                        " --config cleanup.policy=compact' or give --force"));
+  if (!TopicIsCompacted(*info) && !o.force) {
+    auto policy = info->configs.find("cleanup.policy");
+    return Fail(Status::InvalidArgument(
+        "topic '" + o.topic +
+        "' has cleanup.policy=" + (policy == info->configs.end() ? "delete" : policy->second) +
+        ", not compact; set it with 'klog-topic alter " + o.topic +
+        " --config cleanup.policy=compact' or give --force"));
   }
   if (o.partition && *o.partition >= info->partitions) {
     return Fail(Status::NotFound("topic '" + o.topic + "' has no partition " +

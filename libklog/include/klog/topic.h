@@ -14,6 +14,7 @@
 
 namespace klog {
 
+struct CleanerOptions;
 struct LogOptions;
 
 struct TopicInfo {
@@ -85,5 +86,16 @@ Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts);
 // Both are -1 when cleanup.policy does not include "delete" (a compact-only
 // topic keeps its segments; only the cleaner shrinks it).
 Status TopicRetention(const TopicInfo& info, int64_t* retention_ms, int64_t* retention_bytes);
+
+// True if the topic's cleanup.policy includes "compact" (compact or
+// compact,delete): the log cleaner runs on it and keyless records are refused.
+bool TopicIsCompacted(const TopicInfo& info);
+
+// Sets the cleaner options that come from the topic (delete.retention.ms,
+// min.compaction.lag.ms, segment.bytes, index.interval.bytes; Kafka's
+// defaults when unset) and *min_dirty_ratio (min.cleanable.dirty.ratio,
+// 0.5). Other fields of *opts are left alone. InvalidArgument if a value is
+// invalid.
+Status TopicCleanerOptions(const TopicInfo& info, CleanerOptions* opts, double* min_dirty_ratio);
 
 }  // namespace klog
