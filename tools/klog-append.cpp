@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "escape.h"
 #include "klog/filename.h"
+#include "klog/topic.h"
 #include "size.h"
 
 namespace {
@@ -111,6 +112,9 @@ int main(int argc, char** argv) {
       produce.partitions_given = app->count("--partitions") > 0;
       return RunAppendBroker(o, produce, {*brokers, broker});
     }
+    // klog-serve's internal topics are refused to local writers as to clients.
+    klog::Status internal = klog::CheckNotInternal(o.topic, "appending to it");
+    if (!internal.ok()) return Fail(internal);
     return RunAppend(o);
   });
 }

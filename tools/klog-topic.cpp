@@ -5,6 +5,7 @@
 
 #include "broker_cmds.h"
 #include "cli.h"
+#include "klog/topic.h"
 #include "size.h"
 #include "topic_cmd.h"
 
@@ -123,6 +124,13 @@ int main(int argc, char** argv) {
       return TopicDeleteBroker(target, delete_topic, if_exists);
     }
     std::string data_dir = ResolveDataDir(dir);
+    // klog-serve's internal topics are refused to local writers as to clients.
+    klog::Status internal = c->parsed()       ? klog::CheckNotInternal(create.topic, "creating it")
+                            : del->parsed()   ? klog::CheckNotInternal(delete_topic, "deleting it")
+                            : alt->parsed()   ? klog::CheckNotInternal(alter_topic, "altering it")
+                            : trunc->parsed() ? klog::CheckNotInternal(trunc_topic, "truncating it")
+                                              : klog::Status::Ok();
+    if (!internal.ok()) return Fail(internal);
     if (c->parsed()) return TopicCreate(data_dir, create);
     if (l->parsed()) return TopicList(data_dir, list_json);
     if (d->parsed()) return TopicDescribe(data_dir, describe_topic, describe_json);

@@ -36,7 +36,9 @@
 #include <vector>
 
 #include "broker/responder.h"
+#include "klog/offsets_record.h"
 #include "klog/status.h"
+#include "klog/topic.h"
 #include "protocol/msg_groups.h"
 #include "protocol/msg_offsets.h"
 
@@ -44,7 +46,7 @@ namespace klog::broker {
 
 class Broker;
 
-inline constexpr const char kOffsetsTopic[] = "__consumer_offsets";
+inline constexpr const char* kOffsetsTopic = kConsumerOffsetsTopic;
 
 enum class GroupState { kEmpty, kPreparingRebalance, kCompletingRebalance, kStable, kDead };
 // "Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead" (Kafka's names).
@@ -64,12 +66,9 @@ struct GroupMember {
   std::optional<Responder> sync;  // a SyncGroup being held
 };
 
-struct CommittedOffset {
-  int64_t offset = -1;
-  int32_t leader_epoch = -1;
-  std::string metadata;
-  int64_t commit_timestamp = -1;
-};
+// What a group committed for one partition: the value of its record in
+// __consumer_offsets.
+using CommittedOffset = OffsetCommitValue;
 
 using TopicPartition = std::pair<std::string, int32_t>;
 
@@ -94,10 +93,12 @@ class GroupCoordinator {
 
   // The loop whose timer tracks the deadlines. Call once, before use.
   void Attach(uv_loop_t* loop);
-  // Reads every committed offset from __consumer_offsets (if it exists).
-  // Blocking file reads: call before serving. Unreadable partitions are
-  // reported in the Status after the readable ones are loaded.
-  Status LoadOffsets();
+  // Reads every committed offset from __consumer_offsets (if it exists),
+  // group_offsets_load.cpp. Blocking file reads: call before serving. It
+  // never fails: records that do not decode are skipped and damaged or torn
+  // batches dropped, each logged with file and position and counted in the
+  // metrics; the offsets that could be read are loaded.
+  void LoadOffsets();
   // Answers every held JoinGroup/SyncGroup with COORDINATOR_NOT_AVAILABLE
   // and stops the timer (broker shutdown). Later JoinGroup, SyncGroup and
   // Heartbeat requests get the same error; offset commits are still written
@@ -150,7 +151,6 @@ class GroupCoordinator {
   void AppendOffsetRecords(const std::string& group_id,
                            std::vector<std::pair<std::string, std::optional<std::string>>> recs,
                            std::function<void(int16_t)> done);
-  Status LoadPartition(const std::string& path, size_t* records);
   void WithOffsetsTopic(std::function<void(int16_t error, int32_t partitions)> then);
 
   Broker* broker_;
@@ -165,14 +165,10 @@ class GroupCoordinator {
   std::vector<std::function<void(int16_t, int32_t)>> topic_waiters_;
 };
 
-// Kafka's record layouts in __consumer_offsets (OffsetCommitKey version 1,
-// OffsetCommitValue version 3). Exposed for tests.
-std::string EncodeOffsetKey(const std::string& group, const std::string& topic, int32_t partition);
-std::string EncodeOffsetValue(const CommittedOffset& c);
-// Applies one record of __consumer_offsets to `groups`. Keys of other kinds
-// (group metadata, version 2) are ignored; a malformed record is an error.
-Status ApplyOffsetRecord(std::string_view key, std::optional<std::string_view> value,
-                         std::map<std::string, Group>* groups);
+// Applies one decoded record of __consumer_offsets to `groups`: a commit
+// sets the offset, a tombstone deletes it; records of other kinds (group
+// metadata) are ignored. Exposed for tests.
+void ApplyOffsetRecord(const OffsetsRecord& r, std::map<std::string, Group>* groups);
 // Java's String.hashCode of `s` read as UTF-8 (over its UTF-16 code units).
 int32_t JavaStringHash(std::string_view s);
 

@@ -1,5 +1,6 @@
 // Committed offsets: OffsetCommit/OffsetFetch/DeleteGroups on the in-memory
-// map, and its persistence in __consumer_offsets (layouts: klog-format(5)).
+// map, and its persistence in __consumer_offsets (records: klog/offsets_record.h;
+// loading at start: group_offsets_load.cpp).
 #include <chrono>
 #include <memory>
 
@@ -9,26 +10,16 @@
 #include "broker/log.h"
 #include "klog/record.h"
 #include "protocol/errors.h"
-#include "protocol/wire.h"
 
 namespace klog::broker {
 namespace {
 
-constexpr int16_t kOffsetKeyVersion = 1;    // OffsetCommitKey (0 and 1 share a layout)
-constexpr int16_t kGroupKeyVersion = 2;     // GroupMetadataKey: not written, skipped on load
-constexpr int16_t kOffsetValueVersion = 3;  // OffsetCommitValue with leader epoch
 constexpr size_t kMaxMetadataBytes = 4096;  // Kafka's offset.metadata.max.bytes
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string AsString(const std::vector<uint8_t>& b) { return std::string(b.begin(), b.end()); }
-
-std::span<const uint8_t> AsBytes(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
 }  // namespace
@@ -78,110 +69,6 @@ int32_t GroupCoordinator::PartitionFor(const std::string& group_id, int32_t part
   int32_t h = JavaStringHash(group_id);
   int32_t abs = h == INT32_MIN ? 0 : (h < 0 ? -h : h);  // Kafka's Utils.abs
   return abs % partitions;
-}
-
-std::string EncodeOffsetKey(const std::string& group, const std::string& topic, int32_t partition) {
-  std::vector<uint8_t> b;
-  proto::Writer w(&b);
-  w.Int16(kOffsetKeyVersion);
-  w.String(group);
-  w.String(topic);
-  w.Int32(partition);
-  return AsString(b);
-}
-
-std::string EncodeOffsetValue(const CommittedOffset& c) {
-  std::vector<uint8_t> b;
-  proto::Writer w(&b);
-  w.Int16(kOffsetValueVersion);
-  w.Int64(c.offset);
-  w.Int32(c.leader_epoch);
-  w.String(c.metadata);
-  w.Int64(c.commit_timestamp);
-  return AsString(b);
-}
-
-Status ApplyOffsetRecord(std::string_view key, std::optional<std::string_view> value,
-                         std::map<std::string, Group>* groups) {
-  proto::Reader k(AsBytes(key));
-  int16_t kv = k.Int16();
-  if (k.ok() && kv == kGroupKeyVersion) return Status::Ok();
-  bool null = false;
-  std::string group(k.String(&null));
-  std::string topic(k.String(&null));
-  int32_t partition = k.Int32();
-  if (!k.ok() || kv < 0 || kv > kOffsetKeyVersion) {
-    return Status::Corruption("offset commit key: " +
-                              (k.ok() ? "version " + std::to_string(kv) : k.error()));
-  }
-  TopicPartition tp{topic, partition};
-  if (!value) {
-    auto it = groups->find(group);
-    if (it != groups->end()) it->second.offsets.erase(tp);
-    return Status::Ok();
-  }
-  proto::Reader v(AsBytes(*value));
-  int16_t vv = v.Int16();
-  CommittedOffset c;
-  c.offset = v.Int64();
-  if (vv == 3) c.leader_epoch = v.Int32();
-  c.metadata = std::string(v.String(&null));
-  c.commit_timestamp = v.Int64();
-  if (!v.ok() || vv < 0 || vv > 3) {
-    return Status::Corruption("offset commit value of group '" + group +
-                              "': " + (v.ok() ? "version " + std::to_string(vv) : v.error()));
-  }
-  Group& g = (*groups)[group];
-  g.id = group;
-  g.offsets[tp] = c;
-  return Status::Ok();
-}
-
-// Applies every record of one partition of __consumer_offsets to groups_.
-Status GroupCoordinator::LoadPartition(const std::string& path, size_t* records) {
-  Result<std::unique_ptr<LogReader>> reader = LogReader::Open(path);
-  if (!reader.ok()) return reader.status();
-  RecordIterator it;
-  for (;;) {
-    Result<std::span<const uint8_t>> chunk = (*reader)->Next();
-    if (!chunk.ok()) return chunk.status();
-    if (chunk->empty()) return Status::Ok();
-    std::span<const uint8_t> rest = *chunk;
-    while (rest.size() >= 12) {  // whole batches: base offset (8), length (4), body
-      size_t len = 12 + (uint32_t(rest[8]) << 24 | uint32_t(rest[9]) << 16 |
-                         uint32_t(rest[10]) << 8 | uint32_t(rest[11]));
-      if (len > rest.size()) break;
-      KLOG_RETURN_IF_ERROR(it.Reset(rest.subspan(0, len)));
-      rest = rest.subspan(len);
-      if (it.header().is_control()) continue;
-      RecordView rec;
-      while (it.Next(&rec)) {
-        if (!rec.key) continue;
-        KLOG_RETURN_IF_ERROR(ApplyOffsetRecord(*rec.key, rec.value, &groups_));
-        ++*records;
-      }
-      KLOG_RETURN_IF_ERROR(it.status());
-    }
-  }
-}
-
-Status GroupCoordinator::LoadOffsets() {
-  DataDir& dir = broker_->data_dir();
-  Result<TopicInfo> info = dir.DescribeTopic(kOffsetsTopic);
-  if (!info.ok()) return info.status().IsNotFound() ? Status::Ok() : info.status();
-  Status first_error = Status::Ok();
-  size_t records = 0;
-  for (int32_t p = 0; p < info->partitions; ++p) {
-    Status s = LoadPartition(dir.PartitionPath(kOffsetsTopic, p), &records);
-    if (!s.ok() && first_error.ok()) {
-      first_error = s.WithContext(std::string(kOffsetsTopic) + " partition " + std::to_string(p));
-    }
-  }
-  // A group whose every offset was deleted (DeleteGroups) is gone.
-  std::erase_if(groups_, [](const auto& kv) { return kv.second.offsets.empty(); });
-  LogInfo("loaded " + std::to_string(records) + " offset record(s) of " +
-          std::to_string(groups_.size()) + " group(s) from " + kOffsetsTopic);
-  return first_error;
 }
 
 void GroupCoordinator::WithOffsetsTopic(std::function<void(int16_t, int32_t)> then) {
@@ -301,8 +188,8 @@ void GroupCoordinator::CommitOffsets(const proto::OffsetCommitRequest& req, int1
       }
       CommittedOffset c{p.committed_offset, p.committed_leader_epoch, std::move(metadata),
                         p.commit_timestamp >= 0 ? p.commit_timestamp : now};
-      recs.emplace_back(EncodeOffsetKey(req.group_id, t.name, p.partition_index),
-                        EncodeOffsetValue(c));
+      recs.emplace_back(EncodeOffsetCommitKey(req.group_id, t.name, p.partition_index),
+                        EncodeOffsetCommitValue(c));
       pending->emplace_back(TopicPartition{t.name, p.partition_index}, std::move(c));
     }
   }
@@ -393,7 +280,7 @@ void GroupCoordinator::DeleteGroups(
     } else {
       std::vector<std::pair<std::string, std::optional<std::string>>> recs;
       for (const auto& [tp, c] : g->offsets) {
-        recs.emplace_back(EncodeOffsetKey(name, tp.first, tp.second), std::nullopt);
+        recs.emplace_back(EncodeOffsetCommitKey(name, tp.first, tp.second), std::nullopt);
       }
       ++*left;
       AppendOffsetRecords(name, std::move(recs), [this, name, i, results, finish](int16_t err) {

@@ -1,6 +1,7 @@
 // AlterConfigs (key 33), v0-1: replaces a topic's whole config set (keys not
 // given go back to their defaults, as in Kafka). Topics only (resource type
-// 2); broker configs (4) are static in klog-serve: INVALID_REQUEST. An
+// 2); broker configs (4) are static in klog-serve: INVALID_REQUEST. The
+// configs of an internal topic are fixed: INVALID_TOPIC_EXCEPTION. An
 // unknown key or a bad value is INVALID_CONFIG and changes nothing for that
 // topic. validate_only checks and changes nothing. The shared apply logic
 // (config_change.h) is here too.
@@ -37,6 +38,10 @@ void Check(Broker& broker, ConfigChange* c) {
   }
   if (!ValidateTopicName(c->name).ok()) {
     return Refuse(c, proto::kInvalidTopicException, "'" + c->name + "' is not a valid topic name");
+  }
+  if (IsInternalTopic(c->name)) {
+    return Refuse(c, proto::kInvalidTopicException,
+                  "Cannot alter configs of internal topic " + c->name);
   }
   Result<const TopicInfo*> info = broker.partitions().Topic(c->name);
   if (!info.ok()) {

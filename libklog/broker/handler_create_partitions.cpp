@@ -1,7 +1,8 @@
 // CreatePartitions (key 37), v0-1: raises topics' partition counts. Each
 // topic is checked on the loop thread (it exists, the new count is above
 // the current one, an explicit assignment gives one [node_id] per new
-// partition); the ones that pass grow on the thread pool
+// partition, it is not internal: INVALID_TOPIC_EXCEPTION, as the group ->
+// partition mapping of __consumer_offsets depends on its count); the ones that pass grow on the thread pool
 // (DataDir::AddPartitions writes and fsyncs the metadata), then the broker
 // forgets its cached metadata of the topic and answers. validate_only runs
 // the checks and changes nothing. Partition counts only grow, as in Kafka.
@@ -14,6 +15,7 @@
 #include "broker/handlers.h"
 #include "broker/log.h"
 #include "klog/filename.h"
+#include "klog/topic.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -58,6 +60,10 @@ bool CheckAssignments(const proto::CreatePartitionsTopic& t, int32_t current, in
 bool Check(Broker& broker, const proto::CreatePartitionsTopic& t, bool duplicate,
            proto::CreatePartitionsTopicResult* out) {
   if (duplicate) return Refuse(out, proto::kInvalidRequest, "Duplicate topic in request.");
+  if (IsInternalTopic(t.name)) {
+    return Refuse(out, proto::kInvalidTopicException,
+                  "Cannot create partitions of internal topic " + t.name);
+  }
   Result<const TopicInfo*> info = Status::NotFound("");
   if (ValidateTopicName(t.name).ok()) info = broker.partitions().Topic(t.name);
   if (!info.ok()) {

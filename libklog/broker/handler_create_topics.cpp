@@ -6,7 +6,10 @@
 //
 // klog-serve is one node, so the only replication factor is 1 (-1 asks for
 // the default, which is 1) and the only replica assignment puts every
-// partition on this node. error_message (v1+) says why a topic was refused;
+// partition on this node. An internal topic's name is refused with
+// INVALID_REQUEST, as Kafka refuses __cluster_metadata: the group
+// coordinator creates __consumer_offsets itself, with its own partition
+// count and cleanup.policy. error_message (v1+) says why a topic was refused;
 // the encoder drops it for v0. See klog-protocol(7).
 #include <map>
 #include <memory>
@@ -18,6 +21,7 @@
 #include "broker/handlers.h"
 #include "broker/log.h"
 #include "klog/filename.h"
+#include "klog/topic.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -122,6 +126,10 @@ void Check(Broker& broker, const proto::CreatableTopic& t, bool duplicate, Topic
   Status name = ValidateTopicName(t.name);
   if (!name.ok()) {
     Refuse(out, proto::kInvalidTopicException, name.message());
+    return;
+  }
+  if (IsInternalTopic(t.name)) {
+    Refuse(out, proto::kInvalidRequest, "Creation of internal topic " + t.name + " is prohibited.");
     return;
   }
   int16_t code = t.assignments.empty()

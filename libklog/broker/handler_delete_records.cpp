@@ -4,7 +4,8 @@
 // partition's job sequence (Partitions::Maintain); the response goes out
 // when all are done. offset -1 means the high watermark; an offset above
 // the high watermark (or another negative one) is OFFSET_OUT_OF_RANGE; an
-// unknown topic or partition UNKNOWN_TOPIC_OR_PARTITION. low_watermark is
+// unknown topic or partition UNKNOWN_TOPIC_OR_PARTITION; a partition of an
+// internal topic INVALID_TOPIC_EXCEPTION, as in Kafka. low_watermark is
 // the log start offset afterwards. Reads below it get OFFSET_OUT_OF_RANGE.
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "broker/handlers.h"
 #include "broker/log.h"
 #include "klog/log.h"
+#include "klog/topic.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -52,6 +54,12 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
       PartitionOffsets offsets;
       out.error_code = parts.Offsets(topic.name, p.partition_index, &offsets);
       if (out.error_code != proto::kNone) continue;
+      if (IsInternalTopic(topic.name)) {
+        out.error_code = proto::kInvalidTopicException;
+        LogWarn(topic.name + "-" + std::to_string(p.partition_index) + ": delete records for " +
+                peer + ": refused, an internal topic");
+        continue;
+      }
       int64_t target = p.offset == -1 ? offsets.high_watermark : p.offset;
       if (target < 0 || target > offsets.high_watermark) {
         out.error_code = proto::kOffsetOutOfRange;

@@ -8,6 +8,10 @@
 // local klog-append, say) holds one, nothing is removed and the topic is
 // answered with KAFKA_STORAGE_ERROR; the log line names the holder.
 //
+// An internal topic (__consumer_offsets: every group's committed offsets)
+// is never deleted: INVALID_TOPIC_EXCEPTION, the error Kafka gives for
+// operations refused on internal topics (klog-protocol(7)).
+//
 // Between CloseTopic and the end of the deletion, Partitions refuses the
 // topic (UNKNOWN_TOPIC_OR_PARTITION), so a Produce arriving meanwhile cannot
 // reopen a writer and recreate a partition directory.
@@ -20,6 +24,7 @@
 #include "broker/handlers.h"
 #include "broker/log.h"
 #include "klog/filename.h"
+#include "klog/topic.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -84,7 +89,10 @@ void HandleDeleteTopics(RequestContext& ctx, Responder reply) {
     Result<const TopicInfo*> info = ctx.broker.partitions().Topic(name);
     // A topic whose metadata is damaged can still be deleted.
     bool exists = ValidateTopicName(name).ok() && (info.ok() || !info.status().IsNotFound());
-    if (!exists) {
+    if (IsInternalTopic(name)) {
+      out.error_code = proto::kInvalidTopicException;
+      LogWarn("delete topic '" + name + "' for " + ctx.peer + ": refused, an internal topic");
+    } else if (!exists) {
       out.error_code = proto::kUnknownTopicOrPartition;
       LogInfo("delete topic '" + name + "' for " + ctx.peer + ": it does not exist");
     } else {

@@ -14,6 +14,7 @@
 #include "broker/handlers.h"
 #include "broker/log.h"
 #include "klog/filename.h"
+#include "klog/topic.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -23,7 +24,7 @@ namespace {
 proto::MetadataTopic TopicEntry(const TopicInfo& info, int32_t node_id) {
   proto::MetadataTopic t;
   t.name = info.name;
-  t.is_internal = info.name == kOffsetsTopic;
+  t.is_internal = IsInternalTopic(info.name);
   t.partitions.resize(size_t(info.partitions));
   for (int32_t p = 0; p < info.partitions; ++p) {
     proto::MetadataPartition& part = t.partitions[size_t(p)];
@@ -54,7 +55,7 @@ proto::MetadataTopic Describe(Broker& broker, const std::string& name, bool may_
     LogError("topic '" + name + "': " + info.status().message());
     return ErrorEntry(name, proto::kUnknownServerError);
   }
-  *missing = may_create && name != kOffsetsTopic;  // created by the group coordinator only
+  *missing = may_create && !IsInternalTopic(name);  // created by the broker only
   return ErrorEntry(name, proto::kUnknownTopicOrPartition);
 }
 
@@ -116,8 +117,8 @@ void ListThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending) 
       LogError("listing topics: " + topics->status().message());
     } else {
       for (const TopicInfo& t : **topics) {
-        // The internal topic is listed only when asked for by name, as Kafka does.
-        if (t.name != kOffsetsTopic) pending->resp.topics.push_back(TopicEntry(t, node_id));
+        // Internal topics are listed only when asked for by name.
+        if (!IsInternalTopic(t.name)) pending->resp.topics.push_back(TopicEntry(t, node_id));
       }
     }
     pending->reply.Send(pending->resp);

@@ -126,6 +126,12 @@ void Metrics::Render(std::span<const PartitionEnd> partitions, std::string* out)
   Sample("klog_connections", "", connections_open_, out);
   Header("klog_connections_accepted_total", "counter", "Client connections accepted.", out);
   Sample("klog_connections_accepted_total", "", connections_accepted_, out);
+  Header("klog_offset_records_skipped_total", "counter",
+         "Records of __consumer_offsets skipped at start because they do not decode.", out);
+  Sample("klog_offset_records_skipped_total", "", offset_records_skipped_, out);
+  Header("klog_offset_bytes_dropped_total", "counter",
+         "Bytes of __consumer_offsets not loaded at start: damaged batches and torn tails.", out);
+  Sample("klog_offset_bytes_dropped_total", "", offset_bytes_dropped_, out);
   RenderPartitions(partitions, out);
 }
 

@@ -5,7 +5,8 @@
 // The broker updates them from the loop thread through one-line hooks:
 // Dispatch counts requests, the Responder reports each answer (with the
 // time since dispatch) or a connection closed instead of an answer,
-// Connection counts socket bytes and the Server counts connections. Plain
+// Connection counts socket bytes and the Server counts connections; the
+// group coordinator counts what it could not load at start. Plain
 // integers: loop thread only, never touched from the thread pool. Nothing
 // here is per record.
 #pragma once
@@ -69,6 +70,10 @@ class Metrics {
   void AddBytesOut(uint64_t n) { bytes_out_ += n; }
   void OnConnectionAccepted() { ++connections_accepted_; }
   void SetOpenConnections(uint64_t n) { connections_open_ = n; }
+  // Loading __consumer_offsets skipped `n` records that do not decode /
+  // dropped `n` bytes of damaged or torn batches.
+  void AddOffsetRecordsSkipped(uint64_t n) { offset_records_skipped_ += n; }
+  void AddOffsetBytesDropped(uint64_t n) { offset_bytes_dropped_ += n; }
 
   uint64_t requests(int16_t api_key) const;
   uint64_t errors(int16_t api_key) const;
@@ -91,6 +96,8 @@ class Metrics {
   uint64_t bytes_out_ = 0;
   uint64_t connections_accepted_ = 0;
   uint64_t connections_open_ = 0;
+  uint64_t offset_records_skipped_ = 0;
+  uint64_t offset_bytes_dropped_ = 0;
 };
 
 // Appends `value` as the inside of a quoted label value: backslash, double

@@ -41,7 +41,7 @@ Server::~Server() {
 
 Status Server::Listen() {
   // Committed offsets are in memory before the first request is served.
-  KLOG_RETURN_IF_ERROR(broker_->groups().LoadOffsets());
+  broker_->groups().LoadOffsets();
   sockaddr_storage addr{};
   KLOG_RETURN_IF_ERROR(ResolveForBind(config().listen, &addr));
   uv_tcp_init(&loop_, &listener_);

@@ -85,6 +85,7 @@ Status Dumper::DumpDirectory(const std::string& dir) {
 }
 
 Status Dumper::DumpSegment(const Segment& seg) {
+  offsets_topic_ = opts_.verify && IsOffsetsTopicLog(seg.log_path);
   LogScan scan;
   KLOG_RETURN_IF_ERROR(ScanLog(seg, &scan));
   if (opts_.verify) writer_.OkLog(seg.log_path, scan.totals);
@@ -133,6 +134,7 @@ Status Dumper::OnBatch(const Segment& seg, const BatchInfo& b, std::span<const u
   while (st.ok() && records_.Next(&r)) {
     ++t.records;
     if (opts_.records && !opts_.verify) writer_.Record(r);
+    if (offsets_topic_) KLOG_RETURN_IF_ERROR(VerifyOffsetsRecord(seg.log_path, b, r));
   }
   if (st.ok()) st = records_.status();
   if (!st.ok()) {

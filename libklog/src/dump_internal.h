@@ -39,6 +39,13 @@ struct LogScan {
   Status problem;  // the first problem a dump went on past
 };
 
+// dump_offsets.cpp: the records of __consumer_offsets must decode.
+// True if the .log lies in a partition directory of __consumer_offsets.
+bool IsOffsetsTopicLog(const std::string& log_path);
+// Corruption "<file> pos <batch position>: record at offset N: <why>" for a
+// record of a data batch that does not decode; Ok otherwise.
+Status VerifyOffsetsRecord(const std::string& log_path, const BatchInfo& b, const RecordView& r);
+
 class Dumper {
  public:
   Dumper(const DumpOptions& o, std::ostream& out, const DumpWarningFn& warn);
@@ -64,6 +71,7 @@ class Dumper {
   DumpWarningFn warn_;
   RecordIterator records_;
   int64_t prev_last_offset_ = -1;  // of the previous segment of the same directory
+  bool offsets_topic_ = false;     // the segment being dumped is in __consumer_offsets
 };
 
 }  // namespace klog::dump_internal

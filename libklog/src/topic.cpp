@@ -274,4 +274,16 @@ Status DataDir::DeleteTopic(const std::string& topic) {
   return SyncDir(path_);
 }
 
+bool IsInternalTopic(std::string_view topic) {
+  return topic == kConsumerOffsetsTopic || topic == "__transaction_state" ||
+         topic == "__share_group_state";
+}
+
+Status CheckNotInternal(std::string_view topic, std::string_view action) {
+  if (!IsInternalTopic(topic)) return Status::Ok();
+  return Status::InvalidArgument("'" + std::string(topic) +
+                                 "' is an internal topic (klog-serve keeps it): " +
+                                 std::string(action) + " is refused");
+}
+
 }  // namespace klog

@@ -118,7 +118,10 @@ using DumpWarningFn = std::function<void(const std::string&)>;
 //    offset; entries increase;
 //  - .timeindex timestamps increase and their offsets lie in the segment;
 //  - a .xxh3 digest, where present, matches the .log's XXH3-64 and length; a
-//    sealed segment without one gets a warning.
+//    sealed segment without one gets a warning;
+//  - in a partition directory of __consumer_offsets, every record of a data
+//    batch decodes as an offset commit key and value (klog/offsets_record.h):
+//    "<file> pos <batch position>: record at offset N: <why>".
 // A missing path is NotFound, a file of another kind InvalidArgument.
 Status Dump(const std::vector<std::string>& paths, const DumpOptions& options, std::ostream& out,
             const DumpWarningFn& warn);

@@ -8,11 +8,29 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "klog/status.h"
 
 namespace klog {
+
+// The topic where klog-serve keeps the offsets consumer groups commit
+// (klog-format(5)).
+inline constexpr char kConsumerOffsetsTopic[] = "__consumer_offsets";
+
+// True for the topics that belong to the broker, Kafka's internal topics
+// (its Topic.isInternal): __consumer_offsets, __transaction_state and
+// __share_group_state. Clients and local tools may read them; only the
+// broker writes, creates, grows, reconfigures, truncates or deletes them.
+// The one place this rule is written: the broker's handlers and the tools'
+// local modes all ask here.
+bool IsInternalTopic(std::string_view topic);
+
+// Ok for an ordinary topic. For an internal one, InvalidArgument
+// "'<topic>' is an internal topic (klog-serve keeps it): <action> is refused",
+// e.g. with action "deleting it". For the tools' local modes.
+Status CheckNotInternal(std::string_view topic, std::string_view action);
 
 struct CleanerOptions;
 struct LogOptions;

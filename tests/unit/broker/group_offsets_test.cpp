@@ -1,41 +1,32 @@
-// __consumer_offsets records (Kafka's OffsetCommitKey v1 / OffsetCommitValue
-// v3 byte layouts), the group -> partition mapping (Java String.hashCode),
-// and rebuilding the offset map from records, tombstones included.
+// The group -> partition mapping (Java String.hashCode), rebuilding the
+// offset map from __consumer_offsets records (tombstones included; the byte
+// layouts are tested in tests/unit/record/offsets_record_test.cpp), and
+// loading a damaged topic: records that do not decode, batches that fail
+// their CRC, torn tails and garbage never stop the load, are counted in the
+// metrics, and the good records around them still load.
 #include <doctest/doctest.h>
 
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "broker/broker.h"
 #include "broker/config.h"
 #include "broker/group_coordinator.h"
+#include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/record.h"
 #include "klog/topic.h"
 
+using klog::EncodeOffsetCommitKey;
+using klog::EncodeOffsetCommitValue;
 using klog::broker::ApplyOffsetRecord;
 using klog::broker::CommittedOffset;
-using klog::broker::EncodeOffsetKey;
-using klog::broker::EncodeOffsetValue;
 using klog::broker::Group;
 using klog::broker::GroupCoordinator;
 using klog::broker::JavaStringHash;
-
-namespace {
-
-std::string Hex(const std::string& s) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("Java String.hashCode over UTF-16 units, including surrogate pairs") {
   CHECK(JavaStringHash("") == 0);
@@ -61,27 +52,15 @@ TEST_CASE("group partition is Kafka's abs(hashCode) % count, with abs(MIN_VALUE)
   }
 }
 
-TEST_CASE("offset key and value have Kafka's byte layout") {
-  // key: version 1, group "g", topic "t", partition 2
-  CHECK(Hex(EncodeOffsetKey("g", "t", 2)) ==
-        "0001"
-        "000167"
-        "000174"
-        "00000002");
-  CommittedOffset c{0x1234, -1, "md", 1700000000000};
-  // value: version 3, offset, leader epoch -1, metadata "md", commit timestamp
-  CHECK(Hex(EncodeOffsetValue(c)) ==
-        "0003"
-        "0000000000001234"
-        "ffffffff"
-        "00026d64"
-        "0000018bcfe56800");
-}
-
-TEST_CASE("records rebuild offsets; a tombstone deletes; older value versions load") {
+TEST_CASE("decoded records rebuild offsets; a tombstone deletes; other kinds are ignored") {
   std::map<std::string, Group> groups;
-  CommittedOffset c{42, 3, "x", 5};
-  REQUIRE(ApplyOffsetRecord(EncodeOffsetKey("g", "t", 0), EncodeOffsetValue(c), &groups).ok());
+  auto apply = [&groups](const std::string& key, std::optional<std::string> value) {
+    klog::OffsetsRecord r;
+    REQUIRE(klog::DecodeOffsetsRecord(key, value, &r).ok());
+    ApplyOffsetRecord(r, &groups);
+  };
+  apply(EncodeOffsetCommitKey("g", "t", 0), EncodeOffsetCommitValue({42, 3, "x", 5}));
+  apply(EncodeOffsetCommitKey("g", "t", 1), EncodeOffsetCommitValue({7, -1, "", 9}));
   REQUIRE(groups.count("g"));
   const CommittedOffset& got = groups["g"].offsets.at({"t", 0});
   CHECK(got.offset == 42);
@@ -89,42 +68,13 @@ TEST_CASE("records rebuild offsets; a tombstone deletes; older value versions lo
   CHECK(got.metadata == "x");
   CHECK(got.commit_timestamp == 5);
 
-  // Version 1 value (offset, metadata, commit and expire timestamps), as older
-  // Kafka brokers wrote it.
-  std::string v1(
-      "\x00\x01"
-      "\x00\x00\x00\x00\x00\x00\x00\x07"
-      "\x00\x00"
-      "\x00\x00\x00\x00\x00\x00\x00\x09"
-      "\x00\x00\x00\x00\x00\x00\x00\x0a",
-      28);
-  REQUIRE(ApplyOffsetRecord(EncodeOffsetKey("g", "t", 1), v1, &groups).ok());
-  CHECK(groups["g"].offsets.at({"t", 1}).offset == 7);
-  CHECK(groups["g"].offsets.at({"t", 1}).commit_timestamp == 9);
-
-  REQUIRE(ApplyOffsetRecord(EncodeOffsetKey("g", "t", 0), std::nullopt, &groups).ok());
+  apply(EncodeOffsetCommitKey("g", "t", 0), std::nullopt);
   CHECK(groups["g"].offsets.count({"t", 0}) == 0);
   CHECK(groups["g"].offsets.count({"t", 1}) == 1);
 
-  // Group metadata records (key version 2) are skipped.
-  std::string meta_key("\x00\x02\x00\x01g", 5);
-  CHECK(ApplyOffsetRecord(meta_key, std::string("junk"), &groups).ok());
-}
-
-TEST_CASE("a truncated or unknown-version offset record is an error, not a crash") {
-  std::map<std::string, Group> groups;
-  std::string key = EncodeOffsetKey("g", "t", 0);
-  std::string value = EncodeOffsetValue({1, -1, "", 2});
-  for (size_t n = 0; n < key.size(); ++n) {
-    CHECK(!ApplyOffsetRecord(key.substr(0, n), value, &groups).ok());
-  }
-  for (size_t n = 0; n < value.size(); ++n) {
-    CHECK(!ApplyOffsetRecord(key, value.substr(0, n), &groups).ok());
-  }
-  std::string v9 = value;
-  v9[1] = 9;
-  CHECK(!ApplyOffsetRecord(key, v9, &groups).ok());
-  CHECK(groups.empty());
+  apply(std::string("\x00\x02\x00\x01g", 5), std::string("junk"));  // group metadata
+  CHECK(groups.size() == 1);
+  CHECK(groups["g"].offsets.size() == 1);
 }
 
 TEST_CASE("offsets.topic.num.partitions is a config key with Kafka's default") {
@@ -137,17 +87,20 @@ TEST_CASE("offsets.topic.num.partitions is a config key with Kafka's default") {
 
 namespace {
 
-// Appends one batch of (key, value) records to partition `p` of the offsets topic in `dir`.
-void WriteOffsetRecords(
-    const std::string& dir, int32_t p,
-    const std::vector<std::pair<std::string, std::optional<std::string>>>& recs) {
+using Records = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
+
+// Appends one batch of (key, value) records to partition `p` of the offsets
+// topic in `dir`, with `opts` (a small segment_bytes rolls first).
+void WriteOffsetRecords(const std::string& dir, int32_t p, const Records& recs,
+                        const klog::LogOptions& opts = {}) {
   klog::DataDir data(dir);
-  auto w = klog::LogWriter::Open(data.PartitionPath(klog::broker::kOffsetsTopic, p), {});
+  auto w = klog::LogWriter::Open(data.PartitionPath(klog::broker::kOffsetsTopic, p), opts);
   REQUIRE(w.ok());
   klog::BatchBuilder b;
   b.Reset(1700000000000);
   for (const auto& [k, v] : recs) {
-    b.Add(k, v ? std::optional<std::string_view>(*v) : std::nullopt);
+    b.Add(k ? std::optional<std::string_view>(*k) : std::nullopt,
+          v ? std::optional<std::string_view>(*v) : std::nullopt);
   }
   auto batch = b.Finish();
   REQUIRE(batch.ok());
@@ -165,21 +118,21 @@ TEST_CASE("offsets reload from __consumer_offsets; a fully deleted group does no
   config.data_dir = dir;
   {
     klog::broker::Broker broker(config);
-    CHECK(broker.groups().LoadOffsets().ok());  // no topic yet: nothing to load
+    broker.groups().LoadOffsets();  // no topic yet: nothing to load
     CHECK(broker.groups().groups().empty());
   }
   klog::DataDir data(dir);
   REQUIRE(data.CreateTopic(klog::broker::kOffsetsTopic, 3).ok());
   WriteOffsetRecords(dir, 1,
-                     {{EncodeOffsetKey("kept", "t", 0), EncodeOffsetValue({10, -1, "", 1})},
-                      {EncodeOffsetKey("gone", "t", 0), EncodeOffsetValue({20, -1, "", 1})}});
+                     {{EncodeOffsetCommitKey("kept", "t", 0), EncodeOffsetCommitValue({10, -1, "", 1})},
+                      {EncodeOffsetCommitKey("gone", "t", 0), EncodeOffsetCommitValue({20, -1, "", 1})}});
   WriteOffsetRecords(dir, 1,
-                     {{EncodeOffsetKey("kept", "t", 0), EncodeOffsetValue({11, -1, "", 2})},
-                      {EncodeOffsetKey("gone", "t", 0), std::nullopt}});
+                     {{EncodeOffsetCommitKey("kept", "t", 0), EncodeOffsetCommitValue({11, -1, "", 2})},
+                      {EncodeOffsetCommitKey("gone", "t", 0), std::nullopt}});
   WriteOffsetRecords(dir, 2,
-                     {{EncodeOffsetKey("other", "u", 3), EncodeOffsetValue({7, -1, "", 1})}});
+                     {{EncodeOffsetCommitKey("other", "u", 3), EncodeOffsetCommitValue({7, -1, "", 1})}});
   klog::broker::Broker broker(config);
-  REQUIRE(broker.groups().LoadOffsets().ok());
+  broker.groups().LoadOffsets();
   const auto& groups = broker.groups().groups();
   CHECK(groups.size() == 2);
   CHECK(groups.count("gone") == 0);
@@ -192,4 +145,166 @@ TEST_CASE("offsets reload from __consumer_offsets; a fully deleted group does no
   REQUIRE(resp.topics.size() == 1);
   CHECK(resp.topics[0].partitions[0].committed_offset == 11);
   std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// A data directory with a one-partition __consumer_offsets, removed at the end.
+struct OffsetsDir {
+  OffsetsDir() {
+    char tmpl[] = "/tmp/klog-group-damage-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+    config.data_dir = path;
+    REQUIRE(klog::DataDir(path).CreateTopic(klog::broker::kOffsetsTopic, 1).ok());
+  }
+  ~OffsetsDir() { std::filesystem::remove_all(path); }
+  std::string Partition() const { return klog::DataDir(path).PartitionPath("__consumer_offsets", 0); }
+  std::string Segment(int64_t base) const {
+    return Partition() + "/" + klog::OffsetFileStem(base) + ".log";
+  }
+  // Writes one batch; returns its byte position in segment `base`.
+  int64_t Write(const Records& recs, int64_t base = 0, const klog::LogOptions& opts = {}) {
+    std::error_code ec;
+    auto before = std::filesystem::file_size(Segment(base), ec);
+    WriteOffsetRecords(path, 0, recs, opts);
+    return ec ? 0 : int64_t(before);
+  }
+
+  std::string path;
+  klog::broker::BrokerConfig config;
+};
+
+Records Commit(const std::string& group, int32_t partition, int64_t offset) {
+  return {{EncodeOffsetCommitKey(group, "t", partition),
+           EncodeOffsetCommitValue({offset, -1, "", 1})}};
+}
+
+// Flips one byte at `pos` of `file`.
+void FlipByte(const std::string& file, int64_t pos) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  REQUIRE(f.good());
+  f.seekg(pos);
+  char c = 0;
+  f.get(c);
+  f.seekp(pos);
+  f.put(char(c ^ 0x5a));
+}
+
+void AppendBytes(const std::string& file, const std::string& bytes) {
+  std::ofstream f(file, std::ios::app | std::ios::binary);
+  f << bytes;
+}
+
+// The value of an unlabelled sample in the broker's metrics.
+std::string Metric(klog::broker::Broker& broker, const std::string& name) {
+  std::string text;
+  broker.metrics().Render({}, &text);
+  size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return "missing";
+  at += name.size() + 2;
+  return text.substr(at, text.find('\n', at) - at);
+}
+
+int64_t OffsetOf(klog::broker::Broker& broker, const std::string& group, int32_t partition) {
+  const auto& groups = broker.groups().groups();
+  auto g = groups.find(group);
+  if (g == groups.end()) return -100;
+  auto it = g->second.offsets.find({"t", partition});
+  return it == g->second.offsets.end() ? -100 : it->second.offset;
+}
+
+}  // namespace
+
+TEST_CASE("records that do not decode are skipped and counted; the rest of their batch loads") {
+  OffsetsDir d;
+  d.Write(Commit("g", 0, 10));
+  d.Write({{EncodeOffsetCommitKey("g", "t", 1), EncodeOffsetCommitValue({5, -1, "", 1})},
+           {EncodeOffsetCommitKey("g", "t", 2), std::string("\x00\x03\x00", 3)},  // short value
+           {std::nullopt, std::string("keyless")},                                  // no key
+           {std::string("\x7f\x7f", 2), std::string("v")},                          // bad version
+           {EncodeOffsetCommitKey("g", "t", 3), EncodeOffsetCommitValue({8, -1, "", 1})}});
+  d.Write(Commit("g", 0, 11));
+  klog::broker::Broker broker(d.config);
+  broker.groups().LoadOffsets();
+  CHECK(OffsetOf(broker, "g", 0) == 11);
+  CHECK(OffsetOf(broker, "g", 1) == 5);
+  CHECK(OffsetOf(broker, "g", 2) == -100);
+  CHECK(OffsetOf(broker, "g", 3) == 8);
+  CHECK(Metric(broker, "klog_offset_records_skipped_total") == "3");
+  CHECK(Metric(broker, "klog_offset_bytes_dropped_total") == "0");
+}
+
+TEST_CASE("a torn tail of the active segment is dropped and counted in bytes") {
+  OffsetsDir d;
+  d.Write(Commit("g", 0, 10));
+  d.Write(Commit("g", 1, 20));
+  AppendBytes(d.Segment(0), std::string(30, '\x01'));
+  klog::broker::Broker broker(d.config);
+  broker.groups().LoadOffsets();
+  CHECK(OffsetOf(broker, "g", 0) == 10);
+  CHECK(OffsetOf(broker, "g", 1) == 20);
+  CHECK(Metric(broker, "klog_offset_records_skipped_total") == "0");
+  CHECK(Metric(broker, "klog_offset_bytes_dropped_total") == "30");
+}
+
+TEST_CASE("a batch failing its CRC in a sealed segment is dropped; the batches after it load") {
+  OffsetsDir d;
+  d.Write(Commit("g", 0, 10));
+  int64_t bad = d.Write(Commit("g", 1, 20));
+  int64_t after = d.Write(Commit("g", 2, 30));
+  klog::LogOptions roll;
+  roll.segment_bytes = 1;  // the next append rolls to a new segment
+  d.Write(Commit("g", 3, 40), 0, roll);
+  REQUIRE(std::filesystem::exists(d.Segment(3)));
+  FlipByte(d.Segment(0), after - 3);  // inside the second batch's records
+  klog::broker::Broker broker(d.config);
+  broker.groups().LoadOffsets();
+  CHECK(OffsetOf(broker, "g", 0) == 10);
+  CHECK(OffsetOf(broker, "g", 1) == -100);
+  CHECK(OffsetOf(broker, "g", 2) == 30);
+  CHECK(OffsetOf(broker, "g", 3) == 40);
+  CHECK(Metric(broker, "klog_offset_bytes_dropped_total") == std::to_string(after - bad));
+}
+
+TEST_CASE("damage in the active segment drops the rest of it, as recovery will") {
+  OffsetsDir d;
+  d.Write(Commit("g", 0, 10));
+  int64_t bad = d.Write(Commit("g", 1, 20));
+  d.Write(Commit("g", 2, 30));
+  int64_t size = int64_t(std::filesystem::file_size(d.Segment(0)));
+  SUBCASE("a CRC mismatch") { FlipByte(d.Segment(0), bad + 70); }
+  SUBCASE("a batch that cannot be framed (bad magic)") { FlipByte(d.Segment(0), bad + 16); }
+  klog::broker::Broker broker(d.config);
+  broker.groups().LoadOffsets();
+  CHECK(OffsetOf(broker, "g", 0) == 10);
+  CHECK(OffsetOf(broker, "g", 1) == -100);
+  CHECK(OffsetOf(broker, "g", 2) == -100);
+  CHECK(Metric(broker, "klog_offset_bytes_dropped_total") == std::to_string(size - bad));
+}
+
+TEST_CASE("records below the log start offset are not loaded") {
+  OffsetsDir d;
+  d.Write(Commit("old", 0, 1));
+  d.Write(Commit("new", 0, 2));
+  {
+    auto w = klog::LogWriter::Open(d.Partition(), {});
+    REQUIRE(w.ok());
+    klog::RetentionResult r;
+    REQUIRE((*w)->TruncateBefore(1, &r).ok());
+    REQUIRE((*w)->Close().ok());
+  }
+  klog::broker::Broker broker(d.config);
+  broker.groups().LoadOffsets();
+  CHECK(OffsetOf(broker, "old", 0) == -100);
+  CHECK(OffsetOf(broker, "new", 0) == 2);
+}
+
+TEST_CASE("unreadable topic metadata loads nothing and does not stop the broker") {
+  OffsetsDir d;
+  d.Write(Commit("g", 0, 10));
+  AppendBytes(d.path + "/__consumer_offsets.topic.json", "garbage");
+  klog::broker::Broker broker(d.config);
+  broker.groups().LoadOffsets();
+  CHECK(broker.groups().groups().empty());
 }
