@@ -20,8 +20,10 @@
 namespace klog::broker {
 namespace {
 
-// Record warnings printed per partition; the rest are only counted.
-constexpr int kMaxRecordWarnings = 10;
+// Warnings about single records and batches printed per partition; the
+// rest are only counted. (A torn or unreadable end of a segment, at most one
+// per segment, is always printed.)
+constexpr int kMaxWarnings = 10;
 
 // One partition's load: where it is, what was applied and what was lost.
 struct PartitionLoad {
@@ -30,13 +32,11 @@ struct PartitionLoad {
   size_t records = 0;        // applied
   uint64_t skipped_records = 0;
   uint64_t dropped_bytes = 0;
-  int record_warnings = 0;
+  int warnings = 0;
 };
 
-void WarnRecord(PartitionLoad* load, const std::string& where, const std::string& what) {
-  if (load->record_warnings++ < kMaxRecordWarnings) {
-    LogWarn(where + ": " + what + "; skipped");
-  }
+void WarnCapped(PartitionLoad* load, const std::string& message) {
+  if (load->warnings++ < kMaxWarnings) LogWarn(message);
 }
 
 // Applies every record of one whole batch (CRC checked) at `pos` of `path`.
@@ -55,8 +55,8 @@ void LoadBatch(const std::string& path, const BatchInfo& b, std::span<const uint
     Status s = DecodeOffsetsRecord(rec.key, rec.value, &r);
     if (!s.ok()) {
       ++load->skipped_records;
-      WarnRecord(load, where, "record at offset " + std::to_string(rec.offset) + ": " +
-                                  s.message());
+      WarnCapped(load, where + ": record at offset " + std::to_string(rec.offset) + ": " +
+                           s.message() + "; skipped");
       continue;
     }
     ApplyOffsetRecord(r, load->groups);
@@ -66,9 +66,8 @@ void LoadBatch(const std::string& path, const BatchInfo& b, std::span<const uint
   if (!st.ok()) {
     int64_t lost = std::max<int64_t>(int64_t(h.records_count) - read, 1);
     load->skipped_records += uint64_t(lost);
-    WarnRecord(load, where,
-               "batch at offset " + std::to_string(h.base_offset) + ": " + st.message() + ": " +
-                   std::to_string(lost) + " record(s) of it");
+    WarnCapped(load, where + ": batch at offset " + std::to_string(h.base_offset) + ": " +
+                         st.message() + ": " + std::to_string(lost) + " record(s) of it skipped");
   }
 }
 
@@ -104,8 +103,8 @@ void LoadSegment(const std::string& path, bool sealed, PartitionLoad* load) {
     }
     if (sealed && bad_end > valid_end) {
       load->dropped_bytes += uint64_t(bad_end - valid_end);
-      LogWarn(st.message() + ": batch of " + std::to_string(bad_end - valid_end) +
-              " bytes not loaded");
+      WarnCapped(load, st.message() + ": batch of " + std::to_string(bad_end - valid_end) +
+                           " bytes not loaded");
       from = bad_end;
       continue;
     }
@@ -132,9 +131,9 @@ void LoadPartition(const std::string& dir, PartitionLoad* load) {
   for (size_t i = 0; i < bases->size(); ++i) {
     LoadSegment(SegmentPath(dir, (*bases)[i], kLogSuffix), i + 1 < bases->size(), load);
   }
-  if (load->record_warnings > kMaxRecordWarnings) {
-    LogWarn(dir + ": " + std::to_string(load->record_warnings - kMaxRecordWarnings) +
-            " more record(s) or batch(es) skipped (warnings not shown)");
+  if (load->warnings > kMaxWarnings) {
+    LogWarn(dir + ": " + std::to_string(load->warnings - kMaxWarnings) +
+            " more damaged record(s) or batch(es) skipped (warnings not shown)");
   }
 }
 

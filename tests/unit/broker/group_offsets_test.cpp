@@ -308,3 +308,16 @@ TEST_CASE("unreadable topic metadata loads nothing and does not stop the broker"
   broker.groups().LoadOffsets();
   CHECK(broker.groups().groups().empty());
 }
+
+TEST_CASE("many records that do not decode are all counted (warnings are capped)") {
+  OffsetsDir d;
+  Records recs;
+  for (int i = 0; i < 25; ++i) recs.push_back({EncodeOffsetCommitKey("g", "t", i), "\x00"});
+  recs.push_back({EncodeOffsetCommitKey("g", "t", 99), EncodeOffsetCommitValue({7, -1, "", 1})});
+  d.Write(recs);
+  klog::broker::Broker broker(d.config);
+  broker.groups().LoadOffsets();
+  CHECK(OffsetOf(broker, "g", 99) == 7);
+  CHECK(broker.groups().groups().at("g").offsets.size() == 1);
+  CHECK(Metric(broker, "klog_offset_records_skipped_total") == "25");
+}
