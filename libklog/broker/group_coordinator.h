@@ -19,7 +19,8 @@
 //
 // Sources: group_coordinator.cpp (timer, JoinGroup, rebalance),
 // group_members.cpp (SyncGroup, Heartbeat, LeaveGroup, DescribeGroups,
-// shutdown), group_offsets.cpp (offsets and __consumer_offsets).
+// shutdown), group_offsets.cpp (offsets and __consumer_offsets),
+// group_offsets_load.cpp (LoadOffsets).
 //
 // Loop thread only. Responses go out through the Responders handed in.
 #pragma once

@@ -39,7 +39,7 @@ void WarnCapped(PartitionLoad* load, const std::string& message) {
   if (load->warnings++ < kMaxWarnings) LogWarn(message);
 }
 
-// Applies every record of one whole batch (CRC checked) at `pos` of `path`.
+// Applies every record of the whole batch `b` of `path` (its CRC checked).
 void LoadBatch(const std::string& path, const BatchInfo& b, std::span<const uint8_t> bytes,
                RecordIterator* it, PartitionLoad* load) {
   const BatchHeader& h = b.header;
@@ -175,7 +175,8 @@ void GroupCoordinator::LoadOffsets() {
   broker_->metrics().AddOffsetRecordsSkipped(skipped);
   broker_->metrics().AddOffsetBytesDropped(dropped);
   std::string damage;
-  if (skipped > 0) damage += "; skipped " + std::to_string(skipped) + " record(s) that do not decode";
+  if (skipped > 0)
+    damage += "; skipped " + std::to_string(skipped) + " record(s) that do not decode";
   if (dropped > 0) {
     damage += "; dropped " + std::to_string(dropped) + " byte(s) of damaged or torn batches";
   }

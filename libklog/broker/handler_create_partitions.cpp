@@ -2,10 +2,11 @@
 // topic is checked on the loop thread (it exists, the new count is above
 // the current one, an explicit assignment gives one [node_id] per new
 // partition, it is not internal: INVALID_TOPIC_EXCEPTION, as the group ->
-// partition mapping of __consumer_offsets depends on its count); the ones that pass grow on the thread pool
-// (DataDir::AddPartitions writes and fsyncs the metadata), then the broker
-// forgets its cached metadata of the topic and answers. validate_only runs
-// the checks and changes nothing. Partition counts only grow, as in Kafka.
+// partition mapping of __consumer_offsets depends on its count); the ones
+// that pass grow on the thread pool (DataDir::AddPartitions writes and
+// fsyncs the metadata), then the broker forgets its cached metadata of the
+// topic and answers. validate_only runs the checks and changes nothing.
+// Partition counts only grow, as in Kafka.
 #include <map>
 #include <memory>
 #include <string>

@@ -29,8 +29,8 @@ class FieldReader {
   std::string String(const char* field) {
     int16_t len = Int16();
     if (!ok()) return {};
-    if (len < 0) return Fail(std::string(field) + " string length " + std::to_string(len) +
-                             " is negative");
+    if (len < 0)
+      return Fail(std::string(field) + " string length " + std::to_string(len) + " is negative");
     return Need(size_t(len), field) ? Bytes(size_t(len)) : std::string();
   }
 

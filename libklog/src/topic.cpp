@@ -281,9 +281,9 @@ bool IsInternalTopic(std::string_view topic) {
 
 Status CheckNotInternal(std::string_view topic, std::string_view action) {
   if (!IsInternalTopic(topic)) return Status::Ok();
-  return Status::InvalidArgument("'" + std::string(topic) +
-                                 "' is an internal topic (klog-serve keeps it): " +
-                                 std::string(action) + " is refused");
+  return Status::InvalidArgument(
+      "'" + std::string(topic) +
+      "' is an internal topic (klog-serve keeps it): " + std::string(action) + " is refused");
 }
 
 }  // namespace klog

@@ -34,7 +34,7 @@ struct OffsetsRecord {
   };
   Kind kind = Kind::kOffsetCommit;
   int16_t key_version = 0;
-  std::string group;       // kOffsetCommit only, as are topic and partition
+  std::string group;  // kOffsetCommit only, as are topic and partition
   std::string topic;
   int32_t partition = -1;
   // The commit; nullopt for a tombstone (the offset is deleted) and for

@@ -123,14 +123,16 @@ TEST_CASE("offsets reload from __consumer_offsets; a fully deleted group does no
   }
   klog::DataDir data(dir);
   REQUIRE(data.CreateTopic(klog::broker::kOffsetsTopic, 3).ok());
-  WriteOffsetRecords(dir, 1,
-                     {{EncodeOffsetCommitKey("kept", "t", 0), EncodeOffsetCommitValue({10, -1, "", 1})},
-                      {EncodeOffsetCommitKey("gone", "t", 0), EncodeOffsetCommitValue({20, -1, "", 1})}});
-  WriteOffsetRecords(dir, 1,
-                     {{EncodeOffsetCommitKey("kept", "t", 0), EncodeOffsetCommitValue({11, -1, "", 2})},
-                      {EncodeOffsetCommitKey("gone", "t", 0), std::nullopt}});
-  WriteOffsetRecords(dir, 2,
-                     {{EncodeOffsetCommitKey("other", "u", 3), EncodeOffsetCommitValue({7, -1, "", 1})}});
+  WriteOffsetRecords(
+      dir, 1,
+      {{EncodeOffsetCommitKey("kept", "t", 0), EncodeOffsetCommitValue({10, -1, "", 1})},
+       {EncodeOffsetCommitKey("gone", "t", 0), EncodeOffsetCommitValue({20, -1, "", 1})}});
+  WriteOffsetRecords(
+      dir, 1,
+      {{EncodeOffsetCommitKey("kept", "t", 0), EncodeOffsetCommitValue({11, -1, "", 2})},
+       {EncodeOffsetCommitKey("gone", "t", 0), std::nullopt}});
+  WriteOffsetRecords(
+      dir, 2, {{EncodeOffsetCommitKey("other", "u", 3), EncodeOffsetCommitValue({7, -1, "", 1})}});
   klog::broker::Broker broker(config);
   broker.groups().LoadOffsets();
   const auto& groups = broker.groups().groups();
@@ -159,7 +161,9 @@ struct OffsetsDir {
     REQUIRE(klog::DataDir(path).CreateTopic(klog::broker::kOffsetsTopic, 1).ok());
   }
   ~OffsetsDir() { std::filesystem::remove_all(path); }
-  std::string Partition() const { return klog::DataDir(path).PartitionPath("__consumer_offsets", 0); }
+  std::string Partition() const {
+    return klog::DataDir(path).PartitionPath("__consumer_offsets", 0);
+  }
   std::string Segment(int64_t base) const {
     return Partition() + "/" + klog::OffsetFileStem(base) + ".log";
   }
@@ -176,8 +180,8 @@ struct OffsetsDir {
 };
 
 Records Commit(const std::string& group, int32_t partition, int64_t offset) {
-  return {{EncodeOffsetCommitKey(group, "t", partition),
-           EncodeOffsetCommitValue({offset, -1, "", 1})}};
+  return {
+      {EncodeOffsetCommitKey(group, "t", partition), EncodeOffsetCommitValue({offset, -1, "", 1})}};
 }
 
 // Flips one byte at `pos` of `file`.
@@ -221,8 +225,8 @@ TEST_CASE("records that do not decode are skipped and counted; the rest of their
   d.Write(Commit("g", 0, 10));
   d.Write({{EncodeOffsetCommitKey("g", "t", 1), EncodeOffsetCommitValue({5, -1, "", 1})},
            {EncodeOffsetCommitKey("g", "t", 2), std::string("\x00\x03\x00", 3)},  // short value
-           {std::nullopt, std::string("keyless")},                                  // no key
-           {std::string("\x7f\x7f", 2), std::string("v")},                          // bad version
+           {std::nullopt, std::string("keyless")},                                // no key
+           {std::string("\x7f\x7f", 2), std::string("v")},                        // bad version
            {EncodeOffsetCommitKey("g", "t", 3), EncodeOffsetCommitValue({8, -1, "", 1})}});
   d.Write(Commit("g", 0, 11));
   klog::broker::Broker broker(d.config);

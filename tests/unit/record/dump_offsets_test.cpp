@@ -60,8 +60,8 @@ Status Verify(const std::string& path) {
 }
 
 Records Good(int32_t partition, int64_t offset) {
-  return {{EncodeOffsetCommitKey("g", "t", partition),
-           EncodeOffsetCommitValue({offset, -1, "", 1})}};
+  return {
+      {EncodeOffsetCommitKey("g", "t", partition), EncodeOffsetCommitValue({offset, -1, "", 1})}};
 }
 
 }  // namespace
@@ -78,8 +78,9 @@ TEST_CASE("verify passes commits, tombstones and group metadata records of __con
 TEST_CASE("verify reports a record of __consumer_offsets that does not decode") {
   PartitionDir d("__consumer_offsets-3");
   d.Append(0, Good(0, 10));
-  int64_t pos = d.Append(1, {{EncodeOffsetCommitKey("g", "t", 1), EncodeOffsetCommitValue({5, -1, "", 1})},
-                             {EncodeOffsetCommitKey("g", "t", 2), std::string("\x00\x03\x00", 3)}});
+  int64_t pos =
+      d.Append(1, {{EncodeOffsetCommitKey("g", "t", 1), EncodeOffsetCommitValue({5, -1, "", 1})},
+                   {EncodeOffsetCommitKey("g", "t", 2), std::string("\x00\x03\x00", 3)}});
   d.Append(3, Good(0, 11));
   for (const std::string& path : {d.path, d.Log()}) {
     Status s = Verify(path);

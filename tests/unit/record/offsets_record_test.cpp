@@ -84,9 +84,10 @@ TEST_CASE("value versions 0, 1 and 2 (older Kafka) and 4 (flexible) decode") {
   // Versions 0 and 2: offset, metadata, commit timestamp.
   for (char version : {'\x00', '\x02'}) {
     std::string v = std::string("\x00", 1) + version +
-                    std::string("\x00\x00\x00\x00\x00\x00\x00\x08\x00\x01m"
-                                "\x00\x00\x00\x00\x00\x00\x00\x0b",
-                                19);
+                    std::string(
+                        "\x00\x00\x00\x00\x00\x00\x00\x08\x00\x01m"
+                        "\x00\x00\x00\x00\x00\x00\x00\x0b",
+                        19);
     REQUIRE(DecodeOffsetsRecord(key, v, &r).ok());
     CHECK(r.value->offset == 8);
     CHECK(r.value->metadata == "m");
