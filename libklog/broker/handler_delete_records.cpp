@@ -52,14 +52,14 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
       proto::DeleteRecordsPartitionResult& out = tout.partitions[i];
       out.partition_index = p.partition_index;
       PartitionOffsets offsets;
-      out.error_code = parts.Offsets(topic.name, p.partition_index, &offsets);
-      if (out.error_code != proto::kNone) continue;
       if (IsInternalTopic(topic.name)) {
         out.error_code = proto::kInvalidTopicException;
         LogWarn(topic.name + "-" + std::to_string(p.partition_index) + ": delete records for " +
                 peer + ": refused, an internal topic");
         continue;
       }
+      out.error_code = parts.Offsets(topic.name, p.partition_index, &offsets);
+      if (out.error_code != proto::kNone) continue;
       int64_t target = p.offset == -1 ? offsets.high_watermark : p.offset;
       if (target < 0 || target > offsets.high_watermark) {
         out.error_code = proto::kOffsetOutOfRange;
