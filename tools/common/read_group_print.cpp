@@ -110,9 +110,8 @@ void GroupReader::OnPump() {
   if (WriteOutput()) st = Fill();
   if (st.ok() && !blocked_) WriteOutput();
   if (st.ok() && g_.commit_interval_ms == 0) st = CommitAll();
-  bool any = std::any_of(owned_.begin(), owned_.end(), [](const auto& e) {
-    return e.second.pending && !e.second.cursor.done;
-  });
+  bool any = std::any_of(owned_.begin(), owned_.end(),
+                         [](const auto& e) { return e.second.pending && !e.second.cursor.done; });
   if (!any && out_.buffered() == 0) {
     uv_idle_stop(&pump_);
     // Every owned partition is at its end and written out.
