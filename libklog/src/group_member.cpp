@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include "fileutil.h"
@@ -209,6 +210,20 @@ Result<std::vector<int32_t>> GroupMember::AcquireFree(int32_t share) {
     got.push_back(p);
   }
   return got;
+}
+
+Result<bool> GroupMember::MayGain(int32_t share) const {
+  GroupStore store(data_dir_);
+  std::map<int, int32_t> held;  // owner pid -> partitions it holds
+  for (int32_t p = 0; p < partitions_; ++p) {
+    if (owned_.count(p) > 0) continue;
+    Result<int> owner = store.LeaseOwner(group_, topic_, p);
+    if (!owner.ok()) return owner.status();
+    // Free, or held by a member still writing its pid: worth another look.
+    if (*owner <= 0) return true;
+    if (++held[*owner] > share) return true;
+  }
+  return false;
 }
 
 void GroupMember::Release(int32_t partition) {

@@ -82,7 +82,10 @@ class GroupStore {
 // This process as a member of a group consuming one topic. Not thread-safe.
 // The caller drives rebalancing: every few hundred milliseconds it asks for
 // the live member count, releases Surplus() partitions (after committing
-// what it printed from them) and then calls AcquireFree().
+// what it printed from them) and then calls AcquireFree(). Nothing here
+// needs renewing: leases and membership are flock(2) locks that last as
+// long as the process, so a member that is busy (or blocked writing) stays
+// a member; what it must keep doing is the rebalancing above.
 class GroupMember {
  public:
   // Registers a member file for this process (created under a temporary name,
@@ -104,6 +107,10 @@ class GroupMember {
   // Takes free leases, lowest partition first, until `share` are owned.
   // Returns the partitions newly owned.
   Result<std::vector<int32_t>> AcquireFree(int32_t share);
+  // True if a partition is free, or another member owns more than `share`
+  // (it will give the extra up): partitions may still come to this member.
+  // Opens every lease file of the topic; for a member waiting for its share.
+  Result<bool> MayGain(int32_t share) const;
   // Gives up the lease of `partition` (a no-op if it is not owned).
   void Release(int32_t partition);
   const std::set<int32_t>& owned() const { return owned_; }

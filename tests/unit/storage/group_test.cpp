@@ -200,6 +200,24 @@ TEST_CASE("a member above its share gives up its highest partitions") {
   CHECK(*GroupStore(d.path).LeaseOwner("g", "t", 1) == getpid());
 }
 
+TEST_CASE("a member without partitions may gain some only while one is free or over share") {
+  TempDir d;
+  Child holder([&] {
+    auto m = GroupMember::Join(d.path, "g", "t", 4);
+    if (!m.ok() || !(*m)->AcquireFree(4).ok()) return false;
+    (void)m->release();  // keep the leases for the life of the child
+    return true;
+  });
+  auto me = GroupMember::Join(d.path, "g", "t", 4);
+  REQUIRE(me.ok());
+  int32_t share = GroupMember::Share(4, *(*me)->CountLive());
+  CHECK(share == 2);
+  CHECK(*(*me)->MayGain(share));    // the child holds 4 > 2: it will give 2 up
+  CHECK_FALSE(*(*me)->MayGain(4));  // within a share of 4 nothing comes
+  CHECK(holder.Kill() == 128 + SIGKILL);
+  CHECK(*(*me)->MayGain(4));  // its leases are free now
+}
+
 TEST_CASE("a group with a live member cannot be deleted; without one it can") {
   TempDir d;
   GroupStore store(d.path);
