@@ -7,9 +7,11 @@
 //                          accepts, default and filled (tests/unit/protocol's
 //                          Filler), Produce carrying a golden batch
 //   fuzz_record_batch      the golden .log, and a batch per codec
+//   fuzz_batch_check       the batch per codec, options byte 2 (see that target)
 //   fuzz_segment_recovery  the golden segment with and without its indexes,
-//                          with a torn tail, and after a clean close (with
-//                          klog.checkpoint), in fuzz_segment_recovery's layout
+//                          with a torn tail, after a clean close (with
+//                          klog.checkpoint) and split into a sealed and an
+//                          active segment, in fuzz_segment_recovery's layout
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,19 +145,26 @@ void BatchCorpus(const Bytes& golden_log) {
       std::exit(1);
     }
     Write("fuzz_record_batch", "three-" + std::string(CompressionName(c)), *batch);
+    // fuzz_batch_check: one batch, then a byte of options (1 = keys
+    // required, 2 = put the right CRC in).
+    Bytes with_options(batch->begin(), batch->end());
+    with_options.push_back(2);
+    Write("fuzz_batch_check", "three-" + std::string(CompressionName(c)), with_options);
   }
 }
 
 // ---- fuzz_segment_recovery ----
 
-constexpr uint8_t kIndex = 1, kTimeIndex = 2, kCheckpoint = 4;
+constexpr uint8_t kIndex = 1, kTimeIndex = 2, kCheckpoint = 4, kSealed = 16, kDigest = 32;
 
+// `log` is the active segment; with kSealed its first `sealed` bytes are the
+// sealed segment instead.
 Bytes SegmentInput(uint8_t flags, const Bytes& index, const Bytes& times, const Bytes& cp,
-                   std::span<const uint8_t> log) {
+                   std::span<const uint8_t> log, size_t sealed = 0) {
   Bytes out = {flags};
-  for (const Bytes* part : {&index, &times, &cp}) {
-    out.push_back(uint8_t(part->size() >> 8));
-    out.push_back(uint8_t(part->size()));
+  for (size_t n : {index.size(), times.size(), cp.size(), sealed}) {
+    out.push_back(uint8_t(n >> 8));
+    out.push_back(uint8_t(n));
   }
   for (const Bytes* part : {&index, &times, &cp}) out.insert(out.end(), part->begin(), part->end());
   out.insert(out.end(), log.begin(), log.end());
@@ -207,6 +216,10 @@ void SegmentCorpus(const std::string& golden, const Bytes& log) {
   Bytes torn = log;
   torn.insert(torn.end(), log.begin(), log.begin() + 30);
   Write(t, "golden-torn-tail", SegmentInput(kIndex | kTimeIndex, index, times, none, torn));
+  // Offsets 0-3 (the first two batches, 227 bytes) sealed, with and without
+  // their digest.
+  Write(t, "golden-sealed", SegmentInput(kSealed | kDigest, none, none, none, log, 227));
+  Write(t, "golden-sealed-no-digest", SegmentInput(kSealed, none, none, none, log, 227));
   Bytes clog, cindex, ctimes, cp;
   CleanClose(golden, &clog, &cindex, &ctimes, &cp);
   Write(t, "golden-clean-close",

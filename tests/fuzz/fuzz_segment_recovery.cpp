@@ -1,19 +1,25 @@
-// libFuzzer target: a partition directory whose one (active) segment is the
-// input, read by klog-dump (Dump, printing and --verify), by LogReader, then
-// recovered by LogWriter::Open, appended to and closed, and read again.
+// libFuzzer target: a partition directory made from the input (its active
+// segment, that segment's index files, klog.checkpoint and optionally one
+// sealed segment before it), read by klog-dump (Dump, printing and
+// --verify) and by LogReader, then recovered by LogWriter::Open, appended to
+// and closed, and read again.
 //
 // Input layout (lengths big-endian, each clamped to the bytes that are left):
-//   byte 0     flags: 1 = write the .index, 2 = the .timeindex,
-//              4 = klog.checkpoint, 8 = the segment's base offset is 1000
-//              (else 0)
-//   bytes 1-2  .index length, 3-4 .timeindex length, 5-6 checkpoint length
-//   then the .index, .timeindex and checkpoint contents; the rest is the .log.
+//   byte 0     flags: 1 = write the active segment's .index, 2 = its
+//              .timeindex, 4 = klog.checkpoint, 8 = the active segment's base
+//              offset is 1000, 16 = a sealed segment 0 comes first, 32 = with
+//              a right .xxh3 digest
+//   bytes 1-2  .index length, 3-4 .timeindex length, 5-6 checkpoint length,
+//   bytes 7-8  sealed segment length (used with flag 16)
+//   then the .index, .timeindex, checkpoint and sealed .log contents; the
+//   rest is the active .log. Its base offset is 1000 with flag 8, else the
+//   offset after the sealed segment's last whole batch (0 without one).
 // tests/fuzz/corpus_gen.cpp writes seeds in this layout.
 //
-// Property checked: when there was no checkpoint (the writer did not close
-// cleanly, so Open scans the whole active segment) and Open succeeded, the
-// recovered log reads from start to end without an error, every batch
-// above the previous one, up to the writer's next offset. A failure aborts.
+// Property checked: with neither checkpoint nor sealed segment (so Open scans
+// all there is), when Open succeeds the recovered log reads from start to
+// end without an error, every batch above the previous one, up to the
+// writer's next offset. A failure aborts.
 //
 // Files live in a per-process directory (see TempRoot), emptied before every
 // input and removed at exit.
@@ -38,6 +44,7 @@
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/record.h"
+#include "klog/segment.h"
 
 namespace {
 
@@ -193,18 +200,40 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   return 0;
 }
 
+// The offset after the last whole batch of `log`, or 0.
+int64_t NextOffsetAfter(std::span<const uint8_t> log) {
+  int64_t next = 0;
+  BatchHeader h;
+  for (;;) {
+    Result<size_t> n = NextBatchSize(log);
+    if (!n.ok() || *n == 0 || !ParseBatchHeader(log, &h).ok()) return next;
+    next = int64_t(uint64_t(h.last_offset()) + 1);
+    log = log.subspan(*n);
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 7) return 0;
+  constexpr size_t kHeader = 9;
+  if (size < kHeader) return 0;
   std::span<const uint8_t> in(data, size);
-  std::span<const uint8_t> header = Take(&in, 7);
+  std::span<const uint8_t> header = Take(&in, kHeader);
   uint8_t flags = header[0];
   std::span<const uint8_t> index = Take(&in, Length(header, 1));
   std::span<const uint8_t> time_index = Take(&in, Length(header, 3));
   std::span<const uint8_t> checkpoint = Take(&in, Length(header, 5));
-  int64_t base = flags & 8 ? 1000 : 0;
+  bool sealed = flags & 16;
+  std::span<const uint8_t> sealed_log = Take(&in, sealed ? Length(header, 7) : 0);
+  int64_t base = flags & 8 ? 1000 : NextOffsetAfter(sealed_log);
+  if (base < 0) base = 1000;  // a hostile last offset wrapped around
 
   RemoveTree(g_root, true);
   if (::mkdir(g_partition.c_str(), 0755) != 0) Fail("mkdir " + g_partition);
+  if (sealed) {
+    std::string path = SegmentPath(g_partition, 0, kLogSuffix);
+    WriteFile(path, sealed_log);
+    Result<SegmentDigest> digest = ComputeDigest(path);
+    if ((flags & 32) && digest.ok()) (void)WriteDigest(path, *digest);
+  }
   WriteFile(SegmentPath(g_partition, base, kLogSuffix), in);
   if (flags & 1) WriteFile(SegmentPath(g_partition, base, kIndexSuffix), index);
   if (flags & 2) WriteFile(SegmentPath(g_partition, base, kTimeIndexSuffix), time_index);
@@ -213,6 +242,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   DumpPartition();
   ReadAll(false, 0);
   int64_t next = Recover();
-  ReadAll(next >= 0 && !(flags & 4), next);
+  ReadAll(next >= 0 && !(flags & (4 | 16)), next);
   return 0;
 }
