@@ -22,13 +22,13 @@
 #include <string>
 #include <vector>
 
+#include "../unit/protocol/test_support.h"
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/record.h"
 #include "protocol/api.h"
 #include "protocol/codec.h"
 #include "protocol/messages.h"
-#include "../unit/protocol/test_support.h"
 
 namespace {
 

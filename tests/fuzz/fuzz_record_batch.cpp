@@ -107,8 +107,8 @@ void CheckBatch(std::span<const uint8_t> batch) {
   int codec = int(h.compression());
   if (codec >= int(Compression::kGzip) && codec <= int(Compression::kZstd)) {
     static std::vector<uint8_t> out;
-    Status s = Decompress(Compression(codec), batch.subspan(batch::kHeaderSize), &out,
-                          kDecompressBound);
+    Status s =
+        Decompress(Compression(codec), batch.subspan(batch::kHeaderSize), &out, kDecompressBound);
     if (s.ok() && out.size() > kDecompressBound) Fail("Decompress went past its bound");
   }
   std::optional<std::vector<OwnedRecord>> records = ReadRecords(batch);
