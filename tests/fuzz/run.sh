@@ -70,6 +70,9 @@ for name in "${targets[@]}"; do
     failed=1
     echo "fuzz: $name FAILED (log $log):" >&2
     grep -v -E '^#[0-9]+' "$log" | tail -60 >&2
+    for artifact in "$build/fuzz/artifacts/$name-"*; do
+      [[ -e $artifact ]] && echo "fuzz: replay: $build/tests/fuzz/$name $artifact" >&2
+    done
   fi
 done
 exit $failed
