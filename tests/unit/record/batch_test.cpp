@@ -85,9 +85,10 @@ TEST_CASE("null, empty and header-bearing records round-trip with their timestam
   CHECK(recs[3] == OwnedRecord{1003, kTs - 1000, "early", std::string(300, 'z'), {}});
 }
 
-// Found by tests/fuzz/fuzz_record_batch: the delta from the first timestamp
-// overflowed int64 (undefined; `make asan` stopped on it). Timestamps come
-// from users (klog-append --json) and from clients' batches.
+// The delta from the batch's first timestamp overflowed int64 (undefined
+// behaviour; `make asan` stops on it, as does tests/fuzz/fuzz_record_batch's
+// rebuild of such a batch). Timestamps come from users (klog-append --json)
+// and from clients' batches.
 TEST_CASE("timestamps at both ends of int64 in one batch round-trip") {
   BatchBuilder b;
   b.Reset(INT64_MIN);
