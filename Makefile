@@ -5,24 +5,29 @@
 #   make demo      deps + build + examples/quickstart.sh
 #   make bench     deps + build + benchmarks (figures, no thresholds)
 #   make asan      ASan+UBSan build in build-asan/ running the test suite
+#   make fuzz      clang libFuzzer build in build-fuzz/ (libraries and tests/fuzz
+#                  targets only), each target run FUZZ_SECONDS (default 60)
 #   make install   PREFIX=/usr/local (binaries, libklog, headers, man pages, completions)
 
 PREFIX ?= /usr/local
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 
 # Build and test dependencies, all Debian 12 packages. The Kafka clients the
 # broker is tested with: kcat, confluent-kafka and kafka-python (with its
 # snappy and lz4 codecs) for /usr/bin/python3, kafkajs through Node.js (npm
 # installs the version pinned in tests/clients/kafkajs/package-lock.json).
-DEPS := build-essential cmake ninja-build pkg-config \
+# `make fuzz`: clang with its libFuzzer runtime (libclang-rt-dev) and
+# llvm-symbolizer (llvm) for the sanitizers' stack traces.
+DEPS := build-essential cmake ninja-build pkg-config clang libclang-rt-dev llvm \
 	libcli11-dev nlohmann-json3-dev libxxhash-dev doctest-dev libuv1-dev libisal-dev \
 	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev kcat \
 	python3 python3-confluent-kafka python3-kafka python3-snappy python3-lz4 \
 	nodejs npm=npm man-db groff-base time xxd valgrind zsh fish
 
-.PHONY: all deps build test demo bench asan install clean
+.PHONY: all deps build test demo bench asan fuzz install clean
 
 all: build
 
@@ -48,8 +53,14 @@ asan: deps
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 KLOG_SANITIZED=1 \
 		ctest --output-on-failure -j $(JOBS)
 
+# How targets are run (corpora, per-target flags, artifacts): tests/fuzz/run.sh.
+fuzz: deps
+	@test -f build-fuzz/CMakeCache.txt || cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DKLOG_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS)
+	FUZZ_JOBS=$(JOBS) bash tests/fuzz/run.sh build-fuzz . $(FUZZ_SECONDS)
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -154,7 +154,9 @@ inline uint8_t* PutBytesField(uint8_t* p, const std::optional<std::string_view>&
 void BatchBuilder::Add(std::optional<std::string_view> key, std::optional<std::string_view> value,
                        std::span<const Header> headers, std::optional<int64_t> timestamp) {
   const int64_t ts = timestamp.value_or(base_timestamp_);
-  const int64_t ts_delta = ts - base_timestamp_;
+  // Wraps instead of overflowing (timestamps are any int64); readers add it
+  // back the same way, so every timestamp round-trips.
+  const int64_t ts_delta = int64_t(uint64_t(ts) - uint64_t(base_timestamp_));
   const int32_t offset_delta = count_;
   size_t body = 1 + Varint64Length(ts_delta) + Varint32Length(offset_delta) +
                 BytesFieldLength(key) + BytesFieldLength(value) +
