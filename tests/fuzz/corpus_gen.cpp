@@ -25,6 +25,7 @@
 #include "../unit/protocol/test_support.h"
 #include "klog/filename.h"
 #include "klog/log.h"
+#include "klog/offsets_record.h"
 #include "klog/record.h"
 #include "protocol/api.h"
 #include "protocol/codec.h"
@@ -226,6 +227,31 @@ void SegmentCorpus(const std::string& golden, const Bytes& log) {
         SegmentInput(kIndex | kTimeIndex | kCheckpoint, cindex, ctimes, cp, clog));
 }
 
+// Seeds for fuzz_offsets_record: flags byte, key length (2 bytes), key, value.
+Bytes OffsetsInput(uint8_t flags, const std::string& key, const std::string& value) {
+  Bytes out{flags, uint8_t(key.size() >> 8), uint8_t(key.size())};
+  out.insert(out.end(), key.begin(), key.end());
+  out.insert(out.end(), value.begin(), value.end());
+  return out;
+}
+
+void OffsetsCorpus() {
+  const char* t = "fuzz_offsets_record";
+  std::string key = EncodeOffsetCommitKey("workers", "orders", 3);
+  OffsetCommitValue v;
+  v.offset = 17063;
+  v.leader_epoch = 0;
+  v.metadata = "m";
+  v.commit_timestamp = 1700000000000;
+  std::string value = EncodeOffsetCommitValue(v);
+  Write(t, "commit-v3", OffsetsInput(0, key, value));
+  Write(t, "tombstone", OffsetsInput(2, key, ""));
+  Write(t, "null-key", OffsetsInput(1, "", value));
+  Write(t, "short-value", OffsetsInput(0, key, value.substr(0, 3)));
+  std::string group_key = {0, 2, 0, 7, 'w', 'o', 'r', 'k', 'e', 'r', 's'};
+  Write(t, "group-metadata-key", OffsetsInput(0, group_key, std::string("\x00\x03", 2)));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -247,5 +273,6 @@ int main(int argc, char** argv) {
   RequestCorpus();
   BatchCorpus(log);
   SegmentCorpus(golden, log);
+  OffsetsCorpus();
   return 0;
 }

@@ -9,7 +9,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$src/build-fuzz}
 cmake --build "$build" --target klog-fuzz-corpus
-for dir in fuzz_request fuzz_record_batch fuzz_batch_check fuzz_segment_recovery; do
+for dir in fuzz_request fuzz_record_batch fuzz_batch_check fuzz_segment_recovery \
+  fuzz_offsets_record; do
   rm -rf "$src/tests/fuzz/corpus/$dir"
 done
 ASAN_OPTIONS=detect_leaks=0 "$build/tests/fuzz/klog-fuzz-corpus" "$src" "$src/tests/fuzz/corpus"
