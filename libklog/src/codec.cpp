@@ -21,7 +21,7 @@ constexpr uint8_t kXerialMagic[8] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
 constexpr size_t kXerialHeaderSize = 16;  // magic, int32 version, int32 compatible
 
 Status TooBig(std::string_view codec, size_t max_out) {
-  return Status::Corruption(std::string(codec) + " data decompresses to more than " +
+  return Status::TooLarge(std::string(codec) + " data decompresses to more than " +
                             std::to_string(max_out) + " bytes");
 }
 
@@ -30,8 +30,9 @@ Status TooBig(std::string_view codec, size_t max_out) {
 bool Grow(std::vector<uint8_t>* out, size_t used, size_t in_size, size_t max_out) {
   size_t limit = max_out + 1;
   if (used >= limit) return false;
-  size_t want = std::max<size_t>({out->size() * 2, in_size * 4, 64 * 1024});
-  out->resize(std::min(want, limit));
+  size_t want = std::min(std::max<size_t>({out->size() * 2, in_size * 4, 64 * 1024}), limit);
+  out->reserve(want);  // exactly: resize() alone may double past the limit
+  out->resize(want);
   return true;
 }
 

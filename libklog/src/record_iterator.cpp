@@ -51,7 +51,7 @@ inline const uint8_t* ReadBytes(const uint8_t* p, const uint8_t* end,
 
 RecordIterator::RecordIterator() = default;
 
-Status RecordIterator::Reset(std::span<const uint8_t> batch) {
+Status RecordIterator::Reset(std::span<const uint8_t> batch, size_t max_decompressed) {
   pos_ = end_ = nullptr;
   remaining_ = 0;
   status_ = ParseBatchHeader(batch, &header_);
@@ -72,7 +72,7 @@ Status RecordIterator::Reset(std::span<const uint8_t> batch) {
       status_ = Status::Corruption("unknown compression codec " + std::to_string(int(codec)));
       return status_;
     }
-    status_ = Decompress(codec, records, &scratch_);
+    status_ = Decompress(codec, records, &scratch_, max_decompressed);
     if (!status_.ok()) return status_;
     pos_ = scratch_.data();
     end_ = scratch_.data() + scratch_.size();

@@ -16,8 +16,9 @@ namespace klog {
 Status Compress(Compression codec, std::span<const uint8_t> in, std::vector<uint8_t>* out);
 
 // Replaces `out` with the decompressed form of `in`. Fails with Corruption if
-// the input is malformed or would decompress to more than `max_out` bytes.
+// the input is malformed, and with TooLarge if it would decompress to more
+// than `max_out` bytes (found without allocating more than max_out + 1).
 Status Decompress(Compression codec, std::span<const uint8_t> in, std::vector<uint8_t>* out,
-                  size_t max_out = size_t(256) << 20);
+                  size_t max_out = kDefaultMaxDecompressed);
 
 }  // namespace klog

@@ -2,6 +2,7 @@
 // Layout: man/klog-format.5 and batch_format.h.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -13,6 +14,10 @@
 namespace klog {
 
 enum class Compression : int8_t { kNone = 0, kGzip = 1, kSnappy = 2, kLz4 = 3, kZstd = 4 };
+
+// The decompressed size of a batch's records allowed when the caller names
+// no smaller bound (Decompress, RecordIterator::Reset).
+inline constexpr size_t kDefaultMaxDecompressed = size_t(256) << 20;
 
 // "none", "gzip", "snappy", "lz4", "zstd".
 std::string_view CompressionName(Compression c);
@@ -118,8 +123,10 @@ class RecordIterator {
  public:
   RecordIterator();
   // `batch` is exactly one whole batch; it must outlive the iteration. Does
-  // not check the CRC (call BatchCrcOk first where wanted).
-  Status Reset(std::span<const uint8_t> batch);
+  // not check the CRC (call BatchCrcOk first where wanted). A compressed
+  // batch is decompressed into a buffer reused from batch to batch, of at
+  // most `max_decompressed` bytes (TooLarge beyond that).
+  Status Reset(std::span<const uint8_t> batch, size_t max_decompressed = kDefaultMaxDecompressed);
   // Fills `out` with the next record; returns false at the end or on error
   // (then status() says which record was malformed and why).
   bool Next(RecordView* out);
