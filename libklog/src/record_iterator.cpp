@@ -50,6 +50,9 @@ inline const uint8_t* ReadBytes(const uint8_t* p, const uint8_t* end,
 }  // namespace
 
 RecordIterator::RecordIterator() = default;
+RecordIterator::~RecordIterator() = default;
+RecordIterator::RecordIterator(RecordIterator&&) noexcept = default;
+RecordIterator& RecordIterator::operator=(RecordIterator&&) noexcept = default;
 
 Status RecordIterator::Reset(std::span<const uint8_t> batch, size_t max_decompressed) {
   pos_ = end_ = nullptr;
@@ -72,10 +75,15 @@ Status RecordIterator::Reset(std::span<const uint8_t> batch, size_t max_decompre
       status_ = Status::Corruption("unknown compression codec " + std::to_string(int(codec)));
       return status_;
     }
-    status_ = Decompress(codec, records, &scratch_, max_decompressed);
-    if (!status_.ok()) return status_;
-    pos_ = scratch_.data();
-    end_ = scratch_.data() + scratch_.size();
+    if (!decompressor_) decompressor_ = std::make_unique<Decompressor>();
+    Result<std::span<const uint8_t>> plain =
+        decompressor_->Decompress(codec, records, max_decompressed);
+    if (!plain.ok()) {
+      status_ = plain.status();
+      return status_;
+    }
+    pos_ = plain->data();
+    end_ = plain->data() + plain->size();
   }
   remaining_ = header_.records_count;
   return status_;

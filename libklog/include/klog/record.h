@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include "klog/status.h"
 
 namespace klog {
+
+class Decompressor;
 
 enum class Compression : int8_t { kNone = 0, kGzip = 1, kSnappy = 2, kLz4 = 3, kZstd = 4 };
 
@@ -122,10 +125,13 @@ class BatchBuilder {
 class RecordIterator {
  public:
   RecordIterator();
+  ~RecordIterator();
+  RecordIterator(RecordIterator&&) noexcept;
+  RecordIterator& operator=(RecordIterator&&) noexcept;
   // `batch` is exactly one whole batch; it must outlive the iteration. Does
   // not check the CRC (call BatchCrcOk first where wanted). A compressed
-  // batch is decompressed into a buffer reused from batch to batch, of at
-  // most `max_decompressed` bytes (TooLarge beyond that).
+  // batch is decompressed by a Decompressor (klog/codec.h) kept from batch
+  // to batch, into at most `max_decompressed` bytes (TooLarge beyond that).
   Status Reset(std::span<const uint8_t> batch, size_t max_decompressed = kDefaultMaxDecompressed);
   // Fills `out` with the next record; returns false at the end or on error
   // (then status() says which record was malformed and why).
@@ -135,7 +141,7 @@ class RecordIterator {
 
  private:
   BatchHeader header_;
-  std::vector<uint8_t> scratch_;     // decompressed records, reused
+  std::unique_ptr<Decompressor> decompressor_;  // created for the first compressed batch
   std::vector<HeaderView> headers_;  // current record's headers, reused
   const uint8_t* pos_ = nullptr;
   const uint8_t* end_ = nullptr;
