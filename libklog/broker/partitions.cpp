@@ -102,19 +102,23 @@ void AppendPending(LogWriter* writer, bool log_append_time, const BatchCheckOpti
   std::span<uint8_t> rest(p->batches);
   std::vector<std::span<uint8_t>> batches;
   while (!rest.empty()) {
-    Result<size_t> n = NextBatchSize(rest);
-    if (!n.ok() || *n == 0) {  // checked on the loop thread; cannot happen
+    // CheckProduceBatches split the records into whole batches on the loop
+    // thread; only the length is read here, the checker parses the rest.
+    size_t n = rest.size() < batch::kLogOverhead
+                   ? 0
+                   : size_t(GetBE32(rest.data() + batch::kBatchLengthPos)) + batch::kLogOverhead;
+    if (n < batch::kHeaderSize || n > rest.size()) {  // cannot happen
       p->result = Failed(proto::kCorruptMessage, "truncated batch");
       return;
     }
-    std::span<uint8_t> b = rest.first(*n);
+    std::span<uint8_t> b = rest.first(n);
     Status st = checker.Check(b, rules, p->batches.size() - rest.size());
     if (!st.ok()) {
       p->result = Failed(CodeForStatus(st), st.message());
       return;
     }
     batches.push_back(b);
-    rest = rest.subspan(*n);
+    rest = rest.subspan(n);
   }
   for (size_t i = 0; i < batches.size(); ++i) {
     Result<int64_t> base = writer->Append(batches[i]);

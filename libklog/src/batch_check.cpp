@@ -67,7 +67,7 @@ Status BatchChecker::CheckHeader(std::span<const uint8_t> batch,
 
 Status BatchChecker::CheckRecords(std::span<const uint8_t> batch,
                                   const BatchCheckOptions& options) {
-  KLOG_RETURN_IF_ERROR(records_.Reset(batch, options.max_records_bytes));
+  KLOG_RETURN_IF_ERROR(records_.Reset(batch, header_, options.max_records_bytes));
   const uint64_t base = uint64_t(header_.base_offset);
   RecordView rec;
   for (int32_t i = 0; records_.Next(&rec); ++i) {

@@ -1,6 +1,7 @@
 // RecordIterator: decodes the records of one batch with every length checked
 // against the end of the record and of the batch. Malformed bytes end the
 // iteration with a Corruption status naming the record and the field.
+#include <cassert>
 #include <string>
 
 #include "klog/batch_format.h"
@@ -64,6 +65,16 @@ Status RecordIterator::Reset(std::span<const uint8_t> batch, size_t max_decompre
                                  " bytes but " + std::to_string(batch.size()) + " were given");
     return status_;
   }
+  return Reset(batch, header_, max_decompressed);
+}
+
+Status RecordIterator::Reset(std::span<const uint8_t> batch, const BatchHeader& header,
+                             size_t max_decompressed) {
+  assert(batch.size() >= batch::kHeaderSize && size_t(header.size()) == batch.size());
+  header_ = header;
+  pos_ = end_ = nullptr;
+  remaining_ = 0;
+  status_ = Status::Ok();
   std::span<const uint8_t> records = batch.subspan(batch::kHeaderSize);
   Compression codec = header_.compression();
   // An empty batch (left by compaction) has no records section to decompress.

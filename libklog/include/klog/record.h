@@ -133,6 +133,11 @@ class RecordIterator {
   // batch is decompressed by a Decompressor (klog/codec.h) kept from batch
   // to batch, into at most `max_decompressed` bytes (TooLarge beyond that).
   Status Reset(std::span<const uint8_t> batch, size_t max_decompressed = kDefaultMaxDecompressed);
+  // The same for a batch whose header the caller has just decoded with
+  // ParseBatchHeader and whose size it has checked (header.size() ==
+  // batch.size()): the header is not parsed again.
+  Status Reset(std::span<const uint8_t> batch, const BatchHeader& header,
+               size_t max_decompressed = kDefaultMaxDecompressed);
   // Fills `out` with the next record; returns false at the end or on error
   // (then status() says which record was malformed and why).
   bool Next(RecordView* out);
