@@ -32,7 +32,7 @@ struct PendingAppend {
 // work for the pool, not for the loop thread. Reads only the headers.
 bool AnyCompressed(std::span<const uint8_t> batches) {
   size_t pos = 0;
-  while (batches.size() - pos >= batch::kHeaderSize) {
+  while (pos + batch::kHeaderSize <= batches.size()) {
     uint16_t attributes = GetBE16(batches.data() + pos + batch::kAttributesPos);
     if ((attributes & batch::kCompressionMask) != 0) return true;
     int32_t length = int32_t(GetBE32(batches.data() + pos + batch::kBatchLengthPos));

@@ -199,10 +199,10 @@ class Partitions {
 
 // Checks the records of one partition of a Produce request before they are
 // queued: whole batches, magic 2, sane lengths, a record count that fits
-// the last offset delta (and is not 0), each batch no
-// larger than `max_batch_bytes`, and no zstd before Produce v7. The CRC and
-// the records are checked by the append job (BatchChecker). Returns a Kafka error code (0 = fine) and sets
-// *why.
+// the last offset delta (and is not 0), each batch no larger than
+// `max_batch_bytes`, and no zstd before Produce v7. The CRC and the records
+// are checked by the append job (BatchChecker). Returns a Kafka error code
+// (0 = fine) and sets *why.
 int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_bytes,
                             int16_t produce_version, std::string* why);
 
