@@ -64,8 +64,8 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 c = k.Conn(PORT, timeout=60)
-def produce(topic, records):
-    return k.parse_produce(7, c.call(k.produce(7, topic, 0, records)))[1][0]
+def produce(topic, records, acks=-1):
+    return k.parse_produce(7, c.call(k.produce(7, topic, 0, records, acks)))[1][0]
 def log_end(topic):
     return k.parse_list_offsets(1, c.call(k.list_offsets(1, topic, 0, -1)))[1][0][3]
 def status_kb(field):
@@ -109,11 +109,15 @@ bad = [
     ("Produce to __consumer_offsets", "__consumer_offsets",
      k.batch([b"\x00\x01"], keys=[b"\x00\x01\x00\x01g"]), 17),
 ]
-for label, topic, records, want in bad:
-    end = log_end(topic)
-    r = produce(topic, records)
-    check(r[1] == want, "%s: error %d, expected %d" % (label, r[1], want))
-    check(log_end(topic) == end, "%s: log end moved from %d to %d" % (label, end, log_end(topic)))
+# acks=-1 appends on the thread pool; a small acks=1 append to an open
+# writer is checked and written on the loop thread: both paths are tried.
+for acks in (-1, 1):
+    for label, topic, records, want in bad:
+        end = log_end(topic)
+        r = produce(topic, records, acks)
+        check(r[1] == want, "%s, acks %d: error %d, expected %d" % (label, acks, r[1], want))
+        check(log_end(topic) == end, "%s, acks %d: log end moved from %d to %d"
+              % (label, acks, end, log_end(topic)))
 
 # A gzip bomb: one record claiming a 300 MiB value, ~300 KB compressed.
 value_len = 300 << 20
