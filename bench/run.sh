@@ -83,6 +83,9 @@ echo "== follow latency (klog-append -> disk -> inotify -> klog-read -f)"
 "$bin/klog-topic" -d "$dir/lat" create lat >/dev/null
 "$bin/bench_follow" "$bin" "$dir/lat" 5000 1000
 
+echo "== produce-batch check: old append path (CRC-32C only) beside the new (every record)"
+"$bin/bench_batch_check"
+
 BENCH_BROKER_MSGS=${BENCH_BROKER_MSGS:-2000000}
 bash "$here/serve.sh" "$bin" "$dir/broker" "$BENCH_BROKER_MSGS"
 bash "$here/groups.sh" "$bin" "$dir/groups" "${BENCH_GROUP_MSGS:-1200000}"

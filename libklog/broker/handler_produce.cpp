@@ -1,8 +1,10 @@
 // Produce (key 0), v0-7. v3+ carry RecordBatch v2, which is checked
-// (CheckProduceBatches, then the CRC on the append job) and appended as is,
-// with only its base offset stamped. v0-2 carry the legacy MessageSet
-// format, which klog does not store: every partition is answered with
-// UNSUPPORTED_VERSION in a response of the request's version.
+// (CheckProduceBatches here, then every batch whole, records included, by
+// the append job: klog/batch_check.h) and appended as is, with only its
+// base offset stamped. v0-2 carry the legacy MessageSet format, which klog
+// does not store: every partition is answered with UNSUPPORTED_VERSION in a
+// response of the request's version. Internal topics (__consumer_offsets)
+// are written by the broker only: INVALID_TOPIC_EXCEPTION, as Kafka answers.
 //
 // acks: 0 sends no response at all; 1 answers once the batches are in the
 // log (written to the page cache, visible to fetches); -1 (all) answers
@@ -17,6 +19,7 @@
 #include "broker/handlers.h"
 #include "broker/log.h"
 #include "klog/filename.h"
+#include "klog/topic.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -49,6 +52,10 @@ int16_t Refuse(Broker& broker, int16_t version, int16_t acks, const std::string&
   }
   if (!ValidateTopicName(topic).ok()) {
     *why = "invalid topic name";
+    return proto::kInvalidTopicException;
+  }
+  if (IsInternalTopic(topic)) {
+    *why = "cannot append to internal topic " + topic;
     return proto::kInvalidTopicException;
   }
   Result<const TopicInfo*> info = broker.partitions().Topic(topic);

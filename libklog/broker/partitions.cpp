@@ -5,6 +5,7 @@
 
 #include "broker/background.h"
 #include "broker/log.h"
+#include "klog/batch_check.h"
 #include "klog/batch_format.h"
 #include "klog/coding.h"
 #include "klog/record.h"
@@ -25,6 +26,21 @@ struct PendingAppend {
   std::function<void(const AppendResult&)> done;
   AppendResult result;
 };
+
+// True if one of `batches` (whole batches, checked by CheckProduceBatches)
+// is compressed: its check decompresses up to max.message.bytes, which is
+// work for the pool, not for the loop thread. Reads only the headers.
+bool AnyCompressed(std::span<const uint8_t> batches) {
+  size_t pos = 0;
+  while (pos + batch::kHeaderSize <= batches.size()) {
+    uint16_t attributes = GetBE16(batches.data() + pos + batch::kAttributesPos);
+    if ((attributes & batch::kCompressionMask) != 0) return true;
+    int32_t length = int32_t(GetBE32(batches.data() + pos + batch::kBatchLengthPos));
+    if (length <= 0) return true;  // cannot happen; take the careful path
+    pos += size_t(length) + batch::kLogOverhead;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -75,52 +91,34 @@ int16_t CodeForStatus(const Status& s) {
   }
 }
 
-// The error for the first record without a key in `batch`, or "" if every
-// record has one (a compacted topic refuses keyless records, as Kafka does).
-std::string FirstKeylessRecord(std::span<const uint8_t> batch, RecordIterator* it) {
-  Status s = it->Reset(batch);
-  if (!s.ok()) return s.message();
-  RecordView rec;
-  while (it->Next(&rec)) {
-    if (!rec.key) {
-      return "record at offset delta " + std::to_string(rec.offset - it->header().base_offset) +
-             " has no key; a compacted topic (cleanup.policy=compact) needs one";
-    }
-  }
-  return it->status().ok() ? std::string() : it->status().message();
-}
-
-// Appends one pending request's batches: all of their CRCs (and, with
-// `require_keys`, their record keys) are checked first, so a bad batch keeps
-// the whole request out of the log.
-void AppendPending(LogWriter* writer, bool log_append_time, bool require_keys, PendingAppend* p) {
-  static thread_local RecordIterator keys;
+// Appends one pending request's batches: every batch is checked first
+// (BatchChecker: CRC, header rules and every record, decompressed within
+// the topic's max.message.bytes), so a bad batch keeps the whole request
+// out of the log. The checker is per thread (pool threads and the loop
+// thread for inline appends), so its buffers are reused, not reallocated.
+void AppendPending(LogWriter* writer, bool log_append_time, const BatchCheckOptions& rules,
+                   PendingAppend* p) {
+  static thread_local BatchChecker checker;
   std::span<uint8_t> rest(p->batches);
   std::vector<std::span<uint8_t>> batches;
   while (!rest.empty()) {
-    Result<size_t> n = NextBatchSize(rest);
-    if (!n.ok() || *n == 0) {  // checked on the loop thread; cannot happen
+    // CheckProduceBatches split the records into whole batches on the loop
+    // thread; only the length is read here, the checker parses the rest.
+    size_t n = rest.size() < batch::kLogOverhead
+                   ? 0
+                   : size_t(GetBE32(rest.data() + batch::kBatchLengthPos)) + batch::kLogOverhead;
+    if (n < batch::kHeaderSize || n > rest.size()) {  // cannot happen
       p->result = Failed(proto::kCorruptMessage, "truncated batch");
       return;
     }
-    std::span<uint8_t> b = rest.first(*n);
-    if (!BatchCrcOk(b)) {
-      p->result = Failed(proto::kCorruptMessage,
-                         "batch at byte " + std::to_string(p->batches.size() - rest.size()) +
-                             " of the records: CRC-32C mismatch");
+    std::span<uint8_t> b = rest.first(n);
+    Status st = checker.Check(b, rules, p->batches.size() - rest.size());
+    if (!st.ok()) {
+      p->result = Failed(CodeForStatus(st), st.message());
       return;
     }
-    if (require_keys) {
-      std::string why = FirstKeylessRecord(b, &keys);
-      if (!why.empty()) {
-        p->result = Failed(proto::kInvalidRecord,
-                           "batch at byte " +
-                               std::to_string(p->batches.size() - rest.size()) + ": " + why);
-        return;
-      }
-    }
     batches.push_back(b);
-    rest = rest.subspan(*n);
+    rest = rest.subspan(n);
   }
   for (size_t i = 0; i < batches.size(); ++i) {
     Result<int64_t> base = writer->Append(batches[i]);
@@ -150,9 +148,12 @@ void RunAppendJob(Partitions::State* st) {
     }
     st->writer = std::move(*w);
   }
+  BatchCheckOptions rules;
+  rules.max_records_bytes = size_t(std::max<int64_t>(st->options.max_batch_bytes, 0));
+  rules.require_keys = st->require_keys;
   bool sync = false;
   for (PendingAppend& p : st->running) {
-    AppendPending(st->writer.get(), st->options.log_append_time, st->require_keys, &p);
+    AppendPending(st->writer.get(), st->options.log_append_time, rules, &p);
     sync = sync || (p.sync && p.result.error_code == 0);
   }
   if (sync) {
@@ -232,7 +233,7 @@ void Partitions::Append(const std::string& topic, int32_t partition,
                                   std::to_string(partition)));
   }
   bool inline_append = !st->job_running && st->writer && !sync &&
-                       batches.size() <= kInlineAppendBytes;
+                       batches.size() <= kInlineAppendBytes && !AnyCompressed(batches);
   st->queue.push_back(PendingAppend{std::move(batches), sync, std::move(done), {}});
   if (st->job_running) return;
   if (!inline_append) return StartJob(st);

@@ -4,12 +4,14 @@
 // it (opening and recovery, appends, fdatasync) runs on libuv's thread pool,
 // one job per partition at a time: appends that arrive while a job runs are
 // queued and the next job writes them all, then syncs once if any of them
-// asked for it (group commit), so the second core does the writing, CRC
-// checking and syncing. One exception, measured (README, Performance): an
-// append of at most 64 KiB that needs no sync, to an open writer with no job
-// running, is written on the loop thread at once; a pwrite(2) of that size
-// into the page cache costs less than the two thread wake-ups of the pool
-// hand-off. Opening, recovery, large appends and every fdatasync stay off
+// asked for it (group commit), so the second core does the writing,
+// checking (klog/batch_check.h: CRC and every record) and syncing. One
+// exception, measured (README, Performance): an append of at most 64 KiB of
+// uncompressed batches that needs no sync, to an open writer with no job
+// running, is checked and written on the loop thread at once; a pwrite(2) of
+// that size into the page cache costs less than the two thread wake-ups of
+// the pool hand-off. Opening, recovery, large or compressed appends (whose
+// check decompresses up to max.message.bytes) and every fdatasync stay off
 // the loop thread.
 //
 // Reads run on the loop thread through one LogReader per partition. Readers
@@ -93,7 +95,12 @@ class Partitions {
 
   // Appends `batches` (one or more whole RecordBatch v2, already checked by
   // CheckProduceBatches) to the partition and calls `done` on the loop
-  // thread when they are in the log, and synced if `sync` is set.
+  // thread when they are in the log, and synced if `sync` is set. Each batch
+  // is first checked whole (BatchChecker, with the topic's
+  // max.message.bytes and, for a compacted topic, keys required); if one
+  // fails, none is appended and `done` gets CORRUPT_MESSAGE (damaged
+  // bytes), INVALID_RECORD (a rule broken) or MESSAGE_TOO_LARGE (records
+  // over max.message.bytes once decompressed).
   void Append(const std::string& topic, int32_t partition, std::vector<uint8_t> batches,
               bool sync, std::function<void(const AppendResult&)> done);
 
@@ -192,10 +199,10 @@ class Partitions {
 
 // Checks the records of one partition of a Produce request before they are
 // queued: whole batches, magic 2, sane lengths, a record count that fits
-// the last offset delta (and is not 0), each batch no
-// larger than `max_batch_bytes`, and no zstd before Produce v7. The CRC is
-// checked by the append job. Returns a Kafka error code (0 = fine) and sets
-// *why.
+// the last offset delta (and is not 0), each batch no larger than
+// `max_batch_bytes`, and no zstd before Produce v7. The CRC and the records
+// are checked by the append job (BatchChecker). Returns a Kafka error code
+// (0 = fine) and sets *why.
 int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_bytes,
                             int16_t produce_version, std::string* why);
 

@@ -139,8 +139,9 @@ Status BatchFilter::Filter(std::span<const uint8_t> batch, const Rules& rules, O
   }
   std::span<const uint8_t> records = batch.subspan(batch::kHeaderSize);
   if (h.compression() != Compression::kNone && !records.empty()) {
-    KLOG_RETURN_IF_ERROR(Decompress(h.compression(), records, &plain_));
-    records = plain_;
+    Result<std::span<const uint8_t>> plain = decompressor_.Decompress(h.compression(), records);
+    if (!plain.ok()) return plain.status();
+    records = *plain;
   }
   bool any_tombstone = false;
   KLOG_RETURN_IF_ERROR(Parse(records, h.records_count));

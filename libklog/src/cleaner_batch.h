@@ -9,6 +9,7 @@
 
 #include "cleaner_keymap.h"
 #include "klog/cleaner.h"
+#include "klog/codec.h"
 #include "klog/status.h"
 
 namespace klog {
@@ -54,7 +55,7 @@ class BatchFilter {
   Status Rewrite(std::span<const uint8_t> batch, int64_t new_horizon, int32_t kept);
 
   std::vector<RawRecord> recs_;
-  std::vector<uint8_t> plain_;    // decompressed records
+  Decompressor decompressor_;     // decompressed records, valid until the next batch
   std::vector<uint8_t> records_;  // the kept records, encoded
   std::vector<uint8_t> out_;
   int64_t horizon_ = -1;

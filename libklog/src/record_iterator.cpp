@@ -1,6 +1,7 @@
 // RecordIterator: decodes the records of one batch with every length checked
 // against the end of the record and of the batch. Malformed bytes end the
 // iteration with a Corruption status naming the record and the field.
+#include <cassert>
 #include <string>
 
 #include "klog/batch_format.h"
@@ -50,8 +51,11 @@ inline const uint8_t* ReadBytes(const uint8_t* p, const uint8_t* end,
 }  // namespace
 
 RecordIterator::RecordIterator() = default;
+RecordIterator::~RecordIterator() = default;
+RecordIterator::RecordIterator(RecordIterator&&) noexcept = default;
+RecordIterator& RecordIterator::operator=(RecordIterator&&) noexcept = default;
 
-Status RecordIterator::Reset(std::span<const uint8_t> batch) {
+Status RecordIterator::Reset(std::span<const uint8_t> batch, size_t max_decompressed) {
   pos_ = end_ = nullptr;
   remaining_ = 0;
   status_ = ParseBatchHeader(batch, &header_);
@@ -61,6 +65,16 @@ Status RecordIterator::Reset(std::span<const uint8_t> batch) {
                                  " bytes but " + std::to_string(batch.size()) + " were given");
     return status_;
   }
+  return Reset(batch, header_, max_decompressed);
+}
+
+Status RecordIterator::Reset(std::span<const uint8_t> batch, const BatchHeader& header,
+                             size_t max_decompressed) {
+  assert(batch.size() >= batch::kHeaderSize && size_t(header.size()) == batch.size());
+  header_ = header;
+  pos_ = end_ = nullptr;
+  remaining_ = 0;
+  status_ = Status::Ok();
   std::span<const uint8_t> records = batch.subspan(batch::kHeaderSize);
   Compression codec = header_.compression();
   // An empty batch (left by compaction) has no records section to decompress.
@@ -72,10 +86,15 @@ Status RecordIterator::Reset(std::span<const uint8_t> batch) {
       status_ = Status::Corruption("unknown compression codec " + std::to_string(int(codec)));
       return status_;
     }
-    status_ = Decompress(codec, records, &scratch_);
-    if (!status_.ok()) return status_;
-    pos_ = scratch_.data();
-    end_ = scratch_.data() + scratch_.size();
+    if (!decompressor_) decompressor_ = std::make_unique<Decompressor>();
+    Result<std::span<const uint8_t>> plain =
+        decompressor_->Decompress(codec, records, max_decompressed);
+    if (!plain.ok()) {
+      status_ = plain.status();
+      return status_;
+    }
+    pos_ = plain->data();
+    end_ = plain->data() + plain->size();
   }
   remaining_ = header_.records_count;
   return status_;

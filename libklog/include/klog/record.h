@@ -2,7 +2,9 @@
 // Layout: man/klog-format.5 and batch_format.h.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -12,7 +14,13 @@
 
 namespace klog {
 
+class Decompressor;
+
 enum class Compression : int8_t { kNone = 0, kGzip = 1, kSnappy = 2, kLz4 = 3, kZstd = 4 };
+
+// The decompressed size of a batch's records allowed when the caller names
+// no smaller bound (Decompress, RecordIterator::Reset).
+inline constexpr size_t kDefaultMaxDecompressed = size_t(256) << 20;
 
 // "none", "gzip", "snappy", "lz4", "zstd".
 std::string_view CompressionName(Compression c);
@@ -117,9 +125,19 @@ class BatchBuilder {
 class RecordIterator {
  public:
   RecordIterator();
+  ~RecordIterator();
+  RecordIterator(RecordIterator&&) noexcept;
+  RecordIterator& operator=(RecordIterator&&) noexcept;
   // `batch` is exactly one whole batch; it must outlive the iteration. Does
-  // not check the CRC (call BatchCrcOk first where wanted).
-  Status Reset(std::span<const uint8_t> batch);
+  // not check the CRC (call BatchCrcOk first where wanted). A compressed
+  // batch is decompressed by a Decompressor (klog/codec.h) kept from batch
+  // to batch, into at most `max_decompressed` bytes (TooLarge beyond that).
+  Status Reset(std::span<const uint8_t> batch, size_t max_decompressed = kDefaultMaxDecompressed);
+  // The same for a batch whose header the caller has just decoded with
+  // ParseBatchHeader and whose size it has checked (header.size() ==
+  // batch.size()): the header is not parsed again.
+  Status Reset(std::span<const uint8_t> batch, const BatchHeader& header,
+               size_t max_decompressed = kDefaultMaxDecompressed);
   // Fills `out` with the next record; returns false at the end or on error
   // (then status() says which record was malformed and why).
   bool Next(RecordView* out);
@@ -128,7 +146,7 @@ class RecordIterator {
 
  private:
   BatchHeader header_;
-  std::vector<uint8_t> scratch_;     // decompressed records, reused
+  std::unique_ptr<Decompressor> decompressor_;  // created for the first compressed batch
   std::vector<HeaderView> headers_;  // current record's headers, reused
   const uint8_t* pos_ = nullptr;
   const uint8_t* end_ = nullptr;
