@@ -111,6 +111,7 @@ Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts) {
     }
     if (key == "message.timestamp.type") opts->log_append_time = value == "LogAppendTime";
   }
+  opts->compacted = TopicIsCompacted(info);
   return Status::Ok();
 }
 
