@@ -117,10 +117,12 @@ Status DeleteOldest(LogWriter::Impl* w, const std::vector<SegmentSize>& sealed, 
                     int64_t new_start, RetentionResult* out) {
   bool raised = new_start > w->start_offset;
   if (raised) {
+    w->Step("log-start");
     KLOG_RETURN_IF_ERROR(WriteLogStart(w->dir, new_start));
     w->start_offset = new_start;
   }
   for (size_t i = 0; i < n; ++i) {
+    w->Step("unlink");
     KLOG_RETURN_IF_ERROR(DeleteSegmentFiles(w->dir, sealed[i].base));
     out->deleted_segments++;
     out->deleted_bytes += sealed[i].bytes;
@@ -128,7 +130,10 @@ Status DeleteOldest(LogWriter::Impl* w, const std::vector<SegmentSize>& sealed, 
   int64_t first_base = n < sealed.size() ? sealed[n].base : w->base;
   KLOG_RETURN_IF_ERROR(RemoveOrphans(w->dir, first_base));
   if (n > 0) KLOG_RETURN_IF_ERROR(SyncDir(w->dir));
-  if (n > 0 || raised) KLOG_RETURN_IF_ERROR(DropListedBelow(w, w->start_offset));
+  if (n > 0 || raised) {
+    w->Step("list");
+    KLOG_RETURN_IF_ERROR(DropListedBelow(w, w->start_offset));
+  }
   out->log_start_offset = w->start_offset;
   return Status::Ok();
 }

@@ -50,6 +50,9 @@ struct LogWriter::Impl {
   void Warn(const std::string& msg) const {
     if (opts.warn) opts.warn(msg);
   }
+  void Step(std::string_view name) const {
+    if (opts.step_hook) opts.step_hook(name);
+  }
 
   // Opens the files of segment `base_offset` as the active segment; with
   // `create`, creates them (an existing non-empty .log is an error).

@@ -19,6 +19,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "klog/record.h"
@@ -52,6 +53,11 @@ struct LogOptions {
   std::function<void(const std::string&)> warn;
   // Milliseconds since the epoch; injectable for tests. Empty = the system clock.
   std::function<int64_t()> clock_ms;
+  // Test hook: called with the name of each step just before it is taken, of
+  // a roll ("digest", "create", "list") and of a deletion by retention or
+  // TruncateBefore ("log-start", "unlink" once per segment, "list"); the
+  // order is in klog-format(5). Tests kill the process from it.
+  std::function<void(std::string_view step)> step_hook;
 };
 
 // What EnforceRetention() or TruncateBefore() did.
