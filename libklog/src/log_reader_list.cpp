@@ -82,9 +82,16 @@ int64_t LogReader::Impl::IndexStart(Segment* s, int64_t target) {
     if (entry.status().IsCorruption()) IndexUnusable(s, entry.status().message());
     return 0;
   }
-  // The last segment may have grown since the last Refresh(): a position past
-  // its known size is not used, but not suspect either.
-  if (!*entry || (*entry)->position >= s->size) return 0;
+  if (!*entry) return 0;
+  if ((*entry)->position >= s->size) {
+    // The last segment may have grown since the last Refresh(): a position
+    // past its known size is not used, but not suspect either.
+    if (!segs.empty() && s != &segs.back()) {
+      IndexUnusable(s, path + ": an entry points at position " +
+                           std::to_string((*entry)->position) + ", past the end of the segment");
+    }
+    return 0;
+  }
   return (*entry)->position;
 }
 
