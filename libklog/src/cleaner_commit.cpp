@@ -1,6 +1,8 @@
 // CommitClean's crash-safe swap and its recovery. Order (klog-format(5)):
 //   check       every source segment still has the size Plan saw (else Busy);
 //   manifest    klog.cleaning is written atomically: the commit point;
+//   list        klog.segments lists each cleaned segment instead of its
+//               sources (before any source goes, so none is ever listed and gone);
 //   rename      each group's *.cleaned files replace its base's files
 //               (.index, .timeindex, .xxh3, then .log);
 //   unlink      the other sources' files go (.log first);
@@ -11,6 +13,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <sstream>
 
@@ -18,6 +21,9 @@
 #include "fileutil.h"
 #include "klog/filename.h"
 #include "klog/log.h"
+#include "klog/segment.h"
+#include "segment_list.h"
+#include "segment_scan.h"
 
 namespace klog {
 
@@ -105,6 +111,50 @@ Status UnlinkSources(const std::string& dir, const std::vector<CleanGroup>& grou
   return Status::Ok();
 }
 
+// The cleaned segment's digest: its .xxh3.cleaned, or the .xxh3 it was
+// renamed to already (before its .log, so it is the new one).
+Result<SegmentDigest> CleanedDigest(const std::string& dir, int64_t base) {
+  Result<SegmentDigest> d = ReadDigestFile(CleanedPath(dir, base, kDigestSuffix));
+  if (d.status().IsNotFound()) d = ReadDigestFile(SegmentPath(dir, base, kDigestSuffix));
+  return d;
+}
+
+// Step "list": in klog.segments, each group's sources become one entry for
+// the cleaned segment, ending where its last listed source ended. Done again
+// by recovery, it finds the sources merged already and changes nothing.
+Status ListCleaned(const std::string& dir, const std::vector<CleanGroup>& groups, bool sync) {
+  Result<SegmentList> list = ReadSegmentList(dir);
+  if (list.status().IsNotFound()) return Status::Ok();  // an older klog's directory
+  if (!list.ok()) return list.status();
+  std::vector<SegmentListEntry>& entries = list->entries;
+  bool changed = list->torn;
+  for (const CleanGroup& g : groups) {
+    auto is_source = [&](const SegmentListEntry& e) {
+      return std::find(g.sources.begin(), g.sources.end(), e.base) != g.sources.end();
+    };
+    auto first = std::find_if(entries.begin(), entries.end(), is_source);
+    if (first == entries.end()) continue;
+    auto last = std::find_if(entries.rbegin(), entries.rend(), is_source).base();
+    if (!std::all_of(first, last, is_source)) {
+      return Status::Corruption(dir + "/" + std::string(kSegmentListName) +
+                                ": the sources of cleaned segment " + std::to_string(g.base) +
+                                " are not listed one after another");
+    }
+    Result<SegmentDigest> d = CleanedDigest(dir, g.base);
+    if (!d.ok()) return d.status();
+    SegmentListEntry merged{g.base, std::prev(last)->next, d->bytes, d->xxh3};
+    if (last - first == 1 && first->base == merged.base && first->next == merged.next &&
+        first->bytes == merged.bytes && first->xxh3 == merged.xxh3) {
+      continue;
+    }
+    *first = merged;
+    entries.erase(first + 1, last);
+    changed = true;
+  }
+  if (!changed) return Status::Ok();
+  return WriteSegmentList(dir, entries, sync);
+}
+
 using StepHook = std::function<void(std::string_view)>;
 
 // Steps rename..done, from a fresh Commit or from recovery.
@@ -112,6 +162,8 @@ Status FinishSwap(const std::string& dir, const Manifest& m, bool sync, const St
   auto step = [&](std::string_view name) {
     if (hook) hook(name);
   };
+  step("list");
+  KLOG_RETURN_IF_ERROR(ListCleaned(dir, m.groups, sync));
   step("rename");
   KLOG_RETURN_IF_ERROR(RenameGroups(dir, m.groups));
   if (sync) KLOG_RETURN_IF_ERROR(SyncDir(dir));  // the renames before any source goes

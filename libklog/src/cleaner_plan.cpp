@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <chrono>
 #include <sstream>
 
@@ -12,6 +13,8 @@
 #include "klog/index.h"
 #include "klog/log.h"
 #include "klog/segment.h"
+#include "log_start.h"
+#include "segment_list.h"
 
 namespace klog {
 
@@ -74,8 +77,22 @@ Status TakeSnapshot(const std::string& dir, const CleanerOptions& opts, Snapshot
   if (!segs.ok()) return segs.status();
   out->now = NowMs(opts);
   out->cleanable_end = segs->empty() ? 0 : segs->back();
+  // Nothing from a missing segment on is cleaned: merging the segments
+  // around it would hide it (klog.segments).
+  int64_t hole = INT64_MAX;
+  Result<SegmentList> list = ReadSegmentList(dir);
+  if (list.ok()) {
+    Result<int64_t> start = ReadLogStart(dir);
+    for (const SegmentHole& h : FindHoles(*list, *segs, start.ok() ? *start : -1)) {
+      hole = std::min(hole, h.base);
+    }
+  }
   for (size_t i = 0; i + 1 < segs->size(); ++i) {
     int64_t base = (*segs)[i];
+    if (base >= hole || (*segs)[i + 1] > hole) {
+      out->cleanable_end = base;
+      break;
+    }
     Result<int64_t> ts = SegmentLargestTimestamp(dir, base);
     if (!ts.ok()) return ts.status();
     if (*ts > out->now - opts.min_compaction_lag_ms) {

@@ -67,7 +67,10 @@ Status WriteDigest(const std::string& log_path, const SegmentDigest& d) {
 }
 
 Result<SegmentDigest> ReadDigest(const std::string& log_path) {
-  std::string path = DigestPath(log_path);
+  return ReadDigestFile(DigestPath(log_path));
+}
+
+Result<SegmentDigest> ReadDigestFile(const std::string& path) {
   std::string text;
   KLOG_RETURN_IF_ERROR(ReadWholeFile(path, &text));
   Result<std::string> body = UnsealLine(text, path);

@@ -59,6 +59,7 @@ Segment Dumper::SegmentFor(const std::string& path, std::string_view suffix) {
 Status Dumper::DumpDirectory(const std::string& dir) {
   Result<std::vector<int64_t>> bases = ListSegments(dir);
   if (!bases.ok()) return bases.status();
+  if (opts_.verify) KLOG_RETURN_IF_ERROR(VerifyPartition(dir, *bases));
   if (bases->empty()) {
     // A fresh partition has no segment yet; any other directory without one
     // is most likely the wrong path.
@@ -79,8 +80,10 @@ Status Dumper::DumpDirectory(const std::string& dir) {
     seg.log_path = seg.stem + std::string(kLogSuffix);
     seg.base = (*bases)[i];
     seg.sealed = i + 1 < bases->size();
+    seg.in_dir = true;
     KLOG_RETURN_IF_ERROR(DumpSegment(seg));
   }
+  have_list_ = contiguous_ = false;
   return Status::Ok();
 }
 
@@ -88,6 +91,7 @@ Status Dumper::DumpSegment(const Segment& seg) {
   offsets_topic_ = opts_.verify && IsOffsetsTopicLog(seg.log_path);
   LogScan scan;
   KLOG_RETURN_IF_ERROR(ScanLog(seg, &scan));
+  if (opts_.verify && seg.in_dir) KLOG_RETURN_IF_ERROR(CheckListed(seg, scan));
   if (opts_.verify) writer_.OkLog(seg.log_path, scan.totals);
   if (scan.totals.last_offset >= 0) prev_last_offset_ = scan.totals.last_offset;
   if (opts_.verify || opts_.index) {

@@ -12,6 +12,7 @@
 #include "klog/dump.h"
 #include "klog/record.h"
 #include "klog/segment.h"
+#include "segment_list.h"
 
 namespace klog::dump_internal {
 
@@ -22,6 +23,7 @@ struct Segment {
   std::string log_path;  // stem + ".log"
   int64_t base = -1;     // from the file name; -1 if it is not a segment name
   bool sealed = false;   // a later segment lies beside it
+  bool in_dir = false;   // dumped as part of its partition directory
 };
 
 struct BatchSpan {
@@ -60,6 +62,12 @@ class Dumper {
                  LogScan* scan);
   Status CheckFirstBatch(const Segment& seg, const BatchHeader& h);
 
+  // dump_partition.cpp (verify only): klog.segments against the directory,
+  // orphaned files; then, per segment, its list entry or (without a list)
+  // that it follows the previous segment.
+  Status VerifyPartition(const std::string& dir, const std::vector<int64_t>& bases);
+  Status CheckListed(const Segment& seg, const LogScan& scan);
+
   // dump_index.cpp. `scan` is the segment's verified scan (verify only).
   Status OffsetIndexFile(const Segment& seg, const LogScan* scan);
   Status TimeIndexFile(const Segment& seg, const LogScan* scan);
@@ -72,6 +80,11 @@ class Dumper {
   RecordIterator records_;
   int64_t prev_last_offset_ = -1;  // of the previous segment of the same directory
   bool offsets_topic_ = false;     // the segment being dumped is in __consumer_offsets
+  // The directory's klog.segments (verify), and without one whether offsets
+  // must run on from segment to segment (a topic known not to be compacted).
+  bool have_list_ = false;
+  SegmentList list_;
+  bool contiguous_ = false;
 };
 
 }  // namespace klog::dump_internal

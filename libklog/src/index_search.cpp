@@ -2,6 +2,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <string>
 
 #include "fileutil.h"
 #include "klog/coding.h"
@@ -105,7 +106,12 @@ Result<std::optional<IndexEntry>> SearchOffsetIndex(const std::string& path, int
   if (*i < 0) return std::optional<IndexEntry>();
   uint8_t e[kIndexEntrySize];
   KLOG_RETURN_IF_ERROR(f.Read(size_t(*i), e));
-  return std::optional<IndexEntry>(DecodeIndexEntry(e));
+  IndexEntry entry = DecodeIndexEntry(e);
+  if (entry.relative_offset < 0 || entry.position < 0) {
+    return Status::Corruption(path + " pos " + std::to_string(*i * kIndexEntrySize) +
+                              ": negative offset or position");
+  }
+  return std::optional<IndexEntry>(entry);
 }
 
 Result<std::optional<TimeIndexEntry>> SearchTimeIndex(const std::string& path, int64_t target) {
@@ -117,7 +123,12 @@ Result<std::optional<TimeIndexEntry>> SearchTimeIndex(const std::string& path, i
   if (*i < 0) return std::optional<TimeIndexEntry>();
   uint8_t e[kTimeIndexEntrySize];
   KLOG_RETURN_IF_ERROR(f.Read(size_t(*i), e));
-  return std::optional<TimeIndexEntry>(DecodeTimeIndexEntry(e));
+  TimeIndexEntry entry = DecodeTimeIndexEntry(e);
+  if (entry.relative_offset < 0) {
+    return Status::Corruption(path + " pos " + std::to_string(*i * kTimeIndexEntrySize) +
+                              ": negative offset");
+  }
+  return std::optional<TimeIndexEntry>(entry);
 }
 
 Result<std::optional<TimeIndexEntry>> LastTimeIndexEntry(const std::string& path) {

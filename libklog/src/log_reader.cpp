@@ -127,12 +127,19 @@ Status LogReader::Impl::UpdateEnd() {
     end_seg_base = -1;
     return Status::Ok();
   }
-  const Segment& last = segs.back();
+  Segment& last = segs.back();
+  if (last.missing) {  // the active segment is gone: Next() says so there
+    end_offset = last.base;
+    end_seg_base = -1;
+    return Status::Ok();
+  }
+  bool from_index = false;
   if (last.base != end_seg_base || last.size < end_scan_pos) {
     // A new (or truncated) last segment: start from its last index entry.
     end_seg_base = last.base;
     end_offset = last.base;
-    end_scan_pos = IndexedStart(dir, last, last.base + INT32_MAX);
+    end_scan_pos = IndexStart(&last, last.base + INT32_MAX);
+    from_index = end_scan_pos > 0;
   }
   if (end_scan_pos >= last.size) return Status::Ok();
   auto fn = [&](const BatchInfo& b, std::span<const uint8_t>) {
@@ -140,7 +147,8 @@ Status LogReader::Impl::UpdateEnd() {
     return true;
   };
   int64_t valid_end = end_scan_pos;
-  Status st = ScanOther(last, false, end_scan_pos, fn, &valid_end);
+  Status st = from_index ? ScanIndexed(&last, false, end_scan_pos, fn, &valid_end)
+                         : ScanOther(last, false, end_scan_pos, fn, &valid_end);
   // A bad batch ends the readable log here; Next() reports it when it gets there.
   if (!st.ok() && !st.IsCorruption()) return st;
   end_scan_pos = valid_end;
@@ -148,24 +156,43 @@ Status LogReader::Impl::UpdateEnd() {
 }
 
 Status LogReader::Impl::RefreshList() {
+  for (int attempt = 0;; ++attempt) {
+    // klog.segments before the directory, the log start after it: a segment
+    // deleted meanwhile is then below the start or gone from a changed list.
+    LoadList();
+    std::vector<Segment> fresh;
+    KLOG_RETURN_IF_ERROR(ListDisk(&fresh));
+    Result<int64_t> persisted = ReadLogStart(dir);
+    int64_t log_start = persisted.ok() ? *persisted : -1;
+    if (!MarkHoles(&fresh, log_start) && attempt < 3) continue;
+    segs = std::move(fresh);
+    start_offset = segs.empty() ? 0 : std::max(log_start, segs.front().base);
+    return Status::Ok();
+  }
+}
+
+Status LogReader::Impl::ListDisk(std::vector<Segment>* out) {
   Result<std::vector<int64_t>> bases = ListSegments(dir);
   if (!bases.ok()) return bases.status();
   // Sealed segments seen before keep their size and cached largest timestamp,
   // unless one of them is gone: then the cleaner may have merged segments,
   // and the others are looked at again (but for the cursor's open file).
   std::map<int64_t, const Segment*> known;
-  for (size_t i = 0; i + 1 < segs.size(); ++i) known[segs[i].base] = &segs[i];
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    if (!segs[i].missing) known[segs[i].base] = &segs[i];
+  }
   bool vanished = false;
   for (const auto& [base, seg] : known) {
     vanished |= !std::binary_search(bases->begin(), bases->end(), base);
   }
-  std::vector<Segment> fresh;
+  std::vector<Segment>& fresh = *out;
   for (int64_t base : *bases) {
     Segment s{base, 0, SegmentPath(dir, base, kLogSuffix)};
     auto it = known.find(base);
     if (it != known.end() && (!vanished || (base == fd_base && fd.valid()))) {
       s.size = it->second->size;
       s.max_timestamp = vanished ? -2 : it->second->max_timestamp;
+      s.index_bad = !vanished && it->second->index_bad;
     } else {
       Result<int64_t> size = PathSize(s.path);
       if (size.status().IsNotFound()) continue;  // deleted since the listing
@@ -174,8 +201,6 @@ Status LogReader::Impl::RefreshList() {
     }
     fresh.push_back(std::move(s));
   }
-  segs = std::move(fresh);
-  start_offset = segs.empty() ? 0 : LogStartOr(dir, segs.front().base);
   return Status::Ok();
 }
 
@@ -189,6 +214,7 @@ Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
   for (size_t i = 0; i < r.segs.size(); ++i) {
     Segment& s = r.segs[i];
     bool sealed = i + 1 < r.segs.size();
+    if (s.missing) return r.Missing(s);  // the answer may have been in it
     if (sealed && s.max_timestamp != -2 && s.max_timestamp < ts_ms) continue;
     std::string time_path = SegmentPath(r.dir, s.base, kTimeIndexSuffix);
     // A sealed segment's last time-index entry is its largest timestamp.
@@ -200,7 +226,7 @@ Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
     if (sealed && s.max_timestamp < ts_ms) continue;
     int64_t from = 0;
     auto floor = SearchTimeIndex(time_path, ts_ms);
-    if (floor.ok() && *floor) from = IndexedStart(r.dir, s, s.base + (*floor)->relative_offset);
+    if (floor.ok() && *floor) from = r.IndexStart(&s, s.base + (*floor)->relative_offset);
     Result<int64_t> answer = int64_t(-1);
     auto fn = [&](const BatchInfo& b, std::span<const uint8_t> bytes) {
       if (b.header.max_timestamp < ts_ms) return true;
@@ -208,7 +234,7 @@ Result<int64_t> LogReader::OffsetForTimestamp(int64_t ts_ms) {
       return answer.ok() && *answer < 0;
     };
     int64_t valid_end = 0;
-    Status st = r.ScanOther(s, sealed, from, fn, &valid_end);
+    Status st = r.ScanIndexed(&s, sealed, from, fn, &valid_end);
     if (st.IsNotFound()) continue;  // deleted by retention since the last Refresh()
     KLOG_RETURN_IF_ERROR(st);
     if (!answer.ok()) return answer;
@@ -239,6 +265,10 @@ Result<std::unique_ptr<LogReader>> LogReader::Open(const std::string& dir,
 }
 
 int64_t LogReader::start_offset() const { return impl_->start_offset; }
+std::string LogReader::span_path() const {
+  return SegmentPath(impl_->dir, impl_->span_base, kLogSuffix);
+}
+int64_t LogReader::span_position() const { return impl_->span_pos; }
 int64_t LogReader::end_offset() const { return impl_->end_offset; }
 const std::string& LogReader::dir() const { return impl_->dir; }
 std::string LogReader::current_segment_path() const {

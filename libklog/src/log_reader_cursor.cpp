@@ -11,7 +11,6 @@
 
 namespace klog {
 
-using reader_internal::IndexedStart;
 using reader_internal::Segment;
 
 Result<int64_t> LogReader::Impl::CursorSegment() {
@@ -78,6 +77,8 @@ Result<std::span<const uint8_t>> LogReader::Impl::ReadBatches(size_t i, size_t m
       new_next = last + 1;
     }
     if (off > start) {
+      span_base = s.base;
+      span_pos = pos + int64_t(start);
       pos += int64_t(off);
       next = new_next;
       return std::span<const uint8_t>(buf.data() + start, off - start);
@@ -108,6 +109,7 @@ Result<std::span<const uint8_t>> LogReader::Next(size_t max_bytes) {
     if (!i.ok()) return i.status();
     if (*i < 0) return std::span<const uint8_t>();
     Segment& s = r.segs[size_t(*i)];
+    if (s.missing) return r.Missing(s);
     bool is_last = size_t(*i) + 1 == r.segs.size();
     if (is_last && r.pos >= s.size) return std::span<const uint8_t>();
     Status st = r.OpenCursorFd(&s, !is_last, false);
@@ -135,6 +137,12 @@ Status LogReader::Impl::SeekTo(int64_t offset) {
     auto it = std::upper_bound(segs.begin(), segs.end(), offset,
                                [](int64_t o, const Segment& s) { return o < s.base; });
     Segment& s = *(it - 1);
+    if (s.missing) {
+      cur_base = s.base;
+      pos = 0;
+      next = offset;
+      return Missing(s);
+    }
     Status st = OpenCursorFd(&s, &s != &segs.back(), true);
     if (st.IsNotFound() && attempt < 3) {  // removed since the last Refresh()
       KLOG_RETURN_IF_ERROR(RefreshList());
@@ -150,11 +158,18 @@ Status LogReader::Impl::SeekTo(int64_t offset) {
       found = b.position;
       return false;
     };
-    int64_t from = IndexedStart(dir, s, offset);
+    int64_t from = IndexStart(&s, offset);
     int64_t valid_end = 0;
     st = ScanCursor(&s, from, fn, &valid_end);
-    if (from != 0 && (!st.ok() || overshot)) {
-      found = -1;  // a stale or damaged index: scan the segment from its start
+    if (from != 0 && (!st.ok() || overshot || valid_end == from)) {
+      // A stale or damaged index: scan the segment from its start. An entry
+      // where no batch starts is damage (entries follow their batches); one
+      // past the offset may be the other generation's during a cleaner swap.
+      if (!overshot) {
+        IndexUnusable(&s, SegmentPath(dir, s.base, kIndexSuffix) + ": an entry points at position " +
+                              std::to_string(from) + ", where no batch starts");
+      }
+      found = -1;
       overshot = false;
       st = ScanCursor(&s, 0, fn, &valid_end);
     }

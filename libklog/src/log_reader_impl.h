@@ -11,6 +11,7 @@
 
 #include "fileutil.h"
 #include "klog/log.h"
+#include "segment_list.h"
 #include "segment_scan.h"
 
 namespace klog {
@@ -24,6 +25,13 @@ struct Segment {
   // once: -2 = not read yet, -1 = none (empty time index), INT64_MAX = the
   // time index is unreadable, so the segment must be scanned.
   int64_t max_timestamp = -2;
+  // Listed in klog.segments but gone: the cursor stops here with an error
+  // naming the offsets [base, next) (next -1: unknown) it held.
+  bool missing = false;
+  int64_t next = -1;
+  // Its offset index led a scan astray: it is scanned from the start instead
+  // (reset when the cleaner replaces segments).
+  bool index_bad = false;
 };
 
 // Identity of an open file, to notice that its path now names another one.
@@ -34,8 +42,17 @@ struct FileId {
 };
 
 // Byte position to start scanning segment `s` for `target` (an absolute
-// offset): the offset index's floor entry, or 0 if the index is unusable.
+// offset): the offset index's floor entry, or 0 if the index is unusable
+// (an entry outside the .log is never used).
 int64_t IndexedStart(const std::string& dir, const Segment& s, int64_t target);
+
+// Identity of klog.segments as last read, to re-read it only when it changed.
+struct ListStamp {
+  FileId id;
+  int64_t size = -1;
+  int64_t mtime_ns = -1;
+  bool operator==(const ListStamp&) const = default;
+};
 
 }  // namespace reader_internal
 
@@ -60,8 +77,38 @@ struct LogReader::Impl {
   UniqueFd scan_fd;
   int64_t scan_base = -1;
   std::vector<uint8_t> buf;
+  // Where the span the last Next() returned starts.
+  int64_t span_base = 0;
+  int64_t span_pos = 0;
+  // klog.segments as last read (log_reader_list.cpp).
+  reader_internal::ListStamp list_stamp;
+  SegmentList list;
+  bool list_warned = false;
+
+  void Warn(const std::string& msg) const {
+    if (opts.warn) opts.warn(msg);
+  }
+  // Re-reads klog.segments if it changed since the last call.
+  void LoadList();
+  // Marks the holes klog.segments shows in `fresh` (the segments on disk,
+  // sorted), inserting those without a file; false if the list changed while
+  // the directory was read, so the caller must look again.
+  bool MarkHoles(std::vector<reader_internal::Segment>* fresh, int64_t log_start);
+  // The segment's offset index cannot be trusted (`what` says why): it is
+  // scanned from the start from now on, with one warning.
+  void IndexUnusable(reader_internal::Segment* s, const std::string& what);
+  // IndexedStart, unless the index proved unusable (then 0, with a warning
+  // the first time a lookup finds an entry it cannot use).
+  int64_t IndexStart(reader_internal::Segment* s, int64_t target);
+  // Scans `s` from `from` (a position its index gave), again from the
+  // start when the first batch there is not a batch.
+  Status ScanIndexed(reader_internal::Segment* s, bool sealed, int64_t from, const BatchFn& fn,
+                     int64_t* valid_end);
+  Status Missing(const reader_internal::Segment& s) const;
 
   Status RefreshList();
+  // The segments on disk, sorted; sealed ones seen before keep their size.
+  Status ListDisk(std::vector<reader_internal::Segment>* out);
   Status UpdateEnd();
   // Opens segment `s` as the cursor's file (reusing the open one unless
   // `recheck` finds that the path now names another file). A sealed

@@ -239,6 +239,10 @@ Status RecoverPartition(LogWriter::Impl* w) {
   KLOG_RETURN_IF_ERROR(RecoverCleaning(w->dir));
   Result<std::vector<int64_t>> segs = ListSegments(w->dir);
   if (!segs.ok()) return segs.status();
+  // A missing segment is warned about (and stays listed); a missing active
+  // segment is made again, so segs->back() is the active one.
+  int64_t first_base = 0;
+  KLOG_RETURN_IF_ERROR(ReconcileSegmentList(w, &*segs, &first_base));
   if (segs->empty()) {
     KLOG_RETURN_IF_ERROR(w->OpenActive(0, true));
     if (w->SyncsOnRoll()) KLOG_RETURN_IF_ERROR(SyncDir(w->dir));
@@ -252,8 +256,9 @@ Status RecoverPartition(LogWriter::Impl* w) {
   }
   if (segs->size() >= 2) KLOG_RETURN_IF_ERROR(CheckLastDigest(w, (*segs)[segs->size() - 2]));
   KLOG_RETURN_IF_ERROR(RecoverActive(w, segs->back()));
-  // klog.log-start may name an offset inside the first segment (DeleteRecords).
-  w->start_offset = std::min(LogStartOr(w->dir, segs->front()), w->next_offset);
+  // klog.log-start may name an offset inside the first segment (DeleteRecords);
+  // a missing first segment still counts, so that readers are told of it.
+  w->start_offset = std::min(LogStartOr(w->dir, first_base), w->next_offset);
   if (w->size == 0) w->hash = std::make_unique<Xxh3Stream>();
   return Status::Ok();
 }

@@ -4,10 +4,13 @@
 //  2. for each deleted segment, oldest first, the .log is unlinked (from
 //     then on the segment no longer exists for readers and recovery), then
 //     its .index, .timeindex and .xxh3;
-//  3. the directory is fsynced.
+//  3. the directory is fsynced;
+//  4. klog.segments is replaced without the entries below the new start.
 // A crash after 1 leaves segments below the start that the next call
 // deletes; a crash inside 2 leaves companion files without a .log, which the
-// next call removes (they are below the first segment's base).
+// next call removes (they are below the first segment's base). Entries of
+// klog.segments below the persisted start never count as missing, so a crash
+// before 4 reports nothing.
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,11 +115,14 @@ Status SealedSegments(const LogWriter::Impl& w, std::vector<SegmentSize>* out) {
 // Deletes the first `n` of `sealed` after persisting the new start offset.
 Status DeleteOldest(LogWriter::Impl* w, const std::vector<SegmentSize>& sealed, size_t n,
                     int64_t new_start, RetentionResult* out) {
-  if (new_start > w->start_offset) {
+  bool raised = new_start > w->start_offset;
+  if (raised) {
+    w->Step("log-start");
     KLOG_RETURN_IF_ERROR(WriteLogStart(w->dir, new_start));
     w->start_offset = new_start;
   }
   for (size_t i = 0; i < n; ++i) {
+    w->Step("unlink");
     KLOG_RETURN_IF_ERROR(DeleteSegmentFiles(w->dir, sealed[i].base));
     out->deleted_segments++;
     out->deleted_bytes += sealed[i].bytes;
@@ -124,6 +130,10 @@ Status DeleteOldest(LogWriter::Impl* w, const std::vector<SegmentSize>& sealed, 
   int64_t first_base = n < sealed.size() ? sealed[n].base : w->base;
   KLOG_RETURN_IF_ERROR(RemoveOrphans(w->dir, first_base));
   if (n > 0) KLOG_RETURN_IF_ERROR(SyncDir(w->dir));
+  if (n > 0 || raised) {
+    w->Step("list");
+    KLOG_RETURN_IF_ERROR(DropListedBelow(w, w->start_offset));
+  }
   out->log_start_offset = w->start_offset;
   return Status::Ok();
 }
@@ -181,6 +191,7 @@ void LogWriter::UpdateOptions(const LogOptions& opts) {
   w.opts.segment_ms = opts.segment_ms > 0 ? opts.segment_ms : w.opts.segment_ms;
   w.opts.max_batch_bytes = opts.max_batch_bytes;
   w.opts.log_append_time = opts.log_append_time;
+  w.opts.compacted = opts.compacted;
   if (opts.index_interval_bytes >= 0) w.opts.index_interval_bytes = opts.index_interval_bytes;
 }
 

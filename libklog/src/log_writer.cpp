@@ -92,6 +92,7 @@ Status LogWriter::Impl::Roll() {
   final_entry.time = builder.ForceFinal();
   KLOG_RETURN_IF_ERROR(WriteEntries(final_entry));
   if (SyncsOnRoll()) KLOG_RETURN_IF_ERROR(SyncActive());
+  Step("digest");
   SegmentDigest digest;
   if (hash) {
     digest = {hash->Digest(), size};
@@ -101,12 +102,16 @@ Status LogWriter::Impl::Roll() {
     digest = *d;
   }
   KLOG_RETURN_IF_ERROR(WriteDigestFile(log_path, digest, SyncsOnRoll()));
+  int64_t sealed = base;
+  Step("create");
   KLOG_RETURN_IF_ERROR(OpenActive(next_offset, true));
-  if (SyncsOnRoll()) KLOG_RETURN_IF_ERROR(SyncDir(dir));
   last_batch_pos = -1;
   roll_ts = -1;
   hash = std::make_unique<Xxh3Stream>();
-  return Status::Ok();
+  if (SyncsOnRoll()) KLOG_RETURN_IF_ERROR(SyncDir(dir));
+  // Listed only once the new active segment exists (klog-format(5)).
+  Step("list");
+  return ListSealedSegment(this, sealed, next_offset, digest.bytes, digest.xxh3);
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fileutil.h"
 #include "index_builder.h"
@@ -37,11 +38,20 @@ struct LogWriter::Impl {
   // (it created the segment); otherwise null and the digest is computed at roll.
   std::unique_ptr<Xxh3Stream> hash;
   int64_t last_sync_ms = 0;
+  // klog.segments (segment_list.h) as this writer left it: whether it exists,
+  // the base its last entry ends at (-1 without entries), and whether a
+  // failed write left it behind the directory (the next roll reconciles).
+  bool list_exists = false;
+  int64_t list_end = -1;
+  bool list_stale = false;
 
   int64_t Now() const;
   bool SyncsOnRoll() const { return opts.flush.mode != FlushMode::kNone; }
   void Warn(const std::string& msg) const {
     if (opts.warn) opts.warn(msg);
+  }
+  void Step(std::string_view name) const {
+    if (opts.step_hook) opts.step_hook(name);
   }
 
   // Opens the files of segment `base_offset` as the active segment; with
@@ -58,6 +68,21 @@ struct LogWriter::Impl {
 // checks sealed segments' indexes and the last digest, validates the active
 // segment (or trusts a matching checkpoint) and fills the active state.
 Status RecoverPartition(LogWriter::Impl* w);
+
+// log_segment_list.cpp: keeping klog.segments in line (klog-format(5)).
+// Brings the list in line with the .log files `segs` (sorted; the last one
+// is the active segment): drops entries below the log start, warns about and
+// keeps every hole, adopts sealed segments it lacks (checking that they
+// follow each other unless opts.compacted) and recreates a missing active
+// segment at the list's end. Rewrites the file when anything changed.
+// *first_base is the first offset the partition should hold (a missing
+// first segment's base counts).
+Status ReconcileSegmentList(LogWriter::Impl* w, std::vector<int64_t>* segs, int64_t* first_base);
+// Records the segment Roll() just sealed (after the new active segment exists).
+Status ListSealedSegment(LogWriter::Impl* w, int64_t base, int64_t next, int64_t bytes,
+                         uint64_t xxh3);
+// Drops the entries wholly below `start` (after retention unlinked them).
+Status DropListedBelow(LogWriter::Impl* w, int64_t start);
 
 // klog.checkpoint: written by Close(), removed by Open().
 struct Checkpoint {

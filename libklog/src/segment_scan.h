@@ -23,6 +23,8 @@ Status ScanBatches(int fd, const std::string& path, int64_t base_offset, int64_t
 
 // WriteDigest with the fsyncs optional (the writer syncs per its flush policy).
 Status WriteDigestFile(const std::string& log_path, const SegmentDigest& d, bool sync);
+// ReadDigest of the digest file at `path` itself (such as a *.xxh3.cleaned).
+Result<SegmentDigest> ReadDigestFile(const std::string& path);
 
 // "<path> pos <N>: <what>".
 Status CorruptionAt(const std::string& path, int64_t pos, const std::string& what);

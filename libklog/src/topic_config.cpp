@@ -100,6 +100,7 @@ const std::vector<TopicConfigDefault>& TopicConfigDefaults() {
 }
 
 Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts) {
+  opts->compacted = TopicIsCompacted(info);  // set even when a config is bad
   for (const auto& [key, value] : info.configs) {
     KLOG_RETURN_IF_ERROR(ValidateTopicConfig(key, value).WithContext("topic '" + info.name + "'"));
     int64_t v = 0;

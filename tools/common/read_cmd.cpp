@@ -35,7 +35,9 @@ Status ReadSession::Open() {
     }
     auto c = std::make_unique<PartitionCursor>();
     c->partition = p;
-    auto reader = LogReader::Open(dd.PartitionPath(opts_.topic, p));
+    ReaderOptions ro;
+    ro.warn = [](const std::string& m) { Diag("warning: " + m); };
+    auto reader = LogReader::Open(dd.PartitionPath(opts_.topic, p), ro);
     if (!reader.ok()) return reader.status();
     c->reader = std::move(*reader);
     auto start = ResolveStartOffset(opts_.start, *c->reader);
@@ -87,12 +89,16 @@ Status ReadSession::Drain(PartitionCursor& c, bool refresh) {
     if (!chunk.ok()) return chunk.status();
     std::span<const uint8_t> bytes = *chunk;
     if (bytes.empty()) break;
+    int64_t pos = c.reader->span_position();
     while (!bytes.empty() && !c.done && !finished()) {
       auto size = NextBatchSize(bytes);
       if (!size.ok()) return size.status();
       if (*size == 0) break;  // the reader returns whole batches; be safe anyway
-      KLOG_RETURN_IF_ERROR(DrainBatch(c, bytes.subspan(0, *size)));
+      Status st = DrainBatch(c, bytes.subspan(0, *size));
+      // Name the batch as klog-dump does: segment file and byte position.
+      if (!st.ok()) return st.WithContext(c.reader->span_path() + " pos " + std::to_string(pos));
       bytes = bytes.subspan(*size);
+      pos += int64_t(*size);
     }
   }
   return Status::Ok();

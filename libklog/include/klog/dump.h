@@ -119,6 +119,14 @@ using DumpWarningFn = std::function<void(const std::string&)>;
 //  - .timeindex timestamps increase and their offsets lie in the segment;
 //  - a .xxh3 digest, where present, matches the .log's XXH3-64 and length; a
 //    sealed segment without one gets a warning;
+//  - for a partition directory, first: no segment its klog.segments lists
+//    is missing ("segment <file> is missing: offsets A-B lost"); no .index,
+//    .timeindex or .xxh3 lies there without its .log ("<file>: no <base>.log
+//    beside it (orphaned)"; a warning below the log start offset or during
+//    a cleaner swap); then each listed segment has the list's size and
+//    digest. Without a list (a warning), a topic whose metadata says it is
+//    not compacted must have no offsets missing between segments. The list
+//    gets an "ok: DIR/klog.segments entries: N" line.
 //  - in a partition directory of __consumer_offsets, every record of a data
 //    batch decodes as an offset commit key and value (klog/offsets_record.h):
 //    "<file> pos <batch position>: record at offset N: <why>".

@@ -20,6 +20,7 @@ constexpr std::string_view kTopicMetaSuffix = ".topic.json"; // klog: <dir>/<top
 constexpr std::string_view kWriterLockName = "klog.lock";    // klog: in the partition dir
 constexpr std::string_view kCheckpointName = "klog.checkpoint";  // klog: clean-shutdown point
 constexpr std::string_view kLogStartName = "klog.log-start";  // klog: persisted log start offset
+constexpr std::string_view kSegmentListName = "klog.segments";  // klog: the sealed segments
 
 // Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 // The error names the topic and the rule it breaks.

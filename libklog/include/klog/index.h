@@ -42,7 +42,10 @@ int64_t LookupTimestamp(const std::vector<TimeIndexEntry>& index, int64_t target
 // same in a segment of ten entries or of a quarter million. Kafka's
 // zero-filled preallocated tail is skipped. nullopt: no entry qualifies (or
 // the file is empty); NotFound if the file is missing. The file is trusted to
-// be in order (writers rebuild damaged indexes on open).
+// be in order (writers rebuild damaged indexes on open), but an entry found
+// with a negative offset or position is Corruption naming the file and
+// position, never an answer: callers scan the .log instead, and check that a
+// position they are given lies inside it and starts a batch.
 Result<std::optional<IndexEntry>> SearchOffsetIndex(const std::string& path, int32_t target);
 Result<std::optional<TimeIndexEntry>> SearchTimeIndex(const std::string& path, int64_t target);
 // The last entry of a time index: a sealed segment's largest timestamp.

@@ -19,6 +19,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "klog/record.h"
@@ -42,12 +43,21 @@ struct LogOptions {
   // type bit and MaxTimestamp to the append time (and recomputes the CRC), so
   // every record reads back with the time it reached the log.
   bool log_append_time = false;
+  // cleanup.policy includes compact: offsets may legitimately have gaps, so a
+  // partition without klog.segments (written by Kafka or an older klog) is
+  // adopted as it is, without checking that segments follow each other.
+  bool compacted = false;
   FlushPolicy flush;
   std::string owner = "klog";                       // tool name, written in the lock file
   // Called with recovery warnings (torn tail truncated, index rebuilt). May be empty.
   std::function<void(const std::string&)> warn;
   // Milliseconds since the epoch; injectable for tests. Empty = the system clock.
   std::function<int64_t()> clock_ms;
+  // Test hook: called with the name of each step just before it is taken, of
+  // a roll ("digest", "create", "list") and of a deletion by retention or
+  // TruncateBefore ("log-start", "unlink" once per segment, "list"); the
+  // order is in klog-format(5). Tests kill the process from it.
+  std::function<void(std::string_view step)> step_hook;
 };
 
 // What EnforceRetention() or TruncateBefore() did.
@@ -65,6 +75,13 @@ class LogWriter {
   // holds it), and recovers: the active segment is validated and a torn tail
   // truncated (with a warning); missing or damaged indexes are rebuilt.
   // Corruption inside a sealed segment is an error naming file and position.
+  // klog.segments is brought in line with the directory (klog-format(5)): a
+  // segment it lists that is gone is warned about with its offset range
+  // ("segment <file> is missing: offsets A-B lost") and stays listed as lost,
+  // so readers and klog-dump --verify keep reporting it until retention or
+  // TruncateBefore passes it; a directory without the list (Kafka, an older
+  // klog) is adopted, checking that segments follow each other unless
+  // opts.compacted.
   static Result<std::unique_ptr<LogWriter>> Open(const std::string& dir, const LogOptions& opts);
   ~LogWriter();  // Close(), errors ignored
 
@@ -110,6 +127,10 @@ class LogWriter {
 
 struct ReaderOptions {
   bool verify_crc = true;  // check each batch's CRC-32C before returning it
+  // Called (on the reader's thread) with a warning naming the file: an index
+  // entry that cannot be trusted, so the segment is scanned instead; a
+  // damaged klog.segments. Once per file and reader. May be empty.
+  std::function<void(const std::string&)> warn = nullptr;
 };
 
 // Reads a partition log, concurrently with a writer in this or another
@@ -146,7 +167,16 @@ class LogReader {
   // the cursor past them. An empty span means the reader is at the end. A bad
   // batch is Corruption naming the segment file and byte position. The span
   // stays valid until the next call.
+  // A segment that klog.segments lists but that is gone is Corruption
+  // "segment <file> is missing: offsets A-B lost" when the cursor reaches it
+  // (Seek into it fails the same way); the batches before it are returned.
   Result<std::span<const uint8_t>> Next(size_t max_bytes = size_t(1) << 20);
+
+  // Where the span the last Next() returned lies: its segment file and the
+  // byte position of its first byte (a batch at offset k in the span is at
+  // span_position() + k), for messages about what is in it.
+  std::string span_path() const;
+  int64_t span_position() const;
 
   // Directory, and the path of the file the cursor is in (for inotify).
   const std::string& dir() const;

@@ -95,7 +95,8 @@ const std::vector<TopicConfigDefault>& TopicConfigDefaults();
 
 // Sets the LogOptions a writer of this topic must use from its configs:
 // segment.bytes, segment.ms, max.message.bytes (the batch limit),
-// index.interval.bytes and message.timestamp.type. Other keys are left to their users.
+// index.interval.bytes, message.timestamp.type and cleanup.policy (compacted).
+// Other keys are left to their users.
 // InvalidArgument if a value is invalid.
 Status ApplyTopicConfigs(const TopicInfo& info, LogOptions* opts);
 

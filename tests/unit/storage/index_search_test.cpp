@@ -87,4 +87,18 @@ TEST_CASE("time index searched in place: floor entry and last entry") {
   CHECK(!*LastTimeIndexEntry(path));
 }
 
+TEST_CASE("an index entry with a negative position is never an answer") {
+  test::TempDir dir;
+  std::string path = dir.path + "/00000000000000000000.index";
+  test::Spit(path, OffsetIndexBytes({{0, 0}, {10, 4096}, {20, -5}, {30, 12288}}, 0));
+  auto found = SearchOffsetIndex(path, 25);
+  CHECK(found.status().IsCorruption());
+  CHECK(found.status().message() == path + " pos 16: negative offset or position");
+  // Entries before the damaged one still answer.
+  found = SearchOffsetIndex(path, 15);
+  REQUIRE(found.ok());
+  REQUIRE(*found);
+  CHECK((*found)->position == 4096);
+}
+
 }  // namespace klog
