@@ -126,6 +126,12 @@ void Metrics::Render(std::span<const PartitionEnd> partitions, std::string* out)
   Sample("klog_connections", "", connections_open_, out);
   Header("klog_connections_accepted_total", "counter", "Client connections accepted.", out);
   Sample("klog_connections_accepted_total", "", connections_accepted_, out);
+  Header("klog_request_memory_bytes", "gauge",
+         "Bytes reserved by requests being read or handled (max.queued.request.bytes).", out);
+  Sample("klog_request_memory_bytes", "", request_memory_bytes_, out);
+  Header("klog_connections_waiting_for_memory", "gauge",
+         "Connections not read from until request memory is released.", out);
+  Sample("klog_connections_waiting_for_memory", "", connections_waiting_for_memory_, out);
   RenderPartitions(partitions, out);
 }
 

@@ -69,6 +69,12 @@ class Metrics {
   void AddBytesOut(uint64_t n) { bytes_out_ += n; }
   void OnConnectionAccepted() { ++connections_accepted_; }
   void SetOpenConnections(uint64_t n) { connections_open_ = n; }
+  // Bytes reserved by requests being read or handled, and connections
+  // waiting for such a reservation (Server::ReserveRequestMemory).
+  void SetRequestMemory(uint64_t bytes, uint64_t waiting) {
+    request_memory_bytes_ = bytes;
+    connections_waiting_for_memory_ = waiting;
+  }
 
   uint64_t requests(int16_t api_key) const;
   uint64_t errors(int16_t api_key) const;
@@ -91,6 +97,8 @@ class Metrics {
   uint64_t bytes_out_ = 0;
   uint64_t connections_accepted_ = 0;
   uint64_t connections_open_ = 0;
+  uint64_t request_memory_bytes_ = 0;
+  uint64_t connections_waiting_for_memory_ = 0;
 };
 
 // Appends `value` as the inside of a quoted label value: backslash, double
