@@ -57,11 +57,13 @@ bool RepeatFilter::Admit(std::string_view line, int64_t now_ms, const Report& re
       ++e.repeats;
       return false;
     }
-    // The window passed before Expire() saw it: report its count first.
-    if (e.repeats > 0) report(e.line, e.repeats, now_ms - e.since_ms);
+    // The window passed before Expire() saw it: the count, this line
+    // included, is reported now and a new window starts.
+    bool pending = e.repeats > 0;
+    if (pending) report(e.line, e.repeats + 1, now_ms - e.since_ms);
     e.repeats = 0;
     e.since_ms = now_ms;
-    return true;
+    return !pending;
   }
   if (entries_.size() < max_lines_) entries_.push_back({std::string(line), now_ms, 0});
   return true;

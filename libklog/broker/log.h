@@ -50,8 +50,9 @@ void FlushLogRepeats(bool all = false);
 
 // Collapses identical lines (the whole line, level included). Admit() says
 // whether a line is printed: the first of its kind is, identical ones less
-// than `window_ms` after it are only counted (a count still pending when the
-// next one comes after the window is reported first). Expire() reports each count
+// than `window_ms` after it are only counted (the first one after the window
+// is counted too, when it finds a count that Expire() has not reported yet,
+// and the count is reported at once). Expire() reports each count
 // whose window has passed and opens a new window for that line (so a line
 // repeated without end costs one report per window); a line whose window
 // passed without repeats is forgotten. At most `max_lines` distinct lines are

@@ -59,6 +59,11 @@ Status Server::Listen() {
   KLOG_RETURN_IF_ERROR(broker_->groups().LoadOffsets());
   sockaddr_storage addr{};
   KLOG_RETURN_IF_ERROR(ResolveForBind(config().listen, &addr));
+  if (!IsLoopback(addr)) {
+    LogWarn("listen address " + config().listen.ToString() +
+            " is not a loopback address: clients are not authenticated (klog-serve has no SASL "
+            "or TLS yet), so anyone who can connect can read, write and delete every topic");
+  }
   uv_tcp_init(&loop_, &listener_);
   listener_.data = this;
   int rc = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
@@ -66,11 +71,7 @@ Status Server::Listen() {
   if (rc != 0) return UvError("listen on " + config().listen.ToString(), rc);
   listening_ = true;
   bound_ = LocalAddress(&listener_);
-  if (!IsLoopback(addr)) {
-    LogWarn("listening on " + bound_.ToString() +
-            ", which other hosts can reach: clients are not authenticated (klog-serve has no "
-            "SASL or TLS yet), so anyone who can connect can read, write and delete topics");
-  }
+
   broker_->SetBoundAddress(bound_);
   if (config().metrics.host.empty()) return Status::Ok();
   metrics_http_ = std::make_unique<MetricsHttp>(&loop_, broker_);
