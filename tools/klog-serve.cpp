@@ -19,7 +19,7 @@ using klog::broker::BrokerConfig;
 struct Flags {
   std::string data_dir, listen, advertise, metrics, config_file, log_level;
   std::optional<int32_t> node_id, default_partitions, max_connections;
-  std::optional<int64_t> max_request_bytes, idle_timeout_ms;
+  std::optional<int64_t> max_request_bytes, max_queued_request_bytes, idle_timeout_ms;
   bool no_auto_create = false;
 };
 
@@ -50,6 +50,11 @@ void AddFlags(CLI::App& app, Flags* f) {
                  "Largest request accepted (default 104857600)")
       ->type_name("N")
       ->check(CLI::Range(int64_t(64), int64_t(INT32_MAX)));
+  app.add_option("--max-queued-request-bytes", f->max_queued_request_bytes,
+                 "Stop reading requests while this many bytes of them are held "
+                 "(default 104857600)")
+      ->type_name("N")
+      ->check(CLI::Range(int64_t(64), int64_t(1) << 40));
   app.add_option("--max-connections", f->max_connections, "Open connections allowed (default 1024)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000000));
@@ -84,6 +89,7 @@ int BuildConfig(const Flags& f, BrokerConfig* cfg) {
   if (f.no_auto_create) cfg->auto_create_topics = false;
   if (f.default_partitions) cfg->default_partitions = *f.default_partitions;
   if (f.max_request_bytes) cfg->max_request_bytes = *f.max_request_bytes;
+  if (f.max_queued_request_bytes) cfg->max_queued_request_bytes = *f.max_queued_request_bytes;
   if (f.max_connections) cfg->max_connections = *f.max_connections;
   if (f.idle_timeout_ms) cfg->idle_timeout_ms = *f.idle_timeout_ms;
   klog::Status s = klog::broker::ValidateConfig(*cfg);

@@ -11,6 +11,7 @@ complete -c klog-serve -l log-level -x -a 'error warn info debug' -d 'Most verbo
 complete -c klog-serve -l no-auto-create -d 'Do not create unknown topics on request'
 complete -c klog-serve -l default-partitions -x -d 'Partitions of auto-created topics'
 complete -c klog-serve -l max-request-bytes -x -d 'Largest request accepted'
+complete -c klog-serve -l max-queued-request-bytes -x -d 'Request bytes held before reading stops'
 complete -c klog-serve -l max-connections -x -d 'Open connections allowed'
 complete -c klog-serve -l idle-timeout-ms -x -d 'Close connections idle this long'
 complete -c klog-serve -s h -l help -d 'Print help and exit'

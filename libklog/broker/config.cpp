@@ -100,6 +100,9 @@ Status ApplyConfigSetting(const std::string& key, const std::string& value, Brok
   if (key == "max.request.bytes" || key == "socket.request.max.bytes") {
     return ParseInt<int64_t>(key, value, 64, INT32_MAX, &c->max_request_bytes);
   }
+  if (key == "max.queued.request.bytes" || key == "queued.max.request.bytes") {
+    return ParseInt<int64_t>(key, value, 64, int64_t(1) << 40, &c->max_queued_request_bytes);
+  }
   if (key == "message.max.bytes") {
     return ParseInt<int64_t>(key, value, 64, INT32_MAX, &c->message_max_bytes);
   }
@@ -156,6 +159,9 @@ Status ValidateConfig(const BrokerConfig& c) {
     return Status::InvalidArgument("offsets topic partitions must be >= 1");
   }
   if (c.max_request_bytes < 64) return Status::InvalidArgument("max request bytes must be >= 64");
+  if (c.max_queued_request_bytes < 64) {
+    return Status::InvalidArgument("max queued request bytes must be >= 64");
+  }
   if (c.max_connections < 1) return Status::InvalidArgument("max connections must be >= 1");
   if (c.idle_timeout_ms < 1) return Status::InvalidArgument("idle timeout must be >= 1 ms");
   return Status::Ok();

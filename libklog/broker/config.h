@@ -37,6 +37,10 @@ struct BrokerConfig {
   // (Kafka's offsets.topic.num.partitions).
   int32_t offsets_topic_partitions = 50;
   int64_t max_request_bytes = 100 << 20;  // Kafka's socket.request.max.bytes
+  // The bytes of requests being read or handled, over all connections, at
+  // which the broker stops reading requests (request_budget.h; Kafka's
+  // queued.max.request.bytes, which Kafka leaves unbounded by default).
+  int64_t max_queued_request_bytes = 100 << 20;
   // The largest record batch a Produce may carry (Kafka's message.max.bytes);
   // a topic's max.message.bytes overrides it.
   int64_t message_max_bytes = 1048588;

@@ -1,6 +1,8 @@
 #include "broker/connection.h"
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "broker/dispatch.h"
 #include "broker/server.h"
@@ -13,6 +15,8 @@ constexpr size_t kReadChunk = 64 << 10;
 constexpr int32_t kMinRequestBytes = 10;
 // Requests handled per read callback before other connections get a turn.
 constexpr int kFramesPerTurn = 64;
+// A buffer this much larger than needed (left by a large request) is shrunk.
+constexpr size_t kShrinkSlack = 1 << 20;
 
 struct WriteReq {
   uv_write_t req;
@@ -60,6 +64,7 @@ void Connection::Close(const std::string& reason, LogLevel level) {
   closing_ = true;
   Log(level, "connection " + std::to_string(id_) + " from " + peer_ + " closed: " + reason);
   ready_.clear();
+  ReleaseMemory();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClose);
 }
 
@@ -97,7 +102,8 @@ void Connection::UpdateReading() {
   if (closing_) return;
   // A complete frame still buffered (a turn ended, or the connection is
   // backlogged) is handled before more is read, so the buffer stays bounded.
-  bool want = !draining_ && !peer_eof_ && !Backlogged() && !HasCompleteFrame();
+  bool want =
+      !draining_ && !peer_eof_ && !awaiting_memory_ && !Backlogged() && !HasCompleteFrame();
   if (want == reading_) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   if (want) {
@@ -120,6 +126,7 @@ void Connection::UpdateReading() {
 
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
+  c->FitBuffer();
   if (c->in_.size() < c->in_len_ + kReadChunk) c->in_.resize(c->in_len_ + kReadChunk);
   *buf = uv_buf_init(reinterpret_cast<char*>(c->in_.data() + c->in_len_), kReadChunk);
 }
@@ -163,7 +170,7 @@ void Connection::ProcessFrames() {
   const int64_t max_bytes = server_->config().max_request_bytes;
   processing_ = true;
   int handled = 0;
-  while (!closing_ && !Backlogged() && handled++ < kFramesPerTurn && in_len_ - pos >= 4) {
+  while (!closing_ && !Backlogged() && handled < kFramesPerTurn && in_len_ - pos >= 4) {
     int32_t size = LoadBigEndian32(in_.data() + pos);
     if (size < kMinRequestBytes || size > max_bytes) {
       processing_ = false;
@@ -171,7 +178,11 @@ void Connection::ProcessFrames() {
                        std::to_string(kMinRequestBytes) + ", " + std::to_string(max_bytes) + "]",
                    LogLevel::kWarn);
     }
+    if (!ReserveHeadFrame(size)) break;  // reading stops until the budget grants it
     if (in_len_ - pos - 4 < size_t(size)) break;
+    ++handled;
+    // Recorded before the dispatch, which may answer at once.
+    held_[next_seq_] = std::exchange(head_reserved_, 0);
     HandleFrame(std::span<const uint8_t>(in_.data() + pos + 4, size_t(size)));
     pos += 4 + size_t(size);
   }
@@ -181,19 +192,72 @@ void Connection::ProcessFrames() {
     std::memmove(in_.data(), in_.data() + pos, in_len_ - pos);
     in_len_ -= pos;
   }
-  if (in_len_ == 0 && in_.size() > (size_t(1) << 20)) {
-    std::vector<uint8_t>().swap(in_);  // give back a large request's buffer
-  }
+  FitBuffer();  // gives back a large request's buffer
   // Handling requests is activity too: a long turn must not count as idle.
   uv_update_time(server_->loop());
   last_activity_ = uv_now(server_->loop());
   RequestTurn();
 }
 
+bool Connection::ReserveHeadFrame(int32_t size) {
+  if (head_reserved_ > 0) return true;
+  if (awaiting_memory_) return false;
+  int64_t bytes = int64_t(size) + 4;
+  if (server_->ReserveRequestMemory(id_, bytes)) {
+    head_reserved_ = bytes;
+    return true;
+  }
+  awaiting_memory_ = true;
+  const RequestBudget& budget = server_->request_memory();
+  // The same words every time, so that the log collapses repeats.
+  LogInfo("request memory limit reached (max.queued.request.bytes " +
+          std::to_string(budget.limit()) + "): reading requests paused");
+  LogDebug("connection " + std::to_string(id_) + ": reading paused (a request of " +
+           std::to_string(bytes) + " bytes waits for memory; " +
+           std::to_string(budget.reserved()) + " bytes held by requests)");
+  return false;
+}
+
+void Connection::OnMemoryGranted(int64_t bytes) {
+  awaiting_memory_ = false;
+  head_reserved_ = bytes;
+  LogDebug("connection " + std::to_string(id_) + ": request memory granted (" +
+           std::to_string(bytes) + " bytes)");
+  if (!resume_scheduled_) {
+    resume_scheduled_ = true;
+    server_->ScheduleResume(shared_from_this());
+  }
+}
+
+void Connection::ReleaseMemory() {
+  if (awaiting_memory_) server_->CancelRequestMemory(id_);
+  awaiting_memory_ = false;
+  int64_t bytes = std::exchange(head_reserved_, 0);
+  for (const auto& [seq, held] : held_) bytes += held;
+  held_.clear();
+  server_->ReleaseRequestMemory(bytes);
+}
+
+// Sizes the buffer's allocation: the head frame whole once it is reserved
+// (allocated once, so it never doubles while it fills), else what is
+// buffered, plus one read chunk. Never called while a handler may hold a
+// view of the buffer (inside ProcessFrames' loop).
+void Connection::FitBuffer() {
+  size_t want = std::max(in_len_, size_t(head_reserved_)) + kReadChunk;
+  if (in_.capacity() < want) {
+    in_.reserve(want);
+  } else if (in_.capacity() > want + kShrinkSlack) {
+    std::vector<uint8_t> smaller;
+    smaller.reserve(want);
+    smaller.assign(in_.begin(), in_.begin() + ptrdiff_t(in_len_));
+    in_.swap(smaller);
+  }
+}
+
 void Connection::Resume() {
   resume_scheduled_ = false;
   if (closing_ || processing_) return;
-  if (HasCompleteFrame() && !Backlogged()) {
+  if (HasCompleteFrame() && !Backlogged() && !awaiting_memory_) {
     ProcessFrames();  // frames left by a turn's end or while backlogged
   } else {
     UpdateReading();
@@ -203,7 +267,7 @@ void Connection::Resume() {
 void Connection::RequestTurn() {
   // Inside ProcessFrames (a handler answering at once) that loop goes on by itself.
   if (closing_ || processing_) return;
-  if (HasCompleteFrame() && !Backlogged()) {
+  if (HasCompleteFrame() && !Backlogged() && !awaiting_memory_) {
     // Buffered requests wait for the next round, never run from a write
     // callback: a chain of completions would otherwise starve other clients.
     if (!resume_scheduled_) {
@@ -220,6 +284,11 @@ void Connection::HandleFrame(std::span<const uint8_t> frame) {
 }
 
 void Connection::Complete(uint64_t seq, std::vector<uint8_t> frame) {
+  if (auto it = held_.find(seq); it != held_.end()) {
+    int64_t bytes = it->second;
+    held_.erase(it);
+    server_->ReleaseRequestMemory(bytes);
+  }
   if (closing_) return;
   ready_[seq] = std::move(frame);
   FlushReady();

@@ -12,7 +12,15 @@
 // responses sit in libuv's write queue (a client that sends but never reads),
 // and resumes once they drain. Fairness: one read callback handles at most a
 // few dozen requests; the rest wait for the Server's next round (ScheduleResume)
-// so that one pipelining client cannot starve the others. Loop thread only.
+// so that one pipelining client cannot starve the others.
+//
+// Memory: once a request's size prefix is read, its whole frame is reserved
+// with the Server's request budget (request_budget.h) before the rest is
+// read or the request is handled; the buffer then grows to hold exactly that
+// frame. Without the reservation, reading stops until the budget grants it
+// (OnMemoryGranted). The reservation is given back when the request is
+// answered (Complete) or the connection closes. Bytes read past the frame
+// being read are at most one read chunk. Loop thread only.
 #pragma once
 
 #include <uv.h>
@@ -58,6 +66,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Called by Responder: the response for request `seq`, a complete frame
   // (size, header, body); an empty frame means the request gets no response.
   void Complete(uint64_t seq, std::vector<uint8_t> frame);
+  // Called by the Server when the reservation this connection waits for is
+  // granted: `bytes` are now held for the frame at the head of the buffer.
+  void OnMemoryGranted(int64_t bytes);
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -72,6 +83,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void RequestTurn();
   bool Backlogged() const;
   bool HasCompleteFrame() const;
+  bool ReserveHeadFrame(int32_t size);
+  void FitBuffer();
+  void ReleaseMemory();
   void MaybeFinishDrain();
 
   Server* server_;
@@ -83,6 +97,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t next_seq_ = 0;                           // sequence number of the next request read
   uint64_t next_send_ = 0;                          // sequence number whose response goes out next
   std::map<uint64_t, std::vector<uint8_t>> ready_;  // answered, waiting for earlier ones
+  int64_t head_reserved_ = 0;                       // request memory held for the frame at in_[0]
+  std::map<uint64_t, int64_t> held_;                // request memory of handled requests, by seq
   size_t writes_in_flight_ = 0;
   uint64_t last_activity_ = 0;
   bool reading_ = false;
@@ -91,6 +107,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;
   bool processing_ = false;           // inside ProcessFrames
   bool paused_ = false;               // reading stopped for a backlog (logged)
+  bool awaiting_memory_ = false;      // the head frame's reservation is queued
   bool resume_scheduled_ = false;     // queued for a turn with the Server
   std::shared_ptr<Connection> self_;  // keeps *this alive until OnClose
 };

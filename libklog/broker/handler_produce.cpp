@@ -34,9 +34,15 @@ struct PendingProduce {
   bool respond = true;  // false for acks=0
 };
 
+// acks=0 too completes only once its appends are done, so that the request's
+// memory reservation (request_budget.h) covers its batches until then.
 void Finish(const std::shared_ptr<PendingProduce>& pending) {
   if (--pending->outstanding > 0) return;
-  if (pending->respond) pending->reply.Send(pending->resp);
+  if (pending->respond) {
+    pending->reply.Send(pending->resp);
+  } else {
+    pending->reply.SendNothing();
+  }
 }
 
 // The answer for one partition that is not appended.
@@ -83,7 +89,6 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
 
   auto pending = std::make_shared<PendingProduce>();
   pending->respond = req.acks != 0;
-  if (!pending->respond) reply.SendNothing();
   pending->reply = std::move(reply);
   bool sync = req.acks == -1;
   pending->resp.responses.resize(req.topic_data.size());

@@ -132,6 +132,12 @@ void Metrics::Render(std::span<const PartitionEnd> partitions, std::string* out)
   Header("klog_offset_bytes_dropped_total", "counter",
          "Bytes of __consumer_offsets not loaded at start: damaged batches and torn tails.", out);
   Sample("klog_offset_bytes_dropped_total", "", offset_bytes_dropped_, out);
+  Header("klog_request_memory_bytes", "gauge",
+         "Bytes reserved by requests being read or handled (max.queued.request.bytes).", out);
+  Sample("klog_request_memory_bytes", "", request_memory_bytes_, out);
+  Header("klog_connections_waiting_for_memory", "gauge",
+         "Connections not read from until request memory is released.", out);
+  Sample("klog_connections_waiting_for_memory", "", connections_waiting_for_memory_, out);
   RenderPartitions(partitions, out);
 }
 

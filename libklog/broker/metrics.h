@@ -74,6 +74,12 @@ class Metrics {
   // dropped `n` bytes of damaged or torn batches.
   void AddOffsetRecordsSkipped(uint64_t n) { offset_records_skipped_ += n; }
   void AddOffsetBytesDropped(uint64_t n) { offset_bytes_dropped_ += n; }
+  // Bytes reserved by requests being read or handled, and connections
+  // waiting for such a reservation (Server::ReserveRequestMemory).
+  void SetRequestMemory(uint64_t bytes, uint64_t waiting) {
+    request_memory_bytes_ = bytes;
+    connections_waiting_for_memory_ = waiting;
+  }
 
   uint64_t requests(int16_t api_key) const;
   uint64_t errors(int16_t api_key) const;
@@ -98,6 +104,8 @@ class Metrics {
   uint64_t connections_open_ = 0;
   uint64_t offset_records_skipped_ = 0;
   uint64_t offset_bytes_dropped_ = 0;
+  uint64_t request_memory_bytes_ = 0;
+  uint64_t connections_waiting_for_memory_ = 0;
 };
 
 // Appends `value` as the inside of a quoted label value: backslash, double

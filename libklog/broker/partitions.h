@@ -17,7 +17,8 @@
 // Reads run on the loop thread through one LogReader per partition. Readers
 // see only offsets below the high watermark: the log end as of the last
 // completed append job (or, before this broker has written to a partition,
-// the end of the files, so another process's appends show up too).
+// the end of the files, so another process's appends show up too). Every
+// batch a reader returns has passed its CRC-32C check.
 //
 // Watching. A long-poll Fetch registers an AppendWatcher on the partitions it
 // reads; every completed append job wakes the watchers of its partition once
@@ -112,7 +113,10 @@ class Partitions {
   // partition. *offsets is filled in even
   // when nothing is read. Returns a Kafka error code: 0,
   // UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE for an offset outside
-  // [log start, high watermark], KAFKA_STORAGE_ERROR when a file fails.
+  // [log start, high watermark], KAFKA_STORAGE_ERROR when a file fails or
+  // the first batch at `offset` fails its CRC-32C check (batches before a
+  // damaged one are returned first; the damage is logged with the segment
+  // file and byte position).
   int16_t Read(const std::string& topic, int32_t partition, int64_t offset, size_t max_bytes,
                std::span<const uint8_t>* out, PartitionOffsets* offsets);
   // Offsets only. Returns a Kafka error code.

@@ -16,9 +16,24 @@ Status UvError(const std::string& what, int rc) {
   return Status::IOError(what + ": " + uv_strerror(rc));
 }
 
+// 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: only this host can connect.
+bool IsLoopback(const sockaddr_storage& addr) {
+  if (addr.ss_family == AF_INET) {
+    uint32_t a = ntohl(reinterpret_cast<const sockaddr_in&>(addr).sin_addr.s_addr);
+    return (a >> 24) == 127;
+  }
+  if (addr.ss_family != AF_INET6) return false;
+  const in6_addr& a = reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr;
+  if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+  return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+}
+
 }  // namespace
 
-Server::Server(Broker* broker) : broker_(broker) {
+Server::Server(Broker* broker)
+    : broker_(broker),
+      request_memory_(broker->config().max_queued_request_bytes,
+                      [this](uint64_t id, int64_t bytes) { return GrantRequestMemory(id, bytes); }) {
   uv_loop_init(&loop_);
   loop_.data = this;
   broker_->partitions().Attach(&loop_);
@@ -44,6 +59,11 @@ Status Server::Listen() {
   broker_->groups().LoadOffsets();
   sockaddr_storage addr{};
   KLOG_RETURN_IF_ERROR(ResolveForBind(config().listen, &addr));
+  if (!IsLoopback(addr)) {
+    LogWarn("listen address " + config().listen.ToString() +
+            " is not a loopback address: clients are not authenticated (klog-serve has no SASL "
+            "or TLS yet), so anyone who can connect can read, write and delete every topic");
+  }
   uv_tcp_init(&loop_, &listener_);
   listener_.data = this;
   int rc = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
@@ -51,6 +71,7 @@ Status Server::Listen() {
   if (rc != 0) return UvError("listen on " + config().listen.ToString(), rc);
   listening_ = true;
   bound_ = LocalAddress(&listener_);
+
   broker_->SetBoundAddress(bound_);
   if (config().metrics.host.empty()) return Status::Ok();
   metrics_http_ = std::make_unique<MetricsHttp>(&loop_, broker_);
@@ -77,6 +98,7 @@ Status Server::Run() {
   // writers, which syncs them and marks the clean shutdown.
   Status s = broker_->partitions().CloseAll();
   if (!s.ok()) LogError("closing partitions: " + s.message());
+  FlushLogRepeats(true);
   LogInfo("stopped");
   return s;
 }
@@ -114,6 +136,35 @@ void Server::OnConnectionClosed(uint64_t id) {
   conns_.erase(id);
   broker_->metrics().SetOpenConnections(conns_.size());
   MaybeFinishShutdown();
+}
+
+bool Server::ReserveRequestMemory(uint64_t conn_id, int64_t bytes) {
+  bool granted = request_memory_.Reserve(conn_id, bytes);
+  UpdateMemoryMetrics();
+  return granted;
+}
+
+void Server::ReleaseRequestMemory(int64_t bytes) {
+  if (bytes == 0) return;
+  request_memory_.Release(bytes);
+  UpdateMemoryMetrics();
+}
+
+void Server::CancelRequestMemory(uint64_t conn_id) {
+  request_memory_.Cancel(conn_id);
+  UpdateMemoryMetrics();
+}
+
+bool Server::GrantRequestMemory(uint64_t conn_id, int64_t bytes) {
+  auto it = conns_.find(conn_id);
+  if (it == conns_.end() || it->second->closing()) return false;
+  it->second->OnMemoryGranted(bytes);
+  return true;
+}
+
+void Server::UpdateMemoryMetrics() {
+  broker_->metrics().SetRequestMemory(uint64_t(request_memory_.reserved()),
+                                      request_memory_.waiting());
 }
 
 void Server::OnSignal(uv_signal_t* handle, int signum) {
@@ -186,6 +237,7 @@ void Server::OnResumeTurn(uv_idle_t* idle) {
 
 void Server::OnSweep(uv_timer_t* timer) {
   auto* self = static_cast<Server*>(timer->data);
+  FlushLogRepeats();
   uint64_t now = uv_now(&self->loop_);
   uint64_t limit = uint64_t(self->config().idle_timeout_ms);
   std::vector<std::shared_ptr<Connection>> idle;

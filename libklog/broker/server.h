@@ -1,5 +1,6 @@
 // Server: the libuv loop of klog-serve. It owns the listening socket, the
-// connections, the idle-connection sweep and the signal handlers.
+// connections, the idle-connection sweep (which also reports collapsed log
+// lines, see log.h), the request memory budget and the signal handlers.
 //
 // Lifecycle: Listen() binds (port 0 = ephemeral; bound() then has the real
 // port), Run() serves until SIGTERM/SIGINT or Shutdown(). Shutdown stops
@@ -18,6 +19,7 @@
 
 #include "broker/broker.h"
 #include "broker/config.h"
+#include "broker/request_budget.h"
 #include "klog/status.h"
 
 namespace klog::broker {
@@ -52,6 +54,15 @@ class Server {
   // Called by a Connection from its close callback.
   void OnConnectionClosed(uint64_t id);
 
+  // The bound on bytes of requests being read or handled (request_budget.h),
+  // used by Connections; these keep the metrics in step. A reservation that
+  // is not granted at once is handed to the connection later through
+  // Connection::OnMemoryGranted, unless it cancels it first.
+  bool ReserveRequestMemory(uint64_t conn_id, int64_t bytes);
+  void ReleaseRequestMemory(int64_t bytes);
+  void CancelRequestMemory(uint64_t conn_id);
+  const RequestBudget& request_memory() const { return request_memory_; }
+
  private:
   static void OnConnection(uv_stream_t* listener, int status);
   static void OnSignal(uv_signal_t* handle, int signum);
@@ -61,6 +72,8 @@ class Server {
   void Accept();
   void CloseAll(const std::string& why);
   void MaybeFinishShutdown();
+  bool GrantRequestMemory(uint64_t conn_id, int64_t bytes);
+  void UpdateMemoryMetrics();
 
   Broker* broker_;
   uv_loop_t loop_;
@@ -77,6 +90,7 @@ class Server {
   HostPort bound_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::shared_ptr<Connection>> conns_;
+  RequestBudget request_memory_;
   std::unique_ptr<MetricsHttp> metrics_http_;  // with --metrics only
 };
 

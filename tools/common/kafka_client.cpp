@@ -3,24 +3,15 @@
 #include <time.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "cli.h"
 
 namespace klog::cli {
 namespace {
-
-// Set before any handle exists; read by the log callback on librdkafka's threads.
-bool g_debug = false;
-
-// librdkafka's log lines, on stderr under the tool's name. Connection
-// failures ("FAIL") also reach the error callback, which reports them once
-// in klog's words, so they are shown only when debugging.
-void OnLog(const rd_kafka_t*, int level, const char* fac, const char* buf) {
-  if (!g_debug && std::strcmp(fac, "FAIL") == 0) return;
-  Diag(std::string("librdkafka: ") + fac + ": " + buf);
-}
 
 Status SetConf(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
   char err[512];
@@ -39,6 +30,20 @@ KafkaClient::Properties CommonDefaults(const std::string& brokers) {
       {"socket.connection.setup.timeout.ms", "10000"},
       {"log_level", "4"},
   };
+}
+
+// The debug context in which librdkafka reports a fetch it retries on a
+// broker error (see KafkaClient), added to the user's debug setting; OnLog
+// shows only the lines the user's own settings ask for.
+KafkaClient::Properties ConsumerDebug(const KafkaClient::Properties& user) {
+  std::string debug;
+  for (const auto& [k, v] : user) {
+    if (k == "debug") debug = v;
+  }
+  if (debug.find("topic") == std::string::npos && debug.find("all") == std::string::npos) {
+    debug += debug.empty() ? "topic" : ",topic";
+  }
+  return {{"debug", debug}, {"log_level", "7"}};
 }
 
 Result<KafkaClient::Properties> ParseProperties(const std::vector<std::string>& raw) {
@@ -105,17 +110,24 @@ int KafkaClient::Create(ClientRole role, const std::string& brokers, const Broke
   std::unique_ptr<KafkaClient> c(new KafkaClient());
   c->brokers_ = brokers;
   c->role_ = role;
-  g_debug = Has(*user, "debug");
+  c->debug_ = Has(*user, "debug");
+  c->log_level_ = c->debug_ ? 7 : 4;
+  for (const auto& [k, v] : *user) {
+    if (k == "log_level") c->log_level_ = std::atoi(v.c_str());
+  }
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   Status st;
   const Properties common = CommonDefaults(brokers);
   const Properties& given = *user;
-  for (const Properties* props : {&common, &role_defaults, &given}) {
+  const bool consumer = role == ClientRole::kConsumer;
+  const Properties checks = consumer ? Properties{{"check.crcs", "true"}} : Properties{};
+  const Properties debug = consumer ? ConsumerDebug(given) : Properties{};
+  for (const Properties* props : {&common, &checks, &role_defaults, &given, &debug}) {
     for (const auto& [k, v] : *props) {
       if (st.ok()) st = SetConf(conf, k, v);
     }
   }
-  if (st.ok() && g_debug && !Has(*user, "log_level")) st = SetConf(conf, "log_level", "7");
+  if (st.ok() && c->debug_ && !Has(*user, "log_level")) st = SetConf(conf, "log_level", "7");
   if (!st.ok()) {
     rd_kafka_conf_destroy(conf);
     return UsageError(st.message());
@@ -145,6 +157,49 @@ KafkaClient::~KafkaClient() {
   // klog-read never joins its group, so there is nothing to leave or commit.
   rd_kafka_destroy_flags(rk_,
                          role_ == ClientRole::kConsumer ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0);
+}
+
+// librdkafka's log lines, on stderr under the tool's name, up to the level
+// the user's settings ask for. Connection failures ("FAIL") also reach the
+// error callback, which reports them once in klog's words, so they are shown
+// only when debugging. A consumer's fetch retried on KAFKA_STORAGE_ERROR is
+// recorded for TakeStorageError().
+void KafkaClient::OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  auto* c = static_cast<KafkaClient*>(rd_kafka_opaque(rk));
+  if (c == nullptr) return;
+  if (c->role_ == ClientRole::kConsumer && std::strcmp(fac, "BROKERUA") == 0) {
+    std::optional<FetchError> e = ParseFetchUnavailable(buf);
+    if (e && e->error == rd_kafka_err2str(RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR)) {
+      std::lock_guard lock(c->storage_mu_);
+      if (!c->storage_error_) c->storage_error_ = std::move(*e);
+    }
+  }
+  if (level > c->log_level_) return;
+  if (!c->debug_ && std::strcmp(fac, "FAIL") == 0) return;
+  Diag(std::string("librdkafka: ") + fac + ": " + buf);
+}
+
+std::optional<FetchError> KafkaClient::TakeStorageError() {
+  std::lock_guard lock(storage_mu_);
+  return std::exchange(storage_error_, std::nullopt);
+}
+
+std::optional<FetchError> ParseFetchUnavailable(std::string_view line) {
+  // "[thrd:HOST:PORT/ID]: TOPIC [N]: broker unavailable: fetch: REASON"
+  constexpr std::string_view kMark = "]: broker unavailable: fetch: ";
+  size_t mark = line.find(kMark);
+  if (mark == std::string_view::npos) return std::nullopt;
+  size_t open = line.rfind(" [", mark);
+  if (open == std::string_view::npos) return std::nullopt;
+  size_t start = line.rfind(": ", open);
+  start = start == std::string_view::npos ? 0 : start + 2;
+  FetchError e;
+  e.topic = std::string(line.substr(start, open - start));
+  std::string_view num = line.substr(open + 2, mark - open - 2);
+  auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), e.partition);
+  if (ec != std::errc() || end != num.data() + num.size() || e.topic.empty()) return std::nullopt;
+  e.error = std::string(line.substr(mark + kMark.size()));
+  return e;
 }
 
 void KafkaClient::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {

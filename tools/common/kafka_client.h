@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -39,8 +40,24 @@ std::optional<std::string> ResolveBrokers(const BrokerFlags& f, const std::strin
 // What a client is used for; each role has its own defaults.
 enum class ClientRole { kProducer, kConsumer, kAdmin };
 
+// A partition whose fetches the broker answers with an error that librdkafka
+// retries without telling the application.
+struct FetchError {
+  std::string topic;
+  int32_t partition = 0;
+  std::string error;  // librdkafka's text of the broker's error code
+};
+
 // A configured librdkafka handle. Not thread-safe: one thread uses it (the
-// log callback alone runs on librdkafka's threads and only writes stderr).
+// log callback alone runs on librdkafka's threads: it writes stderr and
+// records a FetchError under a lock).
+//
+// Consumers check CRCs (check.crcs=true): a damaged batch is an error, never
+// printed. librdkafka 2.0 retries a fetch answered with KAFKA_STORAGE_ERROR
+// (damaged or unreadable data on the broker) for ever without telling the
+// application; a consumer therefore also runs with librdkafka's "topic"
+// debug context, whose lines are shown only with -X debug=..., and takes
+// the error from the line that reports it (TakeStorageError).
 class KafkaClient {
  public:
   using Properties = std::vector<std::pair<std::string, std::string>>;
@@ -74,12 +91,16 @@ class KafkaClient {
   bool brokers_down() const { return brokers_down_; }
   void ClearBrokersDown() { brokers_down_ = false; }
   const std::string& broker_error() const { return broker_error_; }
+  // The first fetch answered with KAFKA_STORAGE_ERROR since the last call
+  // (consumers only), if any. Any thread.
+  std::optional<FetchError> TakeStorageError();
   // The error to report when the broker did not answer in time.
   Status TimeoutError(const std::string& what) const;
 
  private:
   KafkaClient() = default;
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static void OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
 
   rd_kafka_t* rk_ = nullptr;
   ClientRole role_ = ClientRole::kProducer;
@@ -87,7 +108,16 @@ class KafkaClient {
   int timeout_ms_ = 10000;
   bool brokers_down_ = false;
   std::string broker_error_;
+  // Set before the handle exists, then read by OnLog on librdkafka's threads.
+  bool debug_ = false;  // -X debug given: every librdkafka line is shown
+  int log_level_ = 4;   // else lines up to this syslog level are shown
+  std::mutex storage_mu_;
+  std::optional<FetchError> storage_error_;  // guarded by storage_mu_
 };
+
+// The FetchError of a librdkafka "BROKERUA" debug line, "TOPIC [N]: broker
+// unavailable: fetch: REASON", if it is one. Exposed for tests.
+std::optional<FetchError> ParseFetchUnavailable(std::string_view line);
 
 // Frees metadata returned by librdkafka when it goes out of scope.
 struct MetadataDeleter {

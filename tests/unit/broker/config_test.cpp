@@ -62,6 +62,7 @@ TEST_CASE("config file sets every key, skips comments and trims spaces") {
       "auto.create.topics.enable=false\n"
       "num.partitions=6\n"
       "socket.request.max.bytes=1048576\n"
+      "queued.max.request.bytes=33554432\n"
       "max.connections=50\n"
       "connections.max.idle.ms=1000\n"
       "log.level=debug\n");
@@ -76,6 +77,7 @@ TEST_CASE("config file sets every key, skips comments and trims spaces") {
   CHECK_FALSE(c.auto_create_topics);
   CHECK(c.default_partitions == 6);
   CHECK(c.max_request_bytes == 1048576);
+  CHECK(c.max_queued_request_bytes == 33554432);
   CHECK(c.max_connections == 50);
   CHECK(c.idle_timeout_ms == 1000);
   CHECK(c.log_level == klog::broker::LogLevel::kDebug);

@@ -64,6 +64,49 @@ TEST_CASE("a reason without a broker prefix is kept whole") {
   CHECK(BrokerErrorText("1/1 brokers are down") == "broker: 1/1 brokers are down");
 }
 
+TEST_CASE("a fetch retried on a broker error is read from librdkafka's BROKERUA line") {
+  auto e = ParseFetchUnavailable(
+      "[thrd:127.0.0.1:45563/bootstrap]: orders.v2 [12]: broker unavailable: fetch: Broker: "
+      "Disk error when trying to access log file on disk");
+  REQUIRE(e.has_value());
+  CHECK(e->topic == "orders.v2");
+  CHECK(e->partition == 12);
+  CHECK(e->error == "Broker: Disk error when trying to access log file on disk");
+}
+
+TEST_CASE("other BROKERUA lines are not fetch errors") {
+  CHECK_FALSE(ParseFetchUnavailable("[thrd:main]: t [0]: broker unavailable: produce: x"));
+  CHECK_FALSE(ParseFetchUnavailable("[thrd:main]: t [zero]: broker unavailable: fetch: x"));
+  CHECK_FALSE(ParseFetchUnavailable("broker unavailable: fetch: x"));
+}
+
+TEST_CASE("a consumer checks CRCs; -X check.crcs and -X debug still apply") {
+  BrokerFlags f;
+  std::unique_ptr<KafkaClient> c;
+  REQUIRE(KafkaClient::Create(ClientRole::kConsumer, "127.0.0.1:1", f, {{"group.id", "g"}}, &c) ==
+          -1);
+  char buf[256];
+  size_t n = sizeof buf;
+  rd_kafka_conf_t* conf = const_cast<rd_kafka_conf_t*>(rd_kafka_conf(c->handle()));
+  REQUIRE(rd_kafka_conf_get(conf, "check.crcs", buf, &n) == RD_KAFKA_CONF_OK);
+  CHECK(std::string(buf) == "true");
+  n = sizeof buf;
+  REQUIRE(rd_kafka_conf_get(conf, "debug", buf, &n) == RD_KAFKA_CONF_OK);
+  CHECK(std::string(buf).find("topic") != std::string::npos);
+
+  f.properties = {"check.crcs=false", "debug=fetch"};
+  REQUIRE(KafkaClient::Create(ClientRole::kConsumer, "127.0.0.1:1", f, {{"group.id", "g"}}, &c) ==
+          -1);
+  conf = const_cast<rd_kafka_conf_t*>(rd_kafka_conf(c->handle()));
+  n = sizeof buf;
+  REQUIRE(rd_kafka_conf_get(conf, "check.crcs", buf, &n) == RD_KAFKA_CONF_OK);
+  CHECK(std::string(buf) == "false");
+  n = sizeof buf;
+  REQUIRE(rd_kafka_conf_get(conf, "debug", buf, &n) == RD_KAFKA_CONF_OK);
+  CHECK(std::string(buf).find("fetch") != std::string::npos);
+  CHECK(std::string(buf).find("topic") != std::string::npos);
+}
+
 TEST_CASE("an unknown -X key is a usage error before connecting") {
   BrokerFlags f;
   f.properties = {"no.such.key=1"};
