@@ -1,8 +1,10 @@
 #include "cli.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 
@@ -87,6 +89,17 @@ std::string ResolveDataDir(const std::string& flag_value) {
   const char* env = std::getenv("KLOG_DIR");
   if (env != nullptr && env[0] != '\0') return env;
   return "./klog-data";
+}
+
+Status LockForLocalWrite(const std::string& data_dir, DataDirLock* out) {
+  // No directory, no server: the change that creates it takes the lock itself.
+  struct stat st_dir;
+  if (::stat(data_dir.c_str(), &st_dir) != 0 && errno == ENOENT) return Status::Ok();
+  Status st = DataDirLock::AcquireShared(data_dir, out);
+  if (st.code() != Status::Code::kBusy) return st;
+  return Status::Busy(st.message() +
+                      "; local writers are refused while it runs: write through it with "
+                      "-b HOST:PORT");
 }
 
 int Run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
