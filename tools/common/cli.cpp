@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "klog/filename.h"
 #include "output.h"
 
 namespace klog::cli {
@@ -92,9 +93,12 @@ std::string ResolveDataDir(const std::string& flag_value) {
 }
 
 Status LockForLocalWrite(const std::string& data_dir, DataDirLock* out) {
-  // No directory, no server: the change that creates it takes the lock itself.
-  struct stat st_dir;
-  if (::stat(data_dir.c_str(), &st_dir) != 0 && errno == ENOENT) return Status::Ok();
+  // No lock file, no server now (a server creates it first): nothing is
+  // created here, and a server that starts meanwhile is caught by the shared
+  // lock that LogWriter::Open and DataDir's changes take themselves.
+  struct stat st_file;
+  std::string path = data_dir + "/" + std::string(kDataDirLockName);
+  if (::stat(path.c_str(), &st_file) != 0 && errno == ENOENT) return Status::Ok();
   Status st = DataDirLock::AcquireShared(data_dir, out);
   if (st.code() != Status::Code::kBusy) return st;
   return Status::Busy(st.message() +

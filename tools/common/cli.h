@@ -45,7 +45,7 @@ std::string ResolveDataDir(const std::string& flag_value);
 // local change to partitions or topics, held until *out is released. While
 // klog-serve serves the directory this is Busy naming its pid and pointing to
 // -b; tools take it before they read any input. Ok without a lock when the
-// directory does not exist (nothing serves it; what creates it locks it).
+// directory has no lock file (nothing serves it), so that nothing is created.
 Status LockForLocalWrite(const std::string& data_dir, DataDirLock* out);
 
 // Runs a tool: ignores SIGPIPE, parses argv with `app` (help/version/usage
