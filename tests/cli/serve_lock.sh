@@ -117,6 +117,7 @@ echo c | "$A" -d "$D" -t t -p 1 || fail "klog-append -d after SIGTERM"
 # kill -9: the kernel drops the lock; the stale pid in the file does not matter.
 start
 kill -KILL "$PID"
+wait "$PID" 2>/dev/null || true  # reaped quietly: the shell would report "Killed"
 gone "$PID"
 echo d | "$A" -d "$D" -t t -p 2 || fail "klog-append -d after kill -9"
 "$K" -d "$D" delete u || fail "klog-topic delete after kill -9"
