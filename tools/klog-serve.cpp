@@ -10,6 +10,7 @@
 #include "broker/log.h"
 #include "broker/server.h"
 #include "cli.h"
+#include "klog/topic.h"
 #include "output.h"
 
 namespace {
@@ -103,7 +104,11 @@ int Serve(const BrokerConfig& cfg) {
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec)
     return Fail(klog::Status::IOError("data directory " + cfg.data_dir + ": " + ec.message()));
-  klog::broker::Broker broker(cfg);
+  // One server per directory, and no local writer while it serves: the
+  // directory's lock is held exclusively until exit (klog-format(5)).
+  auto dir = klog::DataDir::OpenExclusive(cfg.data_dir, "klog-serve");
+  if (!dir.ok()) return Fail(dir.status());
+  klog::broker::Broker broker(cfg, std::move(*dir));
   klog::broker::Server server(&broker);
   klog::Status s = server.Listen();
   if (!s.ok()) return Fail(s);

@@ -131,9 +131,13 @@ int main(int argc, char** argv) {
                             : trunc->parsed() ? klog::CheckNotInternal(trunc_topic, "truncating it")
                                               : klog::Status::Ok();
     if (!internal.ok()) return Fail(internal);
-    if (c->parsed()) return TopicCreate(data_dir, create);
     if (l->parsed()) return TopicList(data_dir, list_json);
     if (d->parsed()) return TopicDescribe(data_dir, describe_topic, describe_json);
+    // Every other command changes the directory: refused while klog-serve serves it.
+    klog::DataDirLock lock;
+    klog::Status locked = LockForLocalWrite(data_dir, &lock);
+    if (!locked.ok()) return Fail(locked);
+    if (c->parsed()) return TopicCreate(data_dir, create);
     if (alt->parsed() && alter_configs_given) {
       return TopicAlterConfigs(data_dir, alter_topic, alter_configs, delete_configs);
     }

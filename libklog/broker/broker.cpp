@@ -40,10 +40,10 @@ std::string ClusterIdForPath(const std::string& path) {
   return out;  // 128 bits -> 22 characters
 }
 
-Broker::Broker(BrokerConfig config)
-    : config_(std::move(config)),
-      data_dir_(config_.data_dir),
-      partitions_(config_, DataDir(config_.data_dir)) {
+Broker::Broker(BrokerConfig config) : Broker(config, DataDir(config.data_dir)) {}
+
+Broker::Broker(BrokerConfig config, DataDir data_dir)
+    : config_(std::move(config)), data_dir_(std::move(data_dir)), partitions_(config_, data_dir_) {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(config_.data_dir, ec);
   std::filesystem::path canon = std::filesystem::weakly_canonical(abs, ec);

@@ -16,6 +16,10 @@ namespace klog::broker {
 
 class Broker {
  public:
+  // `data_dir` is the directory of config.data_dir; klog-serve passes the
+  // one from DataDir::OpenExclusive, so that the broker alone writes it.
+  Broker(BrokerConfig config, DataDir data_dir);
+  // With DataDir(config.data_dir), which takes no lock of its own (tests).
   explicit Broker(BrokerConfig config);
 
   const BrokerConfig& config() const { return config_; }

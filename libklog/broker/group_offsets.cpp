@@ -76,7 +76,7 @@ void GroupCoordinator::WithOffsetsTopic(std::function<void(int16_t, int32_t)> th
   if (t.ok()) return then(proto::kNone, (*t)->partitions);
   topic_waiters_.push_back(std::move(then));
   if (topic_waiters_.size() > 1) return;    // a creation is already running
-  DataDir dir(broker_->data_dir().path());  // a copy: used on a pool thread
+  DataDir dir = broker_->data_dir();  // a copy: used on a pool thread
   int32_t count = broker_->config().offsets_topic_partitions;
   auto status = std::make_shared<Status>(Status::Ok());
   auto work = [dir, count, status]() mutable {

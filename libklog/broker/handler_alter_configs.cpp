@@ -86,7 +86,7 @@ void ApplyConfigChanges(RequestContext& ctx, std::vector<ConfigChange> changes, 
   }
   auto pending = std::make_shared<std::vector<ConfigChange>>(std::move(changes));
   auto statuses = std::make_shared<std::vector<Status>>(pending->size());
-  DataDir dir(ctx.broker.data_dir().path());  // a copy: used on a pool thread
+  DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
   auto work = [pending, statuses, dir, validate_only]() mutable {

@@ -102,7 +102,7 @@ int16_t CodeFor(const Status& s) {
 
 // Grows the checked topics on the thread pool, then answers.
 void GrowThenReply(RequestContext& ctx, std::shared_ptr<PendingGrow> pending) {
-  DataDir dir(ctx.broker.data_dir().path());  // a copy: used on a pool thread
+  DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
   auto work = [pending, dir]() mutable {

@@ -158,7 +158,7 @@ void LogResult(const std::string& name, const proto::CreatableTopicResult& r, in
 
 // Creates the planned topics on the thread pool, then answers.
 void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreateTopics> pending) {
-  DataDir dir(ctx.broker.data_dir().path());  // a copy: used on a pool thread
+  DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
   auto work = [pending, dir]() mutable {

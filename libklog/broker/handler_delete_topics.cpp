@@ -47,7 +47,7 @@ int16_t CodeFor(const Status& s) {
 // Removes the topics' files on the thread pool, then answers.
 void DeleteThenReply(Broker* broker, uv_loop_t* loop, std::string peer,
                      std::shared_ptr<PendingDelete> pending) {
-  DataDir dir(broker->data_dir().path());  // a copy: used on a pool thread
+  DataDir dir = broker->data_dir();  // a copy: used on a pool thread
   pending->deleted.resize(pending->slots.size());
   auto work = [pending, dir]() mutable {
     for (size_t i = 0; i < pending->slots.size(); ++i) {

@@ -70,7 +70,7 @@ struct PendingCreate {
 
 // Creates the topics of `pending` on the thread pool, then answers.
 void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending) {
-  DataDir dir(ctx.broker.data_dir().path());  // a copy: used on a pool thread
+  DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   int32_t partitions = ctx.broker.config().default_partitions;
   int32_t node_id = ctx.broker.node_id();
   std::string peer = ctx.peer;
@@ -108,7 +108,7 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
 // Lists every topic of the data directory on the thread pool (a directory
 // scan and one metadata file read per topic), then answers.
 void ListThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending) {
-  DataDir dir(ctx.broker.data_dir().path());  // a copy: used on a pool thread
+  DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   auto topics = std::make_shared<Result<std::vector<TopicInfo>>>(std::vector<TopicInfo>());
   int32_t node_id = ctx.broker.node_id();
   auto work = [dir, topics] { *topics = dir.ListTopics(); };

@@ -214,6 +214,7 @@ Partitions::State* Partitions::Find(const std::string& topic, int32_t partition,
   st->index = partition;
   st->dir = data_dir_.PartitionPath(topic, partition);
   st->options.owner = "klog-serve";
+  st->options.data_dir_locked = data_dir_.exclusive();
   st->options.max_batch_bytes = config_.message_max_bytes;
   Status s = ApplyTopicConfigs(**info, &st->options);
   if (!s.ok()) LogWarn("topic '" + topic + "': " + s.message() + "; using defaults");

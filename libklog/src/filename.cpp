@@ -79,6 +79,14 @@ std::string PartitionDir(const std::string& data_dir, std::string_view topic, in
   return path;
 }
 
+std::string DataDirOf(std::string_view partition_dir) {
+  while (partition_dir.size() > 1 && partition_dir.back() == '/') partition_dir.remove_suffix(1);
+  size_t slash = partition_dir.rfind('/');
+  if (slash == std::string_view::npos) return ".";
+  if (slash == 0) return "/";
+  return std::string(partition_dir.substr(0, slash));
+}
+
 bool ParsePartitionDirName(std::string_view name, std::string* topic, int32_t* partition) {
   size_t dash = name.rfind('-');
   if (dash == std::string_view::npos || dash == 0) return false;

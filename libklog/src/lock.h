@@ -2,6 +2,8 @@
 // for the life of the object. flock locks belong to the open file description,
 // so a second PartitionLock in the same process is refused like one in another
 // process, and the kernel drops the lock when the holder dies.
+// The data directory's lock (DataDirLock, klog/topic.h) is implemented in
+// lock.cpp too.
 #pragma once
 
 #include <string>

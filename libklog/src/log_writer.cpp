@@ -221,6 +221,7 @@ Status LogWriter::Close() {
   w.index_fd.Reset();
   w.time_fd.Reset();
   w.lock.Release();
+  w.dir_lock.Release();
   return st;
 }
 
@@ -237,6 +238,9 @@ Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, const
   impl->opts = opts;
   if (opts.index_interval_bytes < 0 || opts.segment_bytes <= 0 || opts.segment_ms <= 0) {
     return Status::InvalidArgument("bad log options for " + dir);
+  }
+  if (!opts.data_dir_locked) {
+    KLOG_RETURN_IF_ERROR(DataDirLock::AcquireShared(DataDirOf(dir), &impl->dir_lock));
   }
   KLOG_RETURN_IF_ERROR(MakeDirs(dir));
   KLOG_RETURN_IF_ERROR(PartitionLock::Acquire(dir, opts.owner, &impl->lock));

@@ -11,6 +11,7 @@
 #include "index_builder.h"
 #include "klog/checksum.h"
 #include "klog/log.h"
+#include "klog/topic.h"
 #include "lock.h"
 
 namespace klog {
@@ -18,6 +19,7 @@ namespace klog {
 struct LogWriter::Impl {
   std::string dir;
   LogOptions opts;
+  DataDirLock dir_lock;  // shared, unless opts.data_dir_locked
   PartitionLock lock;
   bool closed = false;
   int64_t start_offset = 0;

@@ -137,6 +137,19 @@ std::string DataDir::PartitionPath(const std::string& topic, int32_t partition) 
   return PartitionDir(path_, topic, partition);
 }
 
+Result<DataDir> DataDir::OpenExclusive(std::string path, const std::string& owner) {
+  auto lock = std::make_shared<DataDirLock>();
+  KLOG_RETURN_IF_ERROR(DataDirLock::AcquireExclusive(path, owner, lock.get()));
+  DataDir dd(std::move(path));
+  dd.lock_ = std::move(lock);
+  return dd;
+}
+
+Status DataDir::LockForChange(DataDirLock* lock) const {
+  if (lock_ != nullptr) return Status::Ok();
+  return DataDirLock::AcquireShared(path_, lock);
+}
+
 Status DataDir::CreateTopic(const std::string& topic, int32_t partitions,
                             const std::map<std::string, std::string>& configs) {
   KLOG_RETURN_IF_ERROR(ValidateTopicName(topic));
@@ -145,6 +158,8 @@ Status DataDir::CreateTopic(const std::string& topic, int32_t partitions,
                                    " is not in [1, " + std::to_string(kMaxPartitions) + "]");
   }
   for (const auto& [k, v] : configs) KLOG_RETURN_IF_ERROR(ValidateTopicConfig(k, v));
+  DataDirLock lock;
+  KLOG_RETURN_IF_ERROR(LockForChange(&lock));
   KLOG_RETURN_IF_ERROR(MakeDirs(path_));
   KLOG_RETURN_IF_ERROR(CheckNoPartitionDirs(path_, topic));
   // Write a private temporary file, then link(2) it to the final name: link
@@ -177,6 +192,8 @@ Status DataDir::AddPartitions(const std::string& topic, int32_t new_count) {
                                    " must be above that and at most " +
                                    std::to_string(kMaxPartitions));
   }
+  DataDirLock lock;  // after the checks: a refused alter creates no lock file
+  KLOG_RETURN_IF_ERROR(LockForChange(&lock));
   // Directories first: until the metadata names them, readers ignore them.
   for (int32_t p = info->partitions; p < new_count; ++p) {
     KLOG_RETURN_IF_ERROR(MakeDirs(PartitionPath(topic, p)));
@@ -203,6 +220,8 @@ Status DataDir::AlterTopicConfigs(const std::string& topic,
   std::map<std::string, std::string> configs = info->configs;
   for (const std::string& k : remove) configs.erase(k);
   for (const auto& [k, v] : set) configs[k] = v;
+  DataDirLock lock;  // after the checks: a refused alter creates no lock file
+  KLOG_RETURN_IF_ERROR(LockForChange(&lock));
   return ReplaceMeta(path_, topic, info->partitions, configs);
 }
 
@@ -254,6 +273,8 @@ Result<std::vector<TopicInfo>> DataDir::ListTopics() const {
 Status DataDir::DeleteTopic(const std::string& topic) {
   Result<TopicInfo> info = DescribeTopic(topic);
   if (!info.ok() && !info.status().IsCorruption()) return info.status();
+  DataDirLock lock;
+  KLOG_RETURN_IF_ERROR(LockForChange(&lock));
   // Hold every partition's writer lock while deleting, so no writer is mid-append.
   std::vector<int32_t> parts = PartitionDirs(path_, topic);
   std::vector<PartitionLock> locks;

@@ -123,10 +123,10 @@ printf 'bogus.key=1\n' >"$T/bad.conf"
 rc=0
 "$S" --config "$T/bad.conf" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 1 ]] && grep -q "bogus.key" "$T/err" || fail "unknown config key: exit $rc"
-# The port is taken: exit 1 with a message.
+# The port is taken (by a broker of another directory): exit 1 with a message.
 start -d "$D"
 rc=0
-timeout 10 "$S" -d "$D" --listen "$ADDR" >"$T/out" 2>"$T/err2" || rc=$?
+timeout 10 "$S" -d "$T/other" --listen "$ADDR" >"$T/out" 2>"$T/err2" || rc=$?
 [[ $rc == 1 ]] && grep -q "klog-serve: .*listen" "$T/err2" || fail "port in use: exit $rc $(cat "$T/err2")"
 stop
 echo "serve_basic: ok"

@@ -5,8 +5,10 @@ Usage: admin_test.py HOST:PORT DATA_DIR BUILD_DIR
 
 Run with /usr/bin/python3 (Debian's python3-kafka 2.0.2 and
 python3-confluent-kafka 1.7.0). The broker must have been started on DATA_DIR
-with --default-partitions 2; BUILD_DIR holds klog-append (used to hold a
-partition's writer lock from another process). kcat must be on PATH.
+with --default-partitions 2; BUILD_DIR holds the klog tools (kept in the
+usage for the callers; a local klog-append is refused on a served directory,
+so the test holds a partition's writer lock itself, as a stray writer
+would). kcat must be on PATH.
 
 kafka-python (CreateTopics v3, DeleteTopics v3, DescribeConfigs v2,
 CreatePartitions v1) checks: creation with configs, the broker default
@@ -24,10 +26,10 @@ DescribeConfigs v1, CreatePartitions v0) repeats the main paths. It leaves
 topic cf-grow with 5 partitions and retention.ms=5000 for the caller to check
 on disk. Exits 1 with a message on the first failure.
 """
+import fcntl
 import os
 import subprocess
 import sys
-import time
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import (ConfigResource, ConfigResourceType, KafkaAdminClient, NewPartitions,
@@ -206,22 +208,18 @@ def kp_delete(admin):
     kcat_produce("adm-data", 2, ["third"])  # a partition the old topic did not have
     check(end_offsets("adm-data", 3) == [0, 1, 1], "cannot write to the recreated adm-data")
 
-    # Another process holds a partition's writer lock: nothing is removed.
+    # Another process holds a partition's writer lock (here this one, through
+    # its own open file description, as a stray writer would): nothing is removed.
     admin.create_topics([NewTopic("adm-locked", 1, 1)])
-    holder = subprocess.Popen([f"{BUILD}/klog-append", "-d", DATA, "-t", "adm-locked", "-p", "0"],
-                              stdin=subprocess.PIPE)
+    fd = os.open(f"{DATA}/adm-locked-0/klog.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        holder.stdin.write(b"held\n")
-        holder.stdin.flush()
-        deadline = time.time() + 10
-        while not os.listdir(f"{DATA}/adm-locked-0") and time.time() < deadline:
-            time.sleep(0.05)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, f"pid {os.getpid()} admin_test\n".encode())
         expect_error("delete while locked", KE.UnknownError,
                      lambda: admin.delete_topics(["adm-locked"]))
         check(partition_dirs("adm-locked") == ["adm-locked-0"], "locked topic lost its files")
     finally:
-        holder.stdin.close()
-        holder.wait(timeout=20)
+        os.close(fd)
     admin.delete_topics(["adm-locked"])
     check(not partition_dirs("adm-locked"), "adm-locked not deleted after the lock went")
     admin.delete_topics(["adm-default", "adm-assign"])

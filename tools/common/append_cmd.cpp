@@ -59,6 +59,9 @@ class AppendRun {
   // Returns false on a fatal error (already reported).
   bool Loop(RecordSplitter& in, Progress& progress);
   bool had_errors() const { return had_errors_; }
+  // After a failed append: says how many records are in the log and from
+  // which input line on they are not, so that the input can be resumed.
+  void ReportUnappended() const;
 
  private:
   void RecordError(const std::string& msg) {
@@ -117,7 +120,7 @@ bool AppendRun::AddRecord(std::optional<std::string_view> key,
     unkeyed = true;
   }
   bool rolled = false;
-  Status st = app_.Add(p, key, value, headers, timestamp, now_, &rolled);
+  Status st = app_.Add(p, key, value, headers, timestamp, now_, number_, &rolled);
   if (!st.ok()) {
     Fail(st);
     return false;
@@ -159,6 +162,20 @@ bool AppendRun::AddJson(std::string_view line) {
   };
   return AddRecord(view(json_.key), view(json_.value), scratch_headers_, json_.partition,
                    json_.timestamp);
+}
+
+void AppendRun::ReportUnappended() const {
+  auto u = app_.unappended();
+  if (!u) return;
+  std::string appended = std::to_string(app_.records_appended()) + " records appended";
+  std::string from = "input " + noun_ + " " + std::to_string(u->first_line);
+  if (u->later_appended == 0) {
+    Diag(appended + "; " + from + " and after were not");
+    return;
+  }
+  Diag(appended + ": every record before " + from + ", and " +
+       std::to_string(u->later_appended) + " of later " + noun_ +
+       "s (other partitions); the other records from " + from + " on were not");
 }
 
 bool AppendRun::Loop(RecordSplitter& in, Progress& progress) {
@@ -206,6 +223,10 @@ Result<FlushPolicy> ParseFlushPolicy(const std::string& s) {
 }
 
 int RunAppend(const AppendOptions& opts) {
+  // Refused before any input is read while klog-serve serves the directory.
+  DataDirLock lock;
+  Status locked = LockForLocalWrite(opts.data_dir, &lock);
+  if (!locked.ok()) return Fail(locked);
   DataDir dd(opts.data_dir);
   auto info = OpenOrCreateTopic(dd, opts.topic, opts.no_create, opts.create_partitions);
   if (!info.ok()) return Fail(info.status());
@@ -225,6 +246,7 @@ int RunAppend(const AppendOptions& opts) {
   st = app.Close();
   progress.Update(app.records_appended(), in.bytes_read(), true);
   if (!st.ok() && ok) return Fail(st);  // after a fatal error, that error was reported
+  run.ReportUnappended();
   return ok && !run.had_errors() ? kExitOk : kExitFailure;
 }
 

@@ -1,11 +1,14 @@
 #include "cli.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 
+#include "klog/filename.h"
 #include "output.h"
 
 namespace klog::cli {
@@ -87,6 +90,20 @@ std::string ResolveDataDir(const std::string& flag_value) {
   const char* env = std::getenv("KLOG_DIR");
   if (env != nullptr && env[0] != '\0') return env;
   return "./klog-data";
+}
+
+Status LockForLocalWrite(const std::string& data_dir, DataDirLock* out) {
+  // No lock file, no server now (a server creates it first): nothing is
+  // created here, and a server that starts meanwhile is caught by the shared
+  // lock that LogWriter::Open and DataDir's changes take themselves.
+  struct stat st_file;
+  std::string path = data_dir + "/" + std::string(kDataDirLockName);
+  if (::stat(path.c_str(), &st_file) != 0 && errno == ENOENT) return Status::Ok();
+  Status st = DataDirLock::AcquireShared(data_dir, out);
+  if (st.code() != Status::Code::kBusy) return st;
+  return Status::Busy(st.message() +
+                      "; local writers are refused while it runs: write through it with "
+                      "-b HOST:PORT");
 }
 
 int Run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {

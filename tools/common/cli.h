@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "klog/status.h"
+#include "klog/topic.h"
 
 namespace klog::cli {
 
@@ -39,6 +40,13 @@ std::unique_ptr<CLI::App> MakeApp(std::string_view tool, const std::string& desc
 void AddDataDirOption(CLI::App& app, std::string* dir);
 // The flag value if given, else $KLOG_DIR if set and non-empty, else "./klog-data".
 std::string ResolveDataDir(const std::string& flag_value);
+
+// Takes the data directory's lock shared (DataDirLock in klog/topic.h) for a
+// local change to partitions or topics, held until *out is released. While
+// klog-serve serves the directory this is Busy naming its pid and pointing to
+// -b; tools take it before they read any input. Ok without a lock when the
+// directory has no lock file (nothing serves it), so that nothing is created.
+Status LockForLocalWrite(const std::string& data_dir, DataDirLock* out);
 
 // Runs a tool: ignores SIGPIPE, parses argv with `app` (help/version/usage
 // errors handled as above), runs `body` and returns its exit code after

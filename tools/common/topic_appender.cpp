@@ -53,7 +53,8 @@ int64_t TopicAppender::RecordSize(std::optional<std::string_view> key,
 Status TopicAppender::Add(int32_t p, std::optional<std::string_view> key,
                           std::optional<std::string_view> value,
                           std::span<const BatchBuilder::Header> headers,
-                          std::optional<int64_t> timestamp, int64_t now_ms, bool* rolled) {
+                          std::optional<int64_t> timestamp, int64_t now_ms, int64_t line,
+                          bool* rolled) {
   Partition& part = parts_[size_t(p)];
   int64_t rec = RecordSize(key, value, headers);
   *rolled = false;
@@ -61,12 +62,18 @@ Status TopicAppender::Add(int32_t p, std::optional<std::string_view> key,
     KLOG_RETURN_IF_ERROR(AppendBatch(p));
     *rolled = true;
   }
+  // Explicit even when equal to the base: a record without a timestamp must
+  // not take that of the record that happened to start the batch.
+  int64_t ts = timestamp.value_or(now_ms);
   if (part.size == 0) {
-    part.builder.Reset(timestamp.value_or(now_ms));
+    part.builder.Reset(ts);
     part.size = int64_t(batch::kHeaderSize);
+    part.first_seq = records_added_;
+    part.first_line = line;
   }
-  part.builder.Add(key, value, headers, timestamp);
+  part.builder.Add(key, value, headers, ts);
   part.size += rec;
+  records_added_++;
   return Status::Ok();
 }
 
@@ -83,9 +90,19 @@ Status TopicAppender::OpenWriter(int32_t p) {
 Status TopicAppender::AppendBatch(int32_t p) {
   Partition& part = parts_[size_t(p)];
   if (part.size == 0) return Status::Ok();
+  Status st = WriteBatch(p);
+  if (!st.ok()) {
+    failed_ = true;  // the batch stays pending: unappended() counts it
+    return st;
+  }
+  part.size = 0;
+  return Status::Ok();
+}
+
+Status TopicAppender::WriteBatch(int32_t p) {
+  Partition& part = parts_[size_t(p)];
   if (!part.writer) KLOG_RETURN_IF_ERROR(OpenWriter(p));
   int count = part.builder.count();
-  part.size = 0;
   auto batch = part.builder.Finish(opts_.codec);
   if (!batch.ok()) return batch.status();
   auto off = part.writer->Append(*batch);
@@ -103,7 +120,7 @@ Status TopicAppender::FlushBatches() {
 }
 
 Status TopicAppender::Close() {
-  Status first = FlushBatches();
+  Status first = failed_ ? Status::Ok() : FlushBatches();
   for (int32_t p = 0; p < info_.partitions; p++) {
     auto& w = parts_[size_t(p)].writer;
     if (!w) continue;
@@ -112,6 +129,20 @@ Status TopicAppender::Close() {
     w.reset();
   }
   return first;
+}
+
+std::optional<TopicAppender::Unappended> TopicAppender::unappended() const {
+  if (!failed_) return std::nullopt;
+  // The pending batch whose first record came first: every record added
+  // before it is in the log, and so are the appended ones added after it.
+  const Partition* earliest = nullptr;
+  for (const Partition& part : parts_) {
+    if (part.size > 0 && (earliest == nullptr || part.first_seq < earliest->first_seq)) {
+      earliest = &part;
+    }
+  }
+  if (earliest == nullptr) return std::nullopt;  // not reached: the failed batch is pending
+  return Unappended{earliest->first_line, records_appended_ - earliest->first_seq};
 }
 
 }  // namespace klog::cli

@@ -51,26 +51,43 @@ class TopicAppender {
                             std::span<const BatchBuilder::Header> headers);
 
   // Adds a record to partition `p`'s batch; if it would push the batch past
-  // the cap, the batch is appended first and *rolled is set. The batch's
-  // base timestamp is `now_ms` unless the record has its own timestamp.
+  // the cap, the batch is appended first and *rolled is set. The record's
+  // timestamp is `timestamp`, or `now_ms` (when its input was read) without
+  // one. `line` is its input line (or record) number, increasing from call
+  // to call, for Unappended().
   Status Add(int32_t p, std::optional<std::string_view> key, std::optional<std::string_view> value,
              std::span<const BatchBuilder::Header> headers, std::optional<int64_t> timestamp,
-             int64_t now_ms, bool* rolled);
+             int64_t now_ms, int64_t line, bool* rolled);
 
   // Appends every partition's non-empty batch.
   Status FlushBatches();
-  // Appends what is pending, then closes every writer (syncing per policy).
+  // Appends what is pending (unless an append failed: then nothing more is
+  // appended), then closes every writer (syncing per policy).
   Status Close();
 
   int64_t records_appended() const { return records_appended_; }
+
+  // After a failed append (the first failure ends the run; the appender then
+  // only closes): the first input line whose record is not in the log, and
+  // how many records of later lines are (batches of other partitions
+  // appended before the failure). Every record of an earlier line is.
+  struct Unappended {
+    int64_t first_line = 0;
+    int64_t later_appended = 0;
+  };
+  std::optional<Unappended> unappended() const;
 
  private:
   struct Partition {
     BatchBuilder builder;
     std::unique_ptr<LogWriter> writer;
-    int64_t size = 0;  // estimated batch size so far
+    int64_t size = 0;        // estimated batch size so far; 0 = nothing pending
+    int64_t first_seq = 0;   // records added before the batch's first record
+    int64_t first_line = 0;  // input line of the batch's first record
   };
+  // Appends partition p's pending batch; on failure it stays pending.
   Status AppendBatch(int32_t p);
+  Status WriteBatch(int32_t p);
   Status OpenWriter(int32_t p);
 
   DataDir dd_;
@@ -79,7 +96,9 @@ class TopicAppender {
   LogOptions log_opts_;
   int64_t record_limit_ = 0;
   std::vector<Partition> parts_;
+  int64_t records_added_ = 0;
   int64_t records_appended_ = 0;
+  bool failed_ = false;  // an append failed; the failed batch stays pending
 };
 
 }  // namespace klog::cli

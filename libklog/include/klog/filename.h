@@ -18,6 +18,7 @@ constexpr std::string_view kTimeIndexSuffix = ".timeindex";
 constexpr std::string_view kDigestSuffix = ".xxh3";         // klog: sealed-segment digest
 constexpr std::string_view kTopicMetaSuffix = ".topic.json"; // klog: <dir>/<topic>.topic.json
 constexpr std::string_view kWriterLockName = "klog.lock";    // klog: in the partition dir
+constexpr std::string_view kDataDirLockName = "klog.lock";   // klog: in the data dir
 constexpr std::string_view kCheckpointName = "klog.checkpoint";  // klog: clean-shutdown point
 constexpr std::string_view kLogStartName = "klog.log-start";  // klog: persisted log start offset
 constexpr std::string_view kSegmentListName = "klog.segments";  // klog: the sealed segments
@@ -36,6 +37,9 @@ std::optional<int64_t> ParseSegmentName(std::string_view file_name, std::string_
 
 // "<dir>/<topic>-<partition>".
 std::string PartitionDir(const std::string& data_dir, std::string_view topic, int32_t partition);
+// The data directory of a partition directory: "a/b" for "a/b/orders-3" or
+// "a/b/orders-3/", "." for "orders-3".
+std::string DataDirOf(std::string_view partition_dir);
 // Splits "orders-3" into topic "orders" and partition 3 (last '-').
 bool ParsePartitionDirName(std::string_view name, std::string* topic, int32_t* partition);
 

@@ -49,6 +49,10 @@ struct LogOptions {
   bool compacted = false;
   FlushPolicy flush;
   std::string owner = "klog";                       // tool name, written in the lock file
+  // The caller holds the data directory's lock exclusively (klog-serve, with
+  // a DataDir from DataDir::OpenExclusive), so Open() does not take it shared
+  // (see DataDirLock in klog/topic.h).
+  bool data_dir_locked = false;
   // Called with recovery warnings (torn tail truncated, index rebuilt). May be empty.
   std::function<void(const std::string&)> warn;
   // Milliseconds since the epoch; injectable for tests. Empty = the system clock.
@@ -70,9 +74,11 @@ struct RetentionResult {
 // The single writer of a partition. Not thread-safe: one thread uses it.
 class LogWriter {
  public:
-  // Opens the log in `dir` (creating the directory), takes the writer lock
-  // (Busy "partition <dir> is locked by pid N (<owner>)" if another writer
-  // holds it), and recovers: the active segment is validated and a torn tail
+  // Opens the log in `dir` (creating the directory), takes the lock of the
+  // data directory above it shared unless opts.data_dir_locked (Busy "data
+  // directory <dir> is served by pid N (klog-serve)" while a server holds
+  // it) and the writer lock (Busy "partition <dir> is locked by pid N
+  // (<owner>)" if another writer holds it), and recovers: the active segment is validated and a torn tail
   // truncated (with a warning); missing or damaged indexes are rebuilt.
   // Corruption inside a sealed segment is an error naming file and position.
   // klog.segments is brought in line with the directory (klog-format(5)): a

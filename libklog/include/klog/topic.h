@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,10 +42,59 @@ struct TopicInfo {
   std::map<std::string, std::string> configs;  // Kafka config names (segment.bytes, ...)
 };
 
+// The lock of a data directory: flock(2) on <dir>/klog.lock (klog-format(5)).
+// klog-serve holds it exclusively while it runs; a local writer holds it
+// shared while it writes partitions or topic files. So a served directory
+// has no local writer and no second server, while local writers run side by
+// side (each partition still has its own writer lock). LogWriter::Open and
+// DataDir's changes take it shared themselves, unless the caller says it
+// holds it exclusively (LogOptions::data_dir_locked, DataDir::OpenExclusive):
+// flock locks belong to the open file description, so the server itself
+// would be refused a shared lock like anyone. A tool may take the shared
+// lock first, to be refused before it reads any input. The kernel drops a
+// lock when its holder dies, however it dies. Move-only; not thread-safe.
+class DataDirLock {
+ public:
+  DataDirLock() = default;
+  ~DataDirLock() { Release(); }
+  DataDirLock(DataDirLock&& o) noexcept;
+  DataDirLock& operator=(DataDirLock&& o) noexcept;
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+  // Both take the lock without waiting, creating `data_dir` and the file if
+  // needed. Shared: Busy "data directory <dir> is served by pid N
+  // (klog-serve)" while a server holds it. Exclusive: writes "pid <N>
+  // <owner>\n" into the file once held; Busy "data directory <dir> is served
+  // by pid N (klog-serve)" while another server holds it, or "data directory
+  // <dir> is being written by pid N (klog-append)" while local writers do.
+  static Status AcquireShared(const std::string& data_dir, DataDirLock* out);
+  static Status AcquireExclusive(const std::string& data_dir, const std::string& owner,
+                                 DataDirLock* out);
+  // Releases the lock; an exclusive holder empties the file first.
+  void Release();
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+  bool exclusive_ = false;
+};
+
 class DataDir {
  public:
+  // A DataDir whose changes (CreateTopic, DeleteTopic, AddPartitions,
+  // AlterTopicConfigs) each take the directory's lock shared while they run:
+  // they are Busy "data directory <dir> is served by pid N (klog-serve)"
+  // while a server holds it.
   explicit DataDir(std::string path) : path_(std::move(path)) {}
+  // The DataDir of the directory's server: takes its lock exclusively for as
+  // long as the returned DataDir or a copy of it lives (copies share the
+  // lock). Its changes take no shared lock; LogWriters of its partitions are
+  // opened with LogOptions::data_dir_locked. Busy as AcquireExclusive says.
+  static Result<DataDir> OpenExclusive(std::string path, const std::string& owner);
   const std::string& path() const { return path_; }
+  // True for a DataDir from OpenExclusive (and its copies).
+  bool exclusive() const { return lock_ != nullptr; }
 
   // Creates the topic and its partition directories. Exists if it is there
   // already; InvalidArgument for a bad name, partition count or config.
@@ -78,7 +128,11 @@ class DataDir {
   std::string PartitionPath(const std::string& topic, int32_t partition) const;
 
  private:
+  // Takes the shared lock into *lock, unless this DataDir holds it exclusively.
+  Status LockForChange(DataDirLock* lock) const;
+
   std::string path_;
+  std::shared_ptr<const DataDirLock> lock_;  // set by OpenExclusive
 };
 
 // The configs klog understands at creation, with Kafka's names. Unknown keys
