@@ -76,6 +76,16 @@ DumpOptions Verify() {
   return o;
 }
 
+// The warnings other than "klog.segments: absent", which every hand-made
+// partition directory here (no writer made it) gets.
+std::vector<std::string> BesidesNoList(const std::vector<std::string>& warnings) {
+  std::vector<std::string> rest;
+  for (const std::string& w : warnings) {
+    if (w.find("/klog.segments: absent") == std::string::npos) rest.push_back(w);
+  }
+  return rest;
+}
+
 bool Contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
@@ -117,8 +127,10 @@ TEST_CASE("sealed segments: missing digest warns, matching digest passes, altere
   Write(d.File(2, ".log"), Batches(2, 2));
   DumpRun r = Run({d.path}, Verify());
   REQUIRE_MESSAGE(r.status.ok(), r.status.ToString());
-  REQUIRE(r.warnings.size() == 1);
-  CHECK(r.warnings[0] ==
+  REQUIRE(r.warnings.size() == 2);  // and the list's absence
+  std::vector<std::string> warned = BesidesNoList(r.warnings);
+  REQUIRE(warned.size() == 1);
+  CHECK(warned[0] ==
         d.File(0, ".log") + ": sealed segment has no digest (" + "00000000000000000000.xxh3)");
   CHECK(Contains(r.out, "ok: " + d.File(2, ".log") + " batches: 2 records: 2 firstOffset: 2"));
 
@@ -127,7 +139,7 @@ TEST_CASE("sealed segments: missing digest warns, matching digest passes, altere
   REQUIRE(WriteDigest(d.File(0, ".log"), *digest).ok());
   r = Run({d.path}, Verify());
   REQUIRE(r.status.ok());
-  CHECK(r.warnings.empty());
+  CHECK(BesidesNoList(r.warnings).empty());
   CHECK(Contains(r.out,
                  "ok: " + d.File(0, ".xxh3") + " xxh3: " + Hex64(digest->xxh3) + " bytes: 140\n"));
 
