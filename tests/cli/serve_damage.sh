@@ -77,6 +77,17 @@ timeout 60 "$B/klog-read" -b "$ADDR" -t t -f -o "$((FIRST_BAD - 5))" >"$T/follow
 grep -q "KAFKA_STORAGE_ERROR" "$T/follow.err" || fail "klog-read -b -f: $(cat "$T/follow.err")"
 [[ $(wc -l <"$T/follow.out") == 5 ]] || fail "klog-read -b -f printed $(wc -l <"$T/follow.out") records"
 
+# A group member (librdkafka group consumer) ends the same way instead of
+# stalling on the damaged partition, having printed what comes before it.
+rc=0
+timeout 60 "$B/klog-read" -b "$ADDR" -t t --group dmg --until-end >"$T/group.out" 2>"$T/group.err" ||
+  rc=$?
+[[ $rc == 1 ]] || fail "klog-read -b --group exited $rc on a damaged segment: $(cat "$T/group.err")"
+grep -q "partition 0.*KAFKA_STORAGE_ERROR" "$T/group.err" ||
+  fail "klog-read -b --group did not report the storage error: $(cat "$T/group.err")"
+[[ $(wc -l <"$T/group.out") == "$GOOD" ]] ||
+  fail "klog-read -b --group printed $(wc -l <"$T/group.out") records, klog-read -d $GOOD"
+
 # A confluent-kafka consumer: everything before the damage, never the damaged
 # value, while it retries the damaged fetch at least 5 times.
 timeout 300 /usr/bin/python3 - "$ADDR" "$METRICS" "$FIRST_BAD" <<'PY' || fail "confluent-kafka consumer"

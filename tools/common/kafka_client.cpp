@@ -184,6 +184,20 @@ std::optional<FetchError> KafkaClient::TakeStorageError() {
   return std::exchange(storage_error_, std::nullopt);
 }
 
+Status KafkaClient::StorageError(const FetchError& e) const {
+  std::string where = "topic '" + e.topic + "' partition " + std::to_string(e.partition);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, e.topic.c_str(), e.partition);
+  if (rd_kafka_position(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      list->elems[0].offset >= 0) {
+    where += " at offset " + std::to_string(list->elems[0].offset);
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  return Status::IOError(where + ": the broker answers KAFKA_STORAGE_ERROR (" + e.error +
+                         "): its log there is damaged or unreadable; the broker's log names "
+                         "the file and position");
+}
+
 std::optional<FetchError> ParseFetchUnavailable(std::string_view line) {
   // "[thrd:HOST:PORT/ID]: TOPIC [N]: broker unavailable: fetch: REASON"
   constexpr std::string_view kMark = "]: broker unavailable: fetch: ";

@@ -94,6 +94,9 @@ class KafkaClient {
   // The first fetch answered with KAFKA_STORAGE_ERROR since the last call
   // (consumers only), if any. Any thread.
   std::optional<FetchError> TakeStorageError();
+  // The error that ends a read at `e`: IOError naming the topic, partition
+  // and (if known) the consumer's position there.
+  Status StorageError(const FetchError& e) const;
   // The error to report when the broker did not answer in time.
   Status TimeoutError(const std::string& what) const;
 

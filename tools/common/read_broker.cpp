@@ -93,7 +93,6 @@ class BrokerReader {
   // Handles one event; an error ends the read.
   Status Handle(const rd_kafka_message_t* m);
   // The KAFKA_STORAGE_ERROR librdkafka keeps retrying, as a Status.
-  Status StorageError(const FetchError& e);
   void Print(PartState& p, const rd_kafka_message_t* m);
 
   const ReadOptions& opts_;
@@ -255,20 +254,6 @@ Status BrokerReader::Handle(const rd_kafka_message_t* m) {
   return Status::Ok();
 }
 
-Status BrokerReader::StorageError(const FetchError& e) {
-  std::string where = "topic '" + e.topic + "' partition " + std::to_string(e.partition);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, e.topic.c_str(), e.partition);
-  if (rd_kafka_position(c_.handle(), list) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      list->elems[0].offset >= 0) {
-    where += " at offset " + std::to_string(list->elems[0].offset);
-  }
-  rd_kafka_topic_partition_list_destroy(list);
-  return Status::IOError(where + ": the broker answers KAFKA_STORAGE_ERROR (" + e.error +
-                         "): its log there is damaged or unreadable; the broker's log names "
-                         "the file and position");
-}
-
 Status BrokerReader::Consume(const std::vector<PartState*>& parts, bool follow) {
   KLOG_RETURN_IF_ERROR(Assign(parts));
   int64_t last_event = MonotonicMs();
@@ -284,7 +269,7 @@ Status BrokerReader::Consume(const std::vector<PartState*>& parts, bool follow) 
     if (m == nullptr) {
       // A partition the broker cannot read stalls without a message; damage
       // does not heal, so it ends the read (with -f too).
-      if (std::optional<FetchError> e = c_.TakeStorageError()) return StorageError(*e);
+      if (std::optional<FetchError> e = c_.TakeStorageError()) return c_.StorageError(*e);
       if (follow && c_.brokers_down()) {
         Diag(c_.broker_error() + " (still waiting)");
         c_.ClearBrokersDown();

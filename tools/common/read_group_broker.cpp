@@ -186,6 +186,14 @@ Status GroupConsumer::Run() {
       FlushOutput();
       m = rd_kafka_consumer_poll(rk, 200);
     }
+    if (m == nullptr) {
+      // Damage on the broker does not heal: the member ends (committing
+      // what it printed), as klog-read -b does, instead of stalling.
+      if (std::optional<FetchError> e = c_.TakeStorageError()) {
+        if (error_.ok()) error_ = c_.StorageError(*e);
+        break;
+      }
+    }
     if (m == nullptr && c_.brokers_down()) {
       // Without --until-end a member waits for the broker, saying so once.
       if (g_.until_end) return Status::IOError(c_.broker_error());
