@@ -235,13 +235,9 @@ Status BrokerReader::Handle(const rd_kafka_message_t* m) {
   if (p == nullptr || p->done || m->offset < p->min_offset || remaining_ == 0) {
     return Status::Ok();
   }
-  if (opts_.until) {
-    bool by_ts = opts_.until->kind == OffsetSpec::Kind::kTimestamp;
-    int64_t ts = rd_kafka_message_timestamp(m, nullptr);
-    if ((by_ts ? ts : m->offset) >= opts_.until->value) {
-      p->done = true;
-      return Status::Ok();
-    }
+  if (opts_.ReachedUntil(m->offset, rd_kafka_message_timestamp(m, nullptr))) {
+    p->done = true;
+    return Status::Ok();
   }
   Print(*p, m);
   if (remaining_ > 0) remaining_--;

@@ -66,12 +66,9 @@ Status ReadSession::DrainBatch(PartitionCursor& c, std::span<const uint8_t> batc
   RecordView r;
   while (c.records.Next(&r)) {
     if (r.offset < c.next) continue;
-    if (opts_.until) {
-      bool by_ts = opts_.until->kind == OffsetSpec::Kind::kTimestamp;
-      if ((by_ts ? r.timestamp : r.offset) >= opts_.until->value) {
-        c.done = true;
-        return Status::Ok();
-      }
+    if (opts_.ReachedUntil(r.offset, r.timestamp)) {
+      c.done = true;
+      return Status::Ok();
     }
     printer_.Print(c.partition, r);
     c.next = r.offset + 1;

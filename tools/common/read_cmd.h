@@ -30,6 +30,14 @@ struct ReadOptions {
   Mode mode = Mode::kValue;
   std::optional<RecordFormat> format;  // for kFormat
   std::string delimiter = "\n";        // for kValue
+
+  // True when a record at `offset` with `timestamp` is at or past --until
+  // (which is by offset or by time): reading that partition stops there.
+  bool ReachedUntil(int64_t offset, int64_t timestamp) const {
+    if (!until) return false;
+    bool by_ts = until->kind == OffsetSpec::Kind::kTimestamp;
+    return (by_ts ? timestamp : offset) >= until->value;
+  }
 };
 
 // Prints records in the chosen mode; no allocation per record.

@@ -155,13 +155,9 @@ Status GroupConsumer::Handle(const rd_kafka_message_t* m) {
   if (it == assigned_.end() || it->second.done || remaining_ == 0) return Status::Ok();
   Assigned& a = it->second;
   a.eof = false;
-  if (opts_.until) {
-    bool by_ts = opts_.until->kind == OffsetSpec::Kind::kTimestamp;
-    int64_t ts = rd_kafka_message_timestamp(m, nullptr);
-    if ((by_ts ? ts : m->offset) >= opts_.until->value) {
-      a.done = true;
-      return Status::Ok();
-    }
+  if (opts_.ReachedUntil(m->offset, rd_kafka_message_timestamp(m, nullptr))) {
+    a.done = true;
+    return Status::Ok();
   }
   Print(m->partition, m);
   a.printed_next = m->offset + 1;
