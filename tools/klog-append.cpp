@@ -2,13 +2,13 @@
 #include <string>
 #include <vector>
 
-#include "append_cmd.h"
-#include "broker_cmds.h"
-#include "cli.h"
-#include "escape.h"
+#include "cli/local/append_cmd.h"
+#include "cli/kafka/commands.h"
+#include "cli/cli.h"
+#include "cli/escape.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "size.h"
+#include "cli/size.h"
 
 namespace {
 

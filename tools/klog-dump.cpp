@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "klog/dump.h"
-#include "output.h"
+#include "cli/output.h"
 
 namespace {
 

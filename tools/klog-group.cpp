@@ -1,10 +1,10 @@
 // klog-group: list, describe, reset and delete consumer groups (klog-group(1)).
 #include <string>
 
-#include "broker_cmds.h"
-#include "cli.h"
-#include "group_cmd.h"
-#include "offset_spec.h"
+#include "cli/kafka/commands.h"
+#include "cli/cli.h"
+#include "cli/local/group_cmd.h"
+#include "cli/offset_spec.h"
 
 namespace {
 

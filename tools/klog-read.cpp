@@ -2,12 +2,12 @@
 #include <string>
 #include <vector>
 
-#include "broker_cmds.h"
-#include "cli.h"
-#include "escape.h"
+#include "cli/kafka/commands.h"
+#include "cli/cli.h"
+#include "cli/escape.h"
 #include "klog/filename.h"
-#include "read_cmd.h"
-#include "read_group.h"
+#include "cli/local/read_cmd.h"
+#include "cli/local/read_group.h"
 
 namespace {
 

@@ -7,11 +7,11 @@
 
 #include "broker/broker.h"
 #include "broker/config.h"
-#include "broker/log.h"
-#include "broker/server.h"
-#include "cli.h"
+#include "broker/diagnostics.h"
+#include "broker/net/server.h"
+#include "cli/cli.h"
 #include "klog/topic.h"
-#include "output.h"
+#include "cli/output.h"
 
 namespace {
 

@@ -3,11 +3,11 @@
 #include <string>
 #include <vector>
 
-#include "broker_cmds.h"
-#include "cli.h"
+#include "cli/kafka/commands.h"
+#include "cli/cli.h"
 #include "klog/topic.h"
-#include "size.h"
-#include "topic_cmd.h"
+#include "cli/size.h"
+#include "cli/local/topic_cmd.h"
 
 int main(int argc, char** argv) {
   using namespace klog::cli;

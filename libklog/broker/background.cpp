@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "broker/log.h"
+#include "broker/diagnostics.h"
 
 namespace klog::broker {
 namespace {

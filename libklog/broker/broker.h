@@ -7,9 +7,9 @@
 #include <string>
 
 #include "broker/config.h"
-#include "broker/group_coordinator.h"
+#include "broker/groups/coordinator.h"
 #include "broker/metrics.h"
-#include "broker/partitions.h"
+#include "partition/partitions.h"
 #include "klog/topic.h"
 
 namespace klog::broker {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "broker/log.h"
+#include "broker/diagnostics.h"
 #include "klog/status.h"
 
 namespace klog::broker {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "broker/handlers.h"
+#include "broker/handlers/handlers.h"
 #include "protocol/messages.h"
 
 namespace klog::broker {

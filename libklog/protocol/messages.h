@@ -1,4 +1,4 @@
-// Every message struct the protocol layer knows, one header per API (see codec.h for how a
+// Every message struct the protocol layer knows, one header per API (see schema.h for how a
 // struct describes its fields).
 #pragma once
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/codec.h"
+#include "protocol/schema.h"
 
 namespace klog::proto {
 

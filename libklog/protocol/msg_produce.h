@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/codec.h"
+#include "protocol/schema.h"
 
 namespace klog::proto {
 

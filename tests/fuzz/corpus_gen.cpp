@@ -28,7 +28,7 @@
 #include "klog/offsets_record.h"
 #include "klog/record.h"
 #include "protocol/api.h"
-#include "protocol/codec.h"
+#include "protocol/schema.h"
 #include "protocol/messages.h"
 
 namespace {

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "klog/batch_format.h"
-#include "klog/codec.h"
+#include "klog/compression.h"
 #include "klog/record.h"
 
 namespace {

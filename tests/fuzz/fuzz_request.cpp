@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "protocol/api.h"
-#include "protocol/codec.h"
+#include "protocol/schema.h"
 #include "protocol/headers.h"
 #include "protocol/messages.h"
 

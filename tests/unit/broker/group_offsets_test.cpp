@@ -14,7 +14,7 @@
 
 #include "broker/broker.h"
 #include "broker/config.h"
-#include "broker/group_coordinator.h"
+#include "broker/groups/coordinator.h"
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/record.h"

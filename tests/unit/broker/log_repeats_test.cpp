@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "broker/log.h"
+#include "broker/diagnostics.h"
 
 using klog::broker::RepeatFilter;
 

@@ -11,7 +11,7 @@
 
 #include "broker/config.h"
 #include "broker/metrics.h"
-#include "broker/metrics_http.h"
+#include "broker/net/metrics_http.h"
 #include "protocol/api.h"
 #include "protocol/messages.h"
 

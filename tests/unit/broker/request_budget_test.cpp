@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "broker/request_budget.h"
+#include "broker/net/request_budget.h"
 
 using klog::broker::RequestBudget;
 

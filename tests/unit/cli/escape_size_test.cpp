@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "escape.h"
-#include "size.h"
+#include "cli/escape.h"
+#include "cli/size.h"
 
 using klog::cli::ParseEscapes;
 using klog::cli::ParseSize;

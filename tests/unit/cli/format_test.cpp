@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_test_util.h"
-#include "format.h"
+#include "cli/format.h"
 
 using klog::HeaderView;
 using klog::RecordView;

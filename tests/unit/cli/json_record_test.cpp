@@ -3,7 +3,7 @@
 #include <string>
 
 #include "cli_test_util.h"
-#include "json_record.h"
+#include "cli/json_record.h"
 #include "klog/text.h"
 
 using klog::HeaderView;

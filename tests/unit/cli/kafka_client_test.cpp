@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
-#include "kafka_client.h"
+#include "cli/kafka/kafka_client.h"
 
 namespace klog::cli {
 namespace {

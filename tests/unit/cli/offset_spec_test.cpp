@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "offset_spec.h"
+#include "cli/offset_spec.h"
 
 using klog::cli::OffsetSpec;
 using klog::cli::ParseIsoTimestamp;

@@ -8,7 +8,7 @@
 #include "klog/checksum.h"
 #include "klog/log.h"
 #include "klog/topic.h"
-#include "read_cmd.h"
+#include "cli/local/read_cmd.h"
 
 using klog::BatchBuilder;
 using klog::DataDir;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "record_splitter.h"
+#include "cli/record_splitter.h"
 
 using klog::cli::RecordSplitter;
 

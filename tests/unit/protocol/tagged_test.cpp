@@ -2,7 +2,7 @@
 // when an empty optional, absent in classic versions; unknown tags are skipped on read.
 #include <doctest/doctest.h>
 
-#include "protocol/codec.h"
+#include "protocol/schema.h"
 #include "test_support.h"
 
 namespace klog::proto {

@@ -15,7 +15,7 @@
 
 #include "klog/batch_format.h"
 #include "klog/checksum.h"
-#include "klog/codec.h"
+#include "klog/compression.h"
 #include "klog/coding.h"
 #include "record_test_util.h"
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "klog/batch_format.h"
-#include "klog/codec.h"
+#include "klog/compression.h"
 #include "klog/coding.h"
 #include "klog/record.h"
 #include "record_test_util.h"

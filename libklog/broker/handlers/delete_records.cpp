@@ -1,0 +1,94 @@
+// DeleteRecords (key 21), v0-1: advances partitions' log start offsets
+// (LogWriter::TruncateBefore, persisted in klog.log-start) and deletes the
+// segments wholly below them. Each partition is a maintenance job in its
+// partition's job sequence (Partitions::Maintain); the response goes out
+// when all are done. offset -1 means the high watermark; an offset above
+// the high watermark (or another negative one) is OFFSET_OUT_OF_RANGE; an
+// unknown topic or partition UNKNOWN_TOPIC_OR_PARTITION; a partition of an
+// internal topic INVALID_TOPIC_EXCEPTION, as in Kafka. low_watermark is
+// the log start offset afterwards. Reads below it get OFFSET_OUT_OF_RANGE.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "broker/handlers/handlers.h"
+#include "broker/diagnostics.h"
+#include "klog/log.h"
+#include "klog/topic.h"
+#include "protocol/errors.h"
+#include "protocol/messages.h"
+
+namespace klog::broker {
+namespace {
+
+struct PendingDelete {
+  proto::DeleteRecordsResponse resp;
+  size_t remaining = 1;  // one for the handler itself, released at the end
+  std::unique_ptr<Responder> reply;
+
+  void Release() {
+    if (--remaining == 0) reply->Send(resp);
+  }
+};
+
+}  // namespace
+
+void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
+  proto::DeleteRecordsRequest req;
+  Status s = proto::DecodeMessage(ctx.body, ctx.header.api_version, &req);
+  if (!s.ok()) return reply.CloseConnection(s.message());
+  auto pending = std::make_shared<PendingDelete>();
+  pending->reply = std::make_unique<Responder>(std::move(reply));
+  pending->resp.topics.resize(req.topics.size());
+  Partitions& parts = ctx.broker.partitions();
+  std::string peer = ctx.peer;
+  for (size_t t = 0; t < req.topics.size(); ++t) {
+    const proto::DeleteRecordsTopic& topic = req.topics[t];
+    proto::DeleteRecordsTopicResult& tout = pending->resp.topics[t];
+    tout.name = topic.name;
+    tout.partitions.resize(topic.partitions.size());
+    for (size_t i = 0; i < topic.partitions.size(); ++i) {
+      const proto::DeleteRecordsPartition& p = topic.partitions[i];
+      proto::DeleteRecordsPartitionResult& out = tout.partitions[i];
+      out.partition_index = p.partition_index;
+      PartitionOffsets offsets;
+      if (IsInternalTopic(topic.name)) {
+        out.error_code = proto::kInvalidTopicException;
+        LogWarn(topic.name + "-" + std::to_string(p.partition_index) + ": delete records for " +
+                peer + ": refused, an internal topic");
+        continue;
+      }
+      out.error_code = parts.Offsets(topic.name, p.partition_index, &offsets);
+      if (out.error_code != proto::kNone) continue;
+      int64_t target = p.offset == -1 ? offsets.high_watermark : p.offset;
+      if (target < 0 || target > offsets.high_watermark) {
+        out.error_code = proto::kOffsetOutOfRange;
+        continue;
+      }
+      ++pending->remaining;
+      auto result = std::make_shared<RetentionResult>();
+      std::string where = topic.name + "-" + std::to_string(p.partition_index);
+      parts.Maintain(
+          topic.name, p.partition_index,
+          [target, result](LogWriter* w) { return w->TruncateBefore(target, result.get()); },
+          [pending, t, i, result, where, peer, target](const Status& st) {
+            proto::DeleteRecordsPartitionResult& o = pending->resp.topics[t].partitions[i];
+            if (st.ok()) {
+              o.low_watermark = result->log_start_offset;
+              LogInfo(where + ": records before " + std::to_string(target) + " deleted (for " +
+                      peer + "), " + std::to_string(result->deleted_segments) + " segment(s)");
+            } else {
+              o.error_code = st.IsNotFound() ? proto::kUnknownTopicOrPartition
+                             : st.code() == Status::Code::kInvalidArgument
+                                 ? proto::kOffsetOutOfRange
+                                 : proto::kKafkaStorageError;
+              LogWarn(where + ": delete records for " + peer + ": " + st.message());
+            }
+            pending->Release();
+          });
+    }
+  }
+  pending->Release();
+}
+
+}  // namespace klog::broker

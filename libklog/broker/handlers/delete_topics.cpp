@@ -1,0 +1,121 @@
+// DeleteTopics (key 20), v0-3. For each existing topic the broker first
+// closes its own writers and readers of the topic (Partitions::CloseTopic
+// waits for append jobs in flight), then removes the files on the thread
+// pool (DataDir::DeleteTopic), then answers. A name listed twice is deleted
+// and answered once.
+//
+// DeleteTopic takes every partition's writer lock. If another process (a
+// local klog-append, say) holds one, nothing is removed and the topic is
+// answered with KAFKA_STORAGE_ERROR; the log line names the holder.
+//
+// An internal topic (__consumer_offsets: every group's committed offsets)
+// is never deleted: INVALID_TOPIC_EXCEPTION, the error Kafka gives for
+// operations refused on internal topics (klog-protocol(7)).
+//
+// Between CloseTopic and the end of the deletion, Partitions refuses the
+// topic (UNKNOWN_TOPIC_OR_PARTITION), so a Produce arriving meanwhile cannot
+// reopen a writer and recreate a partition directory.
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker/background.h"
+#include "broker/handlers/handlers.h"
+#include "broker/diagnostics.h"
+#include "klog/filename.h"
+#include "klog/topic.h"
+#include "protocol/errors.h"
+#include "protocol/messages.h"
+
+namespace klog::broker {
+namespace {
+
+struct PendingDelete {
+  proto::DeleteTopicsResponse resp;
+  std::vector<size_t> slots;    // indexes into resp.responses to delete
+  std::vector<Status> deleted;  // parallel to slots, filled by the job
+  size_t closing = 1;           // CloseTopic calls not yet done, plus one for the handler
+  Responder reply;
+};
+
+int16_t CodeFor(const Status& s) {
+  if (s.IsNotFound()) return proto::kUnknownTopicOrPartition;
+  return proto::kKafkaStorageError;  // Busy (a writer lock is held) or an I/O error
+}
+
+// Removes the topics' files on the thread pool, then answers.
+void DeleteThenReply(Broker* broker, uv_loop_t* loop, std::string peer,
+                     std::shared_ptr<PendingDelete> pending) {
+  DataDir dir = broker->data_dir();  // a copy: used on a pool thread
+  pending->deleted.resize(pending->slots.size());
+  auto work = [pending, dir]() mutable {
+    for (size_t i = 0; i < pending->slots.size(); ++i) {
+      pending->deleted[i] = dir.DeleteTopic(pending->resp.responses[pending->slots[i]].name);
+    }
+  };
+  auto done = [pending, broker, peer] {
+    for (size_t i = 0; i < pending->slots.size(); ++i) {
+      proto::DeletableTopicResult& out = pending->resp.responses[pending->slots[i]];
+      broker->partitions().ForgetTopic(out.name);
+      const Status& s = pending->deleted[i];
+      if (s.ok()) {
+        LogInfo("deleted topic '" + out.name + "' for " + peer);
+        continue;
+      }
+      out.error_code = CodeFor(s);
+      LogWarn("delete topic '" + out.name + "' for " + peer + ": " + s.message() + " (" +
+              proto::ErrorName(out.error_code) + ")");
+    }
+    pending->reply.Send(pending->resp);
+  };
+  RunInBackground(loop, std::move(work), std::move(done));
+}
+
+}  // namespace
+
+void HandleDeleteTopics(RequestContext& ctx, Responder reply) {
+  int16_t version = ctx.header.api_version;
+  proto::DeleteTopicsRequest req;
+  Status s = proto::DecodeMessage(ctx.body, version, &req);
+  if (!s.ok()) return reply.CloseConnection(s.message());
+
+  auto pending = std::make_shared<PendingDelete>();
+  std::set<std::string> seen;
+  for (const std::string& name : req.topic_names) {
+    if (!seen.insert(name).second) continue;
+    proto::DeletableTopicResult out;
+    out.name = name;
+    Result<const TopicInfo*> info = ctx.broker.partitions().Topic(name);
+    // A topic whose metadata is damaged can still be deleted.
+    bool exists = ValidateTopicName(name).ok() && (info.ok() || !info.status().IsNotFound());
+    if (IsInternalTopic(name)) {
+      out.error_code = proto::kInvalidTopicException;
+      LogWarn("delete topic '" + name + "' for " + ctx.peer + ": refused, an internal topic");
+    } else if (!exists) {
+      out.error_code = proto::kUnknownTopicOrPartition;
+      LogInfo("delete topic '" + name + "' for " + ctx.peer + ": it does not exist");
+    } else {
+      pending->slots.push_back(pending->resp.responses.size());
+    }
+    pending->resp.responses.push_back(std::move(out));
+  }
+  if (pending->slots.empty()) return reply.Send(pending->resp);
+  pending->reply = std::move(reply);
+
+  // Close the broker's own writers of every topic first, then delete.
+  Broker* broker = &ctx.broker;
+  uv_loop_t* loop = ctx.loop;
+  std::string peer = ctx.peer;
+  auto closed = [pending, broker, loop, peer] {
+    if (--pending->closing > 0) return;
+    DeleteThenReply(broker, loop, peer, pending);
+  };
+  pending->closing += pending->slots.size();
+  for (size_t slot : pending->slots) {
+    broker->partitions().CloseTopic(pending->resp.responses[slot].name, closed);
+  }
+  closed();
+}
+
+}  // namespace klog::broker

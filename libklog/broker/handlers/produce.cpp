@@ -1,0 +1,137 @@
+// Produce (key 0), v0-7. v3+ carry RecordBatch v2, which is checked
+// (CheckProduceBatches here, then every batch whole, records included, by
+// the append job: klog/batch_check.h) and appended as is, with only its
+// base offset stamped. v0-2 carry the legacy MessageSet format, which klog
+// does not store: every partition is answered with UNSUPPORTED_VERSION in a
+// response of the request's version. Internal topics (__consumer_offsets)
+// are written by the broker only: INVALID_TOPIC_EXCEPTION, as Kafka answers.
+//
+// acks: 0 sends no response at all; 1 answers once the batches are in the
+// log (written to the page cache, visible to fetches); -1 (all) answers
+// once they are also synced to disk (fdatasync), which is what "all
+// replicas" means for a single node. Any other value is
+// INVALID_REQUIRED_ACKS. See klog-protocol(7).
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "broker/handlers/handlers.h"
+#include "broker/diagnostics.h"
+#include "klog/filename.h"
+#include "klog/topic.h"
+#include "protocol/errors.h"
+#include "protocol/messages.h"
+
+namespace klog::broker {
+namespace {
+
+// A response being filled in by the partitions' append jobs.
+struct PendingProduce {
+  proto::ProduceResponse resp;
+  size_t outstanding = 1;  // appends still running, plus one for the handler itself
+  Responder reply;
+  bool respond = true;  // false for acks=0
+};
+
+// acks=0 too completes only once its appends are done, so that the request's
+// memory reservation (request_budget.h) covers its batches until then.
+void Finish(const std::shared_ptr<PendingProduce>& pending) {
+  if (--pending->outstanding > 0) return;
+  if (pending->respond) {
+    pending->reply.Send(pending->resp);
+  } else {
+    pending->reply.SendNothing();
+  }
+}
+
+// The answer for one partition that is not appended.
+int16_t Refuse(Broker& broker, int16_t version, int16_t acks, const std::string& topic,
+               const proto::ProducePartitionData& part, int64_t* limit, std::string* why) {
+  if (version < 3) {
+    *why = "Produce v" + std::to_string(version) + " (legacy message format) is not supported";
+    return proto::kUnsupportedVersion;
+  }
+  if (acks != 0 && acks != 1 && acks != -1) {
+    *why = "acks " + std::to_string(acks);
+    return proto::kInvalidRequiredAcks;
+  }
+  if (!ValidateTopicName(topic).ok()) {
+    *why = "invalid topic name";
+    return proto::kInvalidTopicException;
+  }
+  if (IsInternalTopic(topic)) {
+    *why = "cannot append to internal topic " + topic;
+    return proto::kInvalidTopicException;
+  }
+  Result<const TopicInfo*> info = broker.partitions().Topic(topic);
+  if (!info.ok() || part.index < 0 || part.index >= (*info)->partitions) {
+    *why = "unknown topic or partition";
+    return proto::kUnknownTopicOrPartition;
+  }
+  *limit = broker.config().message_max_bytes;
+  auto it = (*info)->configs.find("max.message.bytes");
+  if (it != (*info)->configs.end()) *limit = std::strtoll(it->second.c_str(), nullptr, 10);
+  if (part.records.is_null) {
+    *why = "null records";
+    return proto::kCorruptMessage;
+  }
+  return proto::kNone;
+}
+
+}  // namespace
+
+void HandleProduce(RequestContext& ctx, Responder reply) {
+  int16_t version = ctx.header.api_version;
+  proto::ProduceRequest req;
+  Status s = proto::DecodeMessage(ctx.body, version, &req);
+  if (!s.ok()) return reply.CloseConnection(s.message());
+
+  auto pending = std::make_shared<PendingProduce>();
+  pending->respond = req.acks != 0;
+  pending->reply = std::move(reply);
+  bool sync = req.acks == -1;
+  pending->resp.responses.resize(req.topic_data.size());
+  for (size_t t = 0; t < req.topic_data.size(); ++t) {
+    const proto::ProduceTopicData& topic = req.topic_data[t];
+    proto::ProduceTopicResponse& out_topic = pending->resp.responses[t];
+    out_topic.name = topic.name;
+    out_topic.partition_responses.resize(topic.partition_data.size());
+    for (size_t p = 0; p < topic.partition_data.size(); ++p) {
+      const proto::ProducePartitionData& part = topic.partition_data[p];
+      proto::ProducePartitionResponse* out = &out_topic.partition_responses[p];
+      out->index = part.index;
+      std::string why;
+      int64_t limit = 0;
+      int16_t code = Refuse(ctx.broker, version, req.acks, topic.name, part, &limit, &why);
+      if (code == proto::kNone) {
+        code = CheckProduceBatches(part.records.bytes, limit, version, &why);
+      }
+      std::string where = topic.name + "-" + std::to_string(part.index);
+      if (code != proto::kNone) {
+        out->error_code = code;
+        LogWarn("produce to " + where + " from " + ctx.peer + ": " + why + " (" +
+                proto::ErrorName(code) + ")");
+        continue;
+      }
+      ++pending->outstanding;
+      std::vector<uint8_t> bytes(part.records.bytes.begin(), part.records.bytes.end());
+      ctx.broker.partitions().Append(
+          topic.name, part.index, std::move(bytes), sync,
+          [pending, out, where](const AppendResult& r) {
+            out->error_code = r.error_code;
+            out->base_offset = r.base_offset;
+            out->log_append_time_ms = r.log_append_time_ms;
+            out->log_start_offset = r.log_start_offset;
+            if (r.error_code != 0) {
+              LogWarn("produce to " + where + ": " + r.error + " (" +
+                      proto::ErrorName(r.error_code) + ")");
+            }
+            Finish(pending);
+          });
+    }
+  }
+  Finish(pending);
+}
+
+}  // namespace klog::broker

@@ -1,0 +1,252 @@
+// LogWriter: appending, rolling and closing. Opening and recovery are in
+// recovery.cpp; the durability contract is in klog/log.h.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+
+#include "klog/batch_format.h"
+#include "klog/filename.h"
+#include "klog/segment.h"
+#include "storage/writer_impl.h"
+#include "storage/segment_scan.h"
+
+namespace klog {
+
+int64_t LogWriter::Impl::Now() const {
+  if (opts.clock_ms) return opts.clock_ms();
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Status LogWriter::Impl::OpenActive(int64_t base_offset, bool create) {
+  int flags = O_RDWR | (create ? O_CREAT : 0);
+  std::string path = SegmentPath(dir, base_offset, kLogSuffix);
+  UniqueFd lfd, ifd, tfd;
+  KLOG_RETURN_IF_ERROR(OpenFd(path, flags, &lfd));
+  Result<int64_t> lsize = FdSize(lfd.get(), path);
+  if (!lsize.ok()) return lsize.status();
+  if (create && *lsize != 0) {
+    return Status::Corruption(path + ": new segment already exists with " + std::to_string(*lsize) +
+                              " bytes");
+  }
+  std::string ipath = SegmentPath(dir, base_offset, kIndexSuffix);
+  std::string tpath = SegmentPath(dir, base_offset, kTimeIndexSuffix);
+  int iflags = O_WRONLY | O_CREAT | (create ? O_TRUNC : 0);
+  KLOG_RETURN_IF_ERROR(OpenFd(ipath, iflags, &ifd));
+  KLOG_RETURN_IF_ERROR(OpenFd(tpath, iflags, &tfd));
+  Result<int64_t> isize = FdSize(ifd.get(), ipath);
+  if (!isize.ok()) return isize.status();
+  Result<int64_t> tsize = FdSize(tfd.get(), tpath);
+  if (!tsize.ok()) return tsize.status();
+  base = base_offset;
+  log_path = path;
+  log_fd = std::move(lfd);
+  index_fd = std::move(ifd);
+  time_fd = std::move(tfd);
+  size = *lsize;
+  index_size = *isize;
+  time_size = *tsize;
+  builder = IndexBuilder(base_offset, opts.index_interval_bytes);
+  return Status::Ok();
+}
+
+Status LogWriter::Impl::WriteEntries(const IndexBuilder::Entries& e) {
+  uint8_t buf[kTimeIndexEntrySize];
+  if (e.index) {
+    EncodeIndexEntry(*e.index, buf);
+    std::string path = SegmentPath(dir, base, kIndexSuffix);
+    Status st = PwriteFull(index_fd.get(), buf, kIndexEntrySize, index_size, path);
+    if (!st.ok()) {
+      (void)::ftruncate(index_fd.get(), index_size);
+      return st;
+    }
+  }
+  if (e.time) {
+    EncodeTimeIndexEntry(*e.time, buf);
+    std::string path = SegmentPath(dir, base, kTimeIndexSuffix);
+    Status st = PwriteFull(time_fd.get(), buf, kTimeIndexEntrySize, time_size, path);
+    if (!st.ok()) {
+      (void)::ftruncate(time_fd.get(), time_size);
+      if (e.index) (void)::ftruncate(index_fd.get(), index_size);
+      return st;
+    }
+  }
+  if (e.index) index_size += kIndexEntrySize;
+  if (e.time) time_size += kTimeIndexEntrySize;
+  return Status::Ok();
+}
+
+Status LogWriter::Impl::SyncActive() {
+  for (int fd : {log_fd.get(), index_fd.get(), time_fd.get()}) {
+    if (::fdatasync(fd) != 0) return Status::FromErrno("fdatasync " + log_path, errno);
+  }
+  last_sync_ms = Now();
+  return Status::Ok();
+}
+
+Status LogWriter::Impl::Roll() {
+  IndexBuilder::Entries final_entry;
+  final_entry.time = builder.ForceFinal();
+  KLOG_RETURN_IF_ERROR(WriteEntries(final_entry));
+  if (SyncsOnRoll()) KLOG_RETURN_IF_ERROR(SyncActive());
+  Step("digest");
+  SegmentDigest digest;
+  if (hash) {
+    digest = {hash->Digest(), size};
+  } else {
+    Result<SegmentDigest> d = ComputeDigest(log_path);
+    if (!d.ok()) return d.status();
+    digest = *d;
+  }
+  KLOG_RETURN_IF_ERROR(WriteDigestFile(log_path, digest, SyncsOnRoll()));
+  int64_t sealed = base;
+  Step("create");
+  KLOG_RETURN_IF_ERROR(OpenActive(next_offset, true));
+  last_batch_pos = -1;
+  roll_ts = -1;
+  hash = std::make_unique<Xxh3Stream>();
+  if (SyncsOnRoll()) KLOG_RETURN_IF_ERROR(SyncDir(dir));
+  // Listed only once the new active segment exists (klog-format(5)).
+  Step("list");
+  return ListSealedSegment(this, sealed, next_offset, digest.bytes, digest.xxh3);
+}
+
+namespace {
+
+// Checks that `batch` is exactly one well-formed batch the writer may take.
+Status CheckBatch(std::span<const uint8_t> batch, int64_t max_bytes, BatchHeader* h) {
+  if (batch.size() < batch::kHeaderSize) {
+    return Status::InvalidArgument("batch of " + std::to_string(batch.size()) +
+                                   " bytes is shorter than a batch header");
+  }
+  Status st = ParseBatchHeader(batch, h);
+  if (!st.ok()) return Status::InvalidArgument("bad batch: " + st.message());
+  if (h->size() != int64_t(batch.size())) {
+    return Status::InvalidArgument("batch length field says " + std::to_string(h->size()) +
+                                   " bytes, buffer has " + std::to_string(batch.size()));
+  }
+  if (h->records_count == 0) return Status::InvalidArgument("batch has no records");
+  if (int64_t(batch.size()) > max_bytes) {
+    return Status::TooLarge("batch of " + std::to_string(batch.size()) +
+                            " bytes is over the limit of " + std::to_string(max_bytes));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<int64_t> LogWriter::Append(std::span<uint8_t> batch) {
+  Impl& w = *impl_;
+  if (w.closed) return Status::InvalidArgument("append to closed log " + w.dir);
+  BatchHeader h;
+  KLOG_RETURN_IF_ERROR(CheckBatch(batch, w.opts.max_batch_bytes, &h));
+  int64_t n = int64_t(batch.size());
+  int64_t now = w.Now();
+  bool roll = w.size > 0 && (w.size + n > w.opts.segment_bytes || w.size + n > INT32_MAX ||
+                             now - w.roll_ts >= w.opts.segment_ms ||
+                             w.next_offset + h.last_offset_delta - w.base > INT32_MAX);
+  if (roll) KLOG_RETURN_IF_ERROR(w.Roll());
+
+  int64_t pos = w.size;
+  StampBatch(batch, w.next_offset);
+  if (w.opts.log_append_time) {
+    StampLogAppendTime(batch, now);
+    h.max_timestamp = now;
+  }
+  Status st = PwriteFull(w.log_fd.get(), batch.data(), batch.size(), pos, w.log_path);
+  IndexBuilder saved = w.builder;
+  int64_t saved_index_size = w.index_size, saved_time_size = w.time_size;
+  if (st.ok()) {
+    int64_t last = w.next_offset + h.last_offset_delta;
+    st = w.WriteEntries(w.builder.OnAppend(pos, last, h.max_timestamp));
+  }
+  if (st.ok() && (w.opts.flush.mode == FlushMode::kEveryBatch ||
+                  (w.opts.flush.mode == FlushMode::kInterval &&
+                   now - w.last_sync_ms >= w.opts.flush.interval_ms))) {
+    if (::fdatasync(w.log_fd.get()) != 0) {
+      st = Status::FromErrno("fdatasync " + w.log_path, errno);
+    } else {
+      w.last_sync_ms = now;
+    }
+  }
+  if (!st.ok()) {
+    // Cut the segment and its indexes back so the batch is wholly absent.
+    w.builder = saved;
+    if (w.index_size != saved_index_size) (void)::ftruncate(w.index_fd.get(), saved_index_size);
+    if (w.time_size != saved_time_size) (void)::ftruncate(w.time_fd.get(), saved_time_size);
+    w.index_size = saved_index_size;
+    w.time_size = saved_time_size;
+    if (::ftruncate(w.log_fd.get(), pos) != 0) {
+      return st.WithContext("append (and truncating back to " + std::to_string(pos) +
+                            " failed too)");
+    }
+    return st.WithContext("append");
+  }
+  int64_t base_offset = w.next_offset;
+  if (w.last_batch_pos < 0) w.roll_ts = now;
+  w.last_batch_pos = pos;
+  w.size += n;
+  w.next_offset += int64_t(h.last_offset_delta) + 1;
+  if (w.hash) w.hash->Update(batch.data(), batch.size());
+  return base_offset;
+}
+
+Status LogWriter::Flush() {
+  if (impl_->closed) return Status::Ok();
+  return impl_->SyncActive();
+}
+
+Status LogWriter::Close() {
+  Impl& w = *impl_;
+  if (w.closed) return Status::Ok();
+  w.closed = true;
+  IndexBuilder::Entries final_entry;
+  final_entry.time = w.builder.ForceFinal();
+  Status st = w.WriteEntries(final_entry);
+  if (st.ok() && w.opts.flush.mode != FlushMode::kNone) st = w.SyncActive();
+  if (st.ok()) {
+    Checkpoint c{w.base,
+                 w.size,
+                 w.next_offset,
+                 w.last_batch_pos,
+                 w.builder.max_timestamp(),
+                 w.builder.max_timestamp_offset(),
+                 w.roll_ts};
+    st = WriteCheckpoint(w.dir, c, w.opts.flush.mode != FlushMode::kNone);
+  }
+  w.log_fd.Reset();
+  w.index_fd.Reset();
+  w.time_fd.Reset();
+  w.lock.Release();
+  w.dir_lock.Release();
+  return st;
+}
+
+LogWriter::LogWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LogWriter::~LogWriter() { (void)Close(); }
+
+int64_t LogWriter::next_offset() const { return impl_->next_offset; }
+int64_t LogWriter::start_offset() const { return impl_->start_offset; }
+const std::string& LogWriter::dir() const { return impl_->dir; }
+
+Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, const LogOptions& opts) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->opts = opts;
+  if (opts.index_interval_bytes < 0 || opts.segment_bytes <= 0 || opts.segment_ms <= 0) {
+    return Status::InvalidArgument("bad log options for " + dir);
+  }
+  if (!opts.data_dir_locked) {
+    KLOG_RETURN_IF_ERROR(DataDirLock::AcquireShared(DataDirOf(dir), &impl->dir_lock));
+  }
+  KLOG_RETURN_IF_ERROR(MakeDirs(dir));
+  KLOG_RETURN_IF_ERROR(PartitionLock::Acquire(dir, opts.owner, &impl->lock));
+  KLOG_RETURN_IF_ERROR(RecoverPartition(impl.get()));
+  impl->last_sync_ms = impl->Now();
+  return std::unique_ptr<LogWriter>(new LogWriter(std::move(impl)));
+}
+
+}  // namespace klog

@@ -1,0 +1,103 @@
+// Private state of LogWriter, shared by writer.cpp (appending, rolling,
+// closing) and recovery.cpp (opening and recovering a partition).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/fileutil.h"
+#include "storage/index_builder.h"
+#include "klog/checksum.h"
+#include "klog/log.h"
+#include "klog/topic.h"
+#include "storage/lock.h"
+
+namespace klog {
+
+struct LogWriter::Impl {
+  std::string dir;
+  LogOptions opts;
+  DataDirLock dir_lock;  // shared, unless opts.data_dir_locked
+  PartitionLock lock;
+  bool closed = false;
+  int64_t start_offset = 0;
+
+  // The active segment. Invariant: size is the .log's length and holds only
+  // whole batches; index_size and time_size are the index files' lengths.
+  int64_t base = 0;
+  std::string log_path;
+  UniqueFd log_fd, index_fd, time_fd;
+  int64_t size = 0;
+  int64_t index_size = 0;
+  int64_t time_size = 0;
+  int64_t next_offset = 0;
+  int64_t last_batch_pos = -1;  // -1 while the segment is empty
+  int64_t roll_ts = -1;         // clock_ms when the first batch was appended, -1 while empty
+  IndexBuilder builder{0, 4096};
+  // XXH3 of the .log so far when this writer has seen every byte of it
+  // (it created the segment); otherwise null and the digest is computed at roll.
+  std::unique_ptr<Xxh3Stream> hash;
+  int64_t last_sync_ms = 0;
+  // klog.segments (segment_list.h) as this writer left it: whether it exists,
+  // the base its last entry ends at (-1 without entries), and whether a
+  // failed write left it behind the directory (the next roll reconciles).
+  bool list_exists = false;
+  int64_t list_end = -1;
+  bool list_stale = false;
+
+  int64_t Now() const;
+  bool SyncsOnRoll() const { return opts.flush.mode != FlushMode::kNone; }
+  void Warn(const std::string& msg) const {
+    if (opts.warn) opts.warn(msg);
+  }
+  void Step(std::string_view name) const {
+    if (opts.step_hook) opts.step_hook(name);
+  }
+
+  // Opens the files of segment `base_offset` as the active segment; with
+  // `create`, creates them (an existing non-empty .log is an error).
+  Status OpenActive(int64_t base_offset, bool create);
+  // Appends index entries at the end of the index files.
+  Status WriteEntries(const IndexBuilder::Entries& e);
+  // Seals the active segment and starts a new one at next_offset.
+  Status Roll();
+  Status SyncActive();
+};
+
+// Opens and recovers the partition in w->dir (the lock is already held):
+// checks sealed segments' indexes and the last digest, validates the active
+// segment (or trusts a matching checkpoint) and fills the active state.
+Status RecoverPartition(LogWriter::Impl* w);
+
+// writer_segment_list.cpp: keeping klog.segments in line (klog-format(5)).
+// Brings the list in line with the .log files `segs` (sorted; the last one
+// is the active segment): drops entries below the log start, warns about and
+// keeps every hole, adopts sealed segments it lacks (checking that they
+// follow each other unless opts.compacted) and recreates a missing active
+// segment at the list's end. Rewrites the file when anything changed.
+// *first_base is the first offset the partition should hold (a missing
+// first segment's base counts).
+Status ReconcileSegmentList(LogWriter::Impl* w, std::vector<int64_t>* segs, int64_t* first_base);
+// Records the segment Roll() just sealed (after the new active segment exists).
+Status ListSealedSegment(LogWriter::Impl* w, int64_t base, int64_t next, int64_t bytes,
+                         uint64_t xxh3);
+// Drops the entries wholly below `start` (after retention unlinked them).
+Status DropListedBelow(LogWriter::Impl* w, int64_t start);
+
+// klog.checkpoint: written by Close(), removed by Open().
+struct Checkpoint {
+  int64_t base = 0;
+  int64_t size = 0;
+  int64_t next_offset = 0;
+  int64_t last_batch_pos = -1;
+  int64_t max_timestamp = -1;
+  int64_t max_timestamp_offset = 0;
+  int64_t roll_ms = -1;  // clock_ms of the segment's first append (-1: empty)
+};
+Status WriteCheckpoint(const std::string& dir, const Checkpoint& c, bool sync);
+// NotFound when absent, Corruption when torn or malformed.
+Result<Checkpoint> ReadCheckpoint(const std::string& dir);
+
+}  // namespace klog

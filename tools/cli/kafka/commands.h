@@ -1,0 +1,53 @@
+// Broker mode of klog-append, klog-read and klog-topic: the same options
+// and output as local mode, through a Kafka broker (see kafka_client.h).
+// Each function returns the exit code with diagnostics already printed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cli/local/append_cmd.h"
+#include "cli/kafka/kafka_client.h"
+#include "cli/local/read_cmd.h"
+#include "cli/local/topic_cmd.h"
+
+namespace klog::cli {
+
+// Where and how broker mode connects: the broker list and the -X settings.
+struct BrokerTarget {
+  std::string brokers;
+  BrokerFlags flags;
+};
+
+// The producer settings only broker mode has.
+struct ProduceOptions {
+  std::string acks = "all";          // --acks 0 | 1 | all
+  std::optional<int64_t> linger_ms;  // --linger-ms
+  bool partitions_given = false;     // --partitions was on the command line
+};
+
+int RunAppendBroker(const AppendOptions& opts, const ProduceOptions& produce,
+                    const BrokerTarget& target);
+
+int RunReadBroker(const ReadOptions& opts, const BrokerTarget& target);
+
+int TopicCreateBroker(const BrokerTarget& target, const TopicCreateOptions& o);
+int TopicListBroker(const BrokerTarget& target, bool json);
+int TopicDescribeBroker(const BrokerTarget& target, const std::string& topic, bool json);
+int TopicDeleteBroker(const BrokerTarget& target, const std::string& topic, bool if_exists);
+// klog-topic alter TOPIC --partitions N: CreatePartitions to N in total.
+int TopicAlterBroker(const BrokerTarget& target, const std::string& topic, int32_t partitions);
+// klog-topic alter TOPIC --config K=V --delete-config K: AlterConfigs of the
+// topic's whole dynamic config set (read first with DescribeConfigs).
+int TopicAlterConfigsBroker(const BrokerTarget& target, const std::string& topic,
+                            const std::vector<std::string>& configs,
+                            const std::vector<std::string>& delete_configs);
+
+// Admin helpers shared by klog-append --partitions and klog-topic.
+// Creates `topic` with `partitions` partitions (replication factor: the
+// broker's default) and `configs`. Exists if the broker has it already.
+Status CreateTopicOnBroker(KafkaClient& client, const std::string& topic, int32_t partitions,
+                           const std::vector<std::pair<std::string, std::string>>& configs);
+
+}  // namespace klog::cli
