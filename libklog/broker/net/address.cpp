@@ -24,10 +24,16 @@ Status ResolveForBind(const HostPort& hp, sockaddr_storage* out) {
 }
 
 HostPort LocalAddress(uv_tcp_t* tcp) {
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(tcp), &fd) != 0) return HostPort{};
+  return LocalAddress(int(fd));
+}
+
+HostPort LocalAddress(int fd) {
   sockaddr_storage addr{};
-  int len = sizeof(addr);
+  socklen_t len = sizeof(addr);
   HostPort hp;
-  if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return hp;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return hp;
   char host[64] = "";
   if (addr.ss_family == AF_INET6) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&addr);

@@ -18,5 +18,7 @@ Status ResolveForBind(const HostPort& hp, sockaddr_storage* out);
 // The local address `tcp` is bound to (the real port after binding port 0);
 // an empty host if it cannot be read.
 HostPort LocalAddress(uv_tcp_t* tcp);
+// The same for a bound socket descriptor.
+HostPort LocalAddress(int fd);
 
 }  // namespace klog::broker

@@ -1,32 +1,43 @@
-// MetricsHttp: the --metrics listener. A minimal HTTP/1.1 server on the
-// broker's loop that answers GET /metrics with Metrics::Render (Prometheus
-// text format 0.0.4), any other path with 404, other methods with 405 and a
-// malformed or oversized (> kMaxRequestBytes) request head with 400. Every
-// answer carries "Connection: close": one request per connection, after
-// which the server half-closes and waits (at most kLingerMs) for the client
-// to close, discarding anything more it sends, so a client that sent a body
-// still reads its answer.
+// MetricsHttp: the --metrics listener, served by libmicrohttpd on a thread
+// of its own: GET /metrics is answered with Metrics::Render (Prometheus text
+// format 0.0.4), another path with 404, another method with 405 (with
+// "Allow: GET"). libmicrohttpd answers what it cannot parse itself: 400 for
+// a malformed request, 431 for a request head over the memory limit (about
+// 8 KiB), 505 for an HTTP version other than 1.0 and 1.1. Every answer
+// carries "Connection: close": one request per connection.
 //
-// Limits: at most kMaxConnections at once (further ones are accepted and
-// closed at once), and a connection that has not sent a whole request head
-// within kIdleTimeoutMs is closed. Nothing blocks the loop: rendering walks
-// the counters and the open partitions in memory.
+// Threads: the HTTP thread never touches the Broker. It asks the loop
+// thread for a rendering (a uv_async_t) and serves it through a
+// MetricsSnapshot. Freshness: a 200 answer shows the counters as the loop
+// saw them at some moment after the request arrived, unless the loop did
+// not get round to rendering within kFreshWaitMs (it is blocked or badly
+// overloaded); then the newest earlier rendering is served, which is as old
+// as the previous scrape that was answered in time (or Listen()).
 //
-// Lifecycle: Listen() binds; Close() stops listening and closes every
-// connection (memory is freed in the close callbacks, so the loop must run
-// afterwards). Loop thread only; the Broker outlives it.
+// Limits, so that a client cannot hold memory or threads: one HTTP thread
+// for every connection; at most kMaxConnections at once (further ones are
+// accepted and closed at once); kMemoryLimitBytes of buffers per connection
+// (the request head must fit); a connection idle for kIdleTimeoutSeconds is
+// closed.
+//
+// Lifecycle: Listen() binds and starts the HTTP thread; Close() stops and
+// joins it and closes the uv_async_t (so the loop must run afterwards).
+// Both on the loop thread; the Broker outlives this object.
 #pragma once
 
 #include <uv.h>
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 
 #include "broker/config.h"
+#include "broker/net/metrics_snapshot.h"
 #include "klog/status.h"
+
+struct MHD_Daemon;
 
 namespace klog::broker {
 
@@ -34,54 +45,48 @@ class Broker;
 
 class MetricsHttp {
  public:
-  static constexpr size_t kMaxRequestBytes = 8192;
-  static constexpr size_t kMaxConnections = 16;
-  static constexpr uint64_t kIdleTimeoutMs = 10000;
-  static constexpr uint64_t kLingerMs = 2000;
+  static constexpr unsigned kMaxConnections = 16;
+  static constexpr size_t kMemoryLimitBytes = 8192;
+  static constexpr unsigned kIdleTimeoutSeconds = 10;
+  static constexpr int64_t kFreshWaitMs = 1000;
 
   MetricsHttp(uv_loop_t* loop, Broker* broker);
   ~MetricsHttp();
   MetricsHttp(const MetricsHttp&) = delete;
   MetricsHttp& operator=(const MetricsHttp&) = delete;
 
-  // Binds `address` (port 0 = ephemeral) and starts accepting; logs the
-  // bound address at level info ("metrics on 127.0.0.1:9404").
+  // Binds `address` (port 0 = ephemeral), publishes a first rendering and
+  // starts the HTTP thread; logs the bound address at level info ("metrics
+  // on 127.0.0.1:9404").
   Status Listen(const HostPort& address);
   const HostPort& bound() const { return bound_; }
-  // Stops listening and closes every connection. Idempotent.
+  // Stops the HTTP thread (closing every metrics connection) and closes
+  // the listening socket. Idempotent.
   void Close();
 
-  struct Conn;
+  // libmicrohttpd's callbacks (HTTP thread), defined in the .cpp file.
+  struct Callbacks;
 
  private:
-  static void OnConnection(uv_stream_t* listener, int status);
-  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
-  static void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
-  static void OnWritten(uv_write_t* req, int status);
-  static void OnTimeout(uv_timer_t* timer);
-  static void OnConnClosed(uv_handle_t* h);
-  void Accept();
-  void HandleBytes(Conn* c);
-  void Respond(Conn* c, int status);
-  void CloseConn(Conn* c);
-  std::string Body() const;
+  static void OnRenderRequested(uv_async_t* async);
+  // Loop thread: renders the exposition and publishes it.
+  void Render();
+  // HTTP thread: a rendering at least as new as the call (see Freshness).
+  MetricsSnapshot::Text Fresh();
 
   uv_loop_t* loop_;
   Broker* broker_;
-  uv_tcp_t listener_;
-  bool listening_ = false;
+  uv_async_t render_;
+  bool render_open_ = false;
+  MHD_Daemon* daemon_ = nullptr;
+  MetricsSnapshot snapshot_;
+  std::atomic<unsigned> open_connections_ = 0;
   HostPort bound_;
-  std::unordered_set<Conn*> conns_;
 };
 
-// The status code for one request head (everything up to and including the
-// blank line): 200 for GET /metrics (a query string is ignored), 404 for
-// another path, 405 for another method, 400 when the request line or a
-// header line is malformed.
-int MetricsHttpStatus(std::string_view head);
-
-// The whole response for `status` ("HTTP/1.1 200 OK", Content-Type,
-// Content-Length, Connection: close, then `body`).
-std::string MetricsHttpResponse(int status, std::string_view body);
+// The status code for a request that libmicrohttpd parsed: 200 for GET
+// /metrics (`path` without its query string), 404 for another path, 405
+// for another method.
+int MetricsHttpStatus(std::string_view method, std::string_view path);
 
 }  // namespace klog::broker
