@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# klog-serve --metrics: the Prometheus endpoint on its own port (served by
-# libmicrohttpd on its own thread). After kcat produces and consumes 100 records, GET /metrics
-# shows the request counters of every API used, the partition's end offset,
+# klog-serve --metrics: the Prometheus endpoint on its own port, served by
+# libmicrohttpd on its own thread. After kcat produces and consumes 100
+# records, GET /metrics shows the request counters of every API used, the partition's end offset,
 # the socket byte counters, consistent histograms and the connection gauge
 # following an open consumer. Also: 404/405/400 answers, an oversized request
 # head (431), garbage and a half-closed partial request closed without an
