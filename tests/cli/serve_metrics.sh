@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # klog-serve --metrics: the Prometheus endpoint on its own port, served by
 # libmicrohttpd on its own thread. After kcat produces and consumes 100
-# records, GET /metrics shows the request counters of every API used, the partition's end offset,
-# the socket byte counters, consistent histograms and the connection gauge
-# following an open consumer. Also: 404/405/400 answers, an oversized request
-# head (431), garbage and a half-closed partial request closed without an
-# answer, the connection limit, the broker still serving after garbage on the
-# metrics port, metrics.listen from --config (the flag wins), a bad --metrics
-# value (exit 2) and SIGTERM with a metrics connection open. HTTP is spoken
-# through bash's /dev/tcp, so no HTTP client is needed. Only 127.0.0.1 (and
-# 127.0.0.2 for the config case) is used; every process started is killed on
-# exit.
+# records, GET /metrics shows the request counters of every API used, the
+# partition's end offset, the socket byte counters, consistent histograms and
+# the connection gauge following an open consumer. Also: 404/405/400 answers,
+# an oversized request head (431), garbage and a half-closed partial request
+# closed without an answer, the connection limit, the broker still serving
+# after garbage on the metrics port, metrics.listen from --config (the flag
+# wins), a bad --metrics value (exit 2) and SIGTERM with a metrics connection
+# open. HTTP is spoken through bash's /dev/tcp, so no HTTP client is needed.
+# Only 127.0.0.1 (and 127.0.0.2 for the config case) is used; every process
+# started is killed on exit.
 set -euo pipefail
 B=$(cd "$1" && pwd)
 T=$(mktemp -d)
