@@ -153,7 +153,8 @@ Status MetricsHttp::Listen(const HostPort& address) {
       MHD_OPTION_NOTIFY_CONNECTION, &Callbacks::Notify, this,           //
       MHD_OPTION_END);
   if (daemon_ == nullptr) {
-    ::close(fd.value());
+    // `fd` is not closed here: whether libmicrohttpd already closed it is
+    // not documented, and klog-serve exits on this error anyway.
     return Status::IOError("metrics: cannot start the HTTP server on " + bound_.ToString());
   }
   LogInfo("metrics on " + bound_.ToString());
