@@ -3,8 +3,11 @@
 // format 0.0.4), another path with 404, another method with 405 (with
 // "Allow: GET"). libmicrohttpd answers what it cannot parse itself: 400 for
 // a malformed request, 431 for a request head over the memory limit (about
-// 8 KiB), 505 for an HTTP version other than 1.0 and 1.1. Every answer
-// carries "Connection: close": one request per connection.
+// 8 KiB; a head within about 150 bytes under it leaves no room for the
+// answer and is closed without one), 505 for an HTTP version other than 1.0
+// and 1.1; a request line without a space, or a partial request the client
+// half-closes, is closed without an answer. Every answer carries
+// "Connection: close": one request per connection.
 //
 // Threads: the HTTP thread never touches the Broker. It asks the loop
 // thread for a rendering (a uv_async_t) and serves it through a
