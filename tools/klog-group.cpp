@@ -1,12 +1,15 @@
 // klog-group: list, describe, reset and delete consumer groups (klog-group(1)).
+#include <functional>
 #include <string>
+#include <vector>
 
-#include "cli/kafka/commands.h"
 #include "cli/cli.h"
-#include "cli/local/group_cmd.h"
+#include "cli/kafka/group_subcommands.h"
 #include "cli/offset_spec.h"
 
 namespace {
+
+using namespace klog::cli;
 
 struct ResetFlags {
   bool earliest = false, latest = false;
@@ -15,8 +18,7 @@ struct ResetFlags {
 };
 
 // Turns the --to-* / --shift-by flags into o->to; returns a usage exit code or -1.
-int ConvertReset(const ResetFlags& f, CLI::App& sub, klog::cli::GroupResetOptions* o) {
-  using namespace klog::cli;
+int ConvertReset(const ResetFlags& f, CLI::App& sub, GroupResetOptions* o) {
   using To = GroupResetOptions::To;
   int given = 0;
   if (f.earliest) o->to = To::kEarliest, ++given;
@@ -25,7 +27,7 @@ int ConvertReset(const ResetFlags& f, CLI::App& sub, klog::cli::GroupResetOption
   if (sub.count("--shift-by") > 0) o->to = To::kShiftBy, o->value = f.shift, ++given;
   if (sub.count("--to-datetime") > 0) {
     o->to = To::kDatetime, ++given;
-    auto spec = klog::cli::ParseOffsetSpec(f.datetime[0] == '@' ? f.datetime : "@" + f.datetime);
+    auto spec = ParseOffsetSpec(f.datetime[0] == '@' ? f.datetime : "@" + f.datetime);
     if (!spec.ok()) return UsageError("--to-datetime: " + spec.status().message());
     o->value = spec->value;
   }
@@ -37,32 +39,44 @@ int ConvertReset(const ResetFlags& f, CLI::App& sub, klog::cli::GroupResetOption
   return -1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace klog::cli;
-  auto app = MakeApp("klog-group", "List, describe, reset and delete klog consumer groups.");
+// The command line as CLI11 fills it.
+struct Flags {
   std::string dir;
   BrokerFlags broker;
-  AddDataDirOption(*app, &dir);
-  AddBrokerOptions(*app, &broker);
-  app->require_subcommand(1);
-
   bool list_json = false;
-  auto* l = app->add_subcommand("list", "List group names");
-  l->add_flag("--json", list_json, "One JSON object per group");
-
   std::string describe_group;
   bool describe_json = false;
-  auto* d = app->add_subcommand("describe", "Show members, committed offsets and lag");
-  d->add_option("group", describe_group, "Group name")->required()->type_name("GROUP");
-  d->add_flag("--json", describe_json, "Print one JSON object");
-
   GroupResetOptions reset;
-  ResetFlags rf;
-  auto* r = app->add_subcommand("reset", "Move a group's committed offsets for a topic");
-  r->add_option("group", reset.group, "Group name")->required()->type_name("GROUP");
-  r->add_option("-t,--topic", reset.topic, "Topic whose offsets move")
+  ResetFlags reset_flags;
+  std::string delete_group;
+};
+
+// A subcommand and what runs when it is the one given.
+struct Subcommand {
+  CLI::App* app;
+  std::function<int(const CommandTarget&)> run;
+};
+
+Subcommand AddList(CLI::App& app, Flags& f) {
+  auto* l = app.add_subcommand("list", "List group names");
+  l->add_flag("--json", f.list_json, "One JSON object per group");
+  return {l, [&f](const CommandTarget& t) { return RunGroupList(t, f.list_json); }};
+}
+
+Subcommand AddDescribe(CLI::App& app, Flags& f) {
+  auto* d = app.add_subcommand("describe", "Show members, committed offsets and lag");
+  d->add_option("group", f.describe_group, "Group name")->required()->type_name("GROUP");
+  d->add_flag("--json", f.describe_json, "Print one JSON object");
+  return {d, [&f](const CommandTarget& t) {
+            return RunGroupDescribe(t, f.describe_group, f.describe_json);
+          }};
+}
+
+Subcommand AddReset(CLI::App& app, Flags& f) {
+  ResetFlags& rf = f.reset_flags;
+  auto* r = app.add_subcommand("reset", "Move a group's committed offsets for a topic");
+  r->add_option("group", f.reset.group, "Group name")->required()->type_name("GROUP");
+  r->add_option("-t,--topic", f.reset.topic, "Topic whose offsets move")
       ->required()
       ->type_name("TOPIC");
   r->add_flag("--to-earliest", rf.earliest, "To the first offset of each partition");
@@ -71,33 +85,38 @@ int main(int argc, char** argv) {
   r->add_option("--to-datetime", rf.datetime, "To the first record at or after T (ISO-8601 or @MS)")
       ->type_name("T");
   r->add_option("--shift-by", rf.shift, "By N records (negative: back)")->type_name("N");
-  r->add_flag("--execute", reset.execute, "Apply the plan (default: only print it)");
+  r->add_flag("--execute", f.reset.execute, "Apply the plan (default: only print it)");
+  return {r, [&f, r](const CommandTarget& t) {
+            int rc = ConvertReset(f.reset_flags, *r, &f.reset);
+            return rc >= 0 ? rc : RunGroupReset(t, f.reset);
+          }};
+}
 
-  std::string delete_group;
-  auto* del = app->add_subcommand("delete", "Delete a group and its offsets");
-  del->add_option("group", delete_group, "Group name")->required()->type_name("GROUP");
+Subcommand AddDelete(CLI::App& app, Flags& f) {
+  auto* del = app.add_subcommand("delete", "Delete a group and its offsets");
+  del->add_option("group", f.delete_group, "Group name")->required()->type_name("GROUP");
+  return {del, [&f](const CommandTarget& t) { return RunGroupDelete(t, f.delete_group); }};
+}
 
-  for (auto* sub : {l, d, r, del}) {
-    AddDataDirOption(*sub, &dir);
-    AddBrokerOptions(*sub, &broker);
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto app = MakeApp("klog-group", "List, describe, reset and delete klog consumer groups.");
+  Flags f;
+  AddDataDirOption(*app, &f.dir);
+  AddBrokerOptions(*app, &f.broker);
+  app->require_subcommand(1);
+  const std::vector<Subcommand> subcommands = {AddList(*app, f), AddDescribe(*app, f),
+                                               AddReset(*app, f), AddDelete(*app, f)};
+  for (const Subcommand& sub : subcommands) {
+    AddDataDirOption(*sub.app, &f.dir);
+    AddBrokerOptions(*sub.app, &f.broker);
   }
-
   return Run(*app, argc, argv, [&] {
-    if (r->parsed()) {
-      int rc = ConvertReset(rf, *r, &reset);
-      if (rc >= 0) return rc;
+    const CommandTarget target = ResolveTarget(f.broker, f.dir);
+    for (const Subcommand& sub : subcommands) {
+      if (sub.app->parsed()) return sub.run(target);
     }
-    if (auto brokers = ResolveBrokers(broker, dir)) {
-      BrokerTarget target{*brokers, broker};
-      if (l->parsed()) return GroupListBroker(target, list_json);
-      if (d->parsed()) return GroupDescribeBroker(target, describe_group, describe_json);
-      if (r->parsed()) return GroupResetBroker(target, reset);
-      return GroupDeleteBroker(target, delete_group);
-    }
-    std::string data_dir = ResolveDataDir(dir);
-    if (l->parsed()) return GroupList(data_dir, list_json);
-    if (d->parsed()) return GroupDescribe(data_dir, describe_group, describe_json);
-    if (r->parsed()) return GroupReset(data_dir, reset);
-    return GroupDelete(data_dir, delete_group);
+    return kExitUsage;  // not reached: require_subcommand(1) demands one
   });
 }

@@ -7,8 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "cli/local/append_cmd.h"
+#include "cli/cli.h"
 #include "cli/kafka/kafka_client.h"
+#include "cli/local/append_cmd.h"
 #include "cli/local/read_cmd.h"
 #include "cli/local/topic_cmd.h"
 
@@ -19,6 +20,22 @@ struct BrokerTarget {
   std::string brokers;
   BrokerFlags flags;
 };
+
+// Where a command runs: through the broker `broker` when set, else on the
+// data directory `data_dir`.
+struct CommandTarget {
+  std::optional<BrokerTarget> broker;
+  std::string data_dir;
+};
+
+// The target of a command line with -b/-X `f` and -d `data_dir_flag`:
+// broker mode as ResolveBrokers() decides, else the ResolveDataDir() directory.
+inline CommandTarget ResolveTarget(const BrokerFlags& f, const std::string& data_dir_flag) {
+  CommandTarget t;
+  if (auto brokers = ResolveBrokers(f, data_dir_flag)) t.broker = BrokerTarget{*brokers, f};
+  t.data_dir = ResolveDataDir(data_dir_flag);
+  return t;
+}
 
 // The producer settings only broker mode has.
 struct ProduceOptions {

@@ -152,6 +152,12 @@ int KafkaClient::Create(ClientRole role, const std::string& brokers, const Broke
   return -1;
 }
 
+void KafkaClient::OnRebalance(rd_kafka_t*, rd_kafka_resp_err_t err,
+                              rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  auto* c = static_cast<KafkaClient*>(opaque);
+  if (c->rebalance_) c->rebalance_(err, parts);
+}
+
 KafkaClient::~KafkaClient() {
   if (rk_ == nullptr) return;
   // klog-read never joins its group, so there is nothing to leave or commit.
@@ -188,8 +194,7 @@ Status KafkaClient::StorageError(const FetchError& e) const {
   std::string where = "topic '" + e.topic + "' partition " + std::to_string(e.partition);
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, e.topic.c_str(), e.partition);
-  if (rd_kafka_position(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      list->elems[0].offset >= 0) {
+  if (rd_kafka_position(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR && list->elems[0].offset >= 0) {
     where += " at offset " + std::to_string(list->elems[0].offset);
   }
   rd_kafka_topic_partition_list_destroy(list);

@@ -9,6 +9,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -100,6 +101,19 @@ class KafkaClient {
   // The error to report when the broker did not answer in time.
   Status TimeoutError(const std::string& what) const;
 
+  // What a consumer does when the group's partitions are assigned or
+  // revoked. The handler runs inside rd_kafka_consumer_poll(), on the thread
+  // that polls, and only if the configuration has OnRebalance as its
+  // rebalance callback (added by Create's `hook`); an event that arrives
+  // while no handler is set is ignored.
+  using RebalanceHandler =
+      std::function<void(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts)>;
+  void set_rebalance_handler(RebalanceHandler h) { rebalance_ = std::move(h); }
+  // The rebalance callback (rd_kafka_conf_set_rebalance_cb) that hands the
+  // event to the rebalance handler of the KafkaClient that is `opaque`.
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* parts, void* opaque);
+
  private:
   KafkaClient() = default;
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
@@ -116,6 +130,7 @@ class KafkaClient {
   int log_level_ = 4;   // else lines up to this syslog level are shown
   std::mutex storage_mu_;
   std::optional<FetchError> storage_error_;  // guarded by storage_mu_
+  RebalanceHandler rebalance_;
 };
 
 // The FetchError of a librdkafka "BROKERUA" debug line, "TOPIC [N]: broker

@@ -9,12 +9,14 @@
 #include <algorithm>
 #include <optional>
 
-#include "cli/kafka/commands.h"
 #include "cli/cli.h"
+#include "cli/kafka/commands.h"
 
 namespace klog::cli {
 namespace {
 
+// Set by SIGINT and SIGTERM (a signal handler has no other way to tell the
+// reader): -f ends.
 volatile sig_atomic_t g_stop = 0;
 void OnStopSignal(int) { g_stop = 1; }
 

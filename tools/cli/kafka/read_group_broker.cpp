@@ -12,20 +12,16 @@
 #include <cstring>
 #include <map>
 
-#include "cli/kafka/commands.h"
 #include "cli/cli.h"
-#include "klog/group.h"
+#include "cli/kafka/commands.h"
 #include "cli/local/read_group.h"
+#include "klog/group.h"
 
 namespace klog::cli {
 namespace {
 
+// Set by SIGINT and SIGTERM: the member commits, leaves its group and ends.
 volatile sig_atomic_t g_stop = 0;
-
-class GroupConsumer;
-// The consumer the rebalance callback serves (the client's opaque is the
-// KafkaClient itself). One per process.
-GroupConsumer* g_consumer = nullptr;
 
 struct Assigned {
   int64_t printed_next = -1;  // offset after the last record printed
@@ -63,12 +59,10 @@ class GroupConsumer {
   Status error_;
 };
 
-void OnRebalanceCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
-                   void*) {
-  if (g_consumer != nullptr) g_consumer->Rebalance(err, parts);
+// The client's rebalance events go to the handler that GroupConsumer sets.
+void AddRebalanceCb(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_rebalance_cb(conf, KafkaClient::OnRebalance);
 }
-
-void AddRebalanceCb(rd_kafka_conf_t* conf) { rd_kafka_conf_set_rebalance_cb(conf, OnRebalanceCb); }
 
 void GroupConsumer::Rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
   rd_kafka_t* rk = c_.handle();
@@ -253,9 +247,12 @@ int RunReadGroupBroker(const ReadOptions& opts, const GroupReadOptions& group,
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   GroupConsumer consumer(opts, group, *client);
-  g_consumer = &consumer;
+  client->set_rebalance_handler(
+      [&consumer](rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+        consumer.Rebalance(err, parts);
+      });
   st = consumer.Run();
-  g_consumer = nullptr;
+  client->set_rebalance_handler(nullptr);
   return st.ok() ? kExitOk : Fail(st);
 }
 

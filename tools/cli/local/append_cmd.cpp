@@ -9,10 +9,10 @@
 
 #include "cli/cli.h"
 #include "cli/json_record.h"
+#include "cli/record_splitter.h"
 #include "klog/filename.h"
 #include "klog/partitioner.h"
-#include "cli/record_splitter.h"
-#include "cli/local/topic_appender.h"
+#include "klog/topic_appender.h"
 
 namespace klog::cli {
 namespace {
@@ -173,9 +173,9 @@ void AppendRun::ReportUnappended() const {
     Diag(appended + "; " + from + " and after were not");
     return;
   }
-  Diag(appended + ": every record before " + from + ", and " +
-       std::to_string(u->later_appended) + " of later " + noun_ +
-       "s (other partitions); the other records from " + from + " on were not");
+  Diag(appended + ": every record before " + from + ", and " + std::to_string(u->later_appended) +
+       " of later " + noun_ + "s (other partitions); the other records from " + from +
+       " on were not");
 }
 
 bool AppendRun::Loop(RecordSplitter& in, Progress& progress) {
@@ -235,7 +235,8 @@ int RunAppend(const AppendOptions& opts) {
                                         " does not exist (topic '" + opts.topic + "' has " +
                                         std::to_string(info->partitions) + ")"));
   }
-  AppenderOptions aopts{opts.codec, opts.flush, opts.batch_bytes};
+  AppenderOptions aopts{opts.codec, opts.flush, opts.batch_bytes, ToolName(),
+                        [](const std::string& m) { Diag("warning: " + m); }};
   TopicAppender app(dd, *info, aopts);
   Status st = app.Init();
   if (!st.ok()) return Fail(st);

@@ -6,11 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/segment.h"
 #include "klog/topic.h"
-#include "cli/output.h"
 
 namespace klog::cli {
 namespace {
@@ -57,6 +57,17 @@ std::string ConfigText(const std::map<std::string, std::string>& configs) {
 Status CheckName(const std::string& topic) { return ValidateTopicName(topic); }
 
 }  // namespace
+
+int BeginLocalChange(const std::string& data_dir, std::string_view topic, std::string_view action,
+                     DataDirLock* lock) {
+  if (!action.empty()) {
+    Status internal = CheckNotInternal(topic, action);
+    if (!internal.ok()) return Fail(internal);
+  }
+  Status locked = LockForLocalWrite(data_dir, lock);
+  if (!locked.ok()) return Fail(locked);
+  return -1;
+}
 
 int TopicCreate(const std::string& data_dir, const TopicCreateOptions& o) {
   Status st = CheckName(o.topic);

@@ -6,10 +6,22 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "klog/topic.h"
+
 namespace klog::cli {
+
+// The start of every local command that changes the data directory: refuses
+// klog-serve's internal topic `topic` (CheckNotInternal with `action`, as
+// klog-serve refuses it to clients) unless `action` is empty, then takes the
+// directory's lock into *lock (LockForLocalWrite), to be held while the
+// command runs. Returns -1 to go on, else the exit code with the diagnostic
+// printed.
+int BeginLocalChange(const std::string& data_dir, std::string_view topic, std::string_view action,
+                     DataDirLock* lock);
 
 struct TopicCreateOptions {
   std::string topic;

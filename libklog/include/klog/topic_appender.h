@@ -1,11 +1,15 @@
-// The write side of klog-append: one BatchBuilder per partition and one
-// LogWriter per partition, opened on first use with options taken from the
-// topic's configs. Records are added per input chunk; FlushBatches() then
+// Appending records to a topic's partitions (the write side of
+// klog-append): one BatchBuilder per partition and one LogWriter per
+// partition, opened on first use with options taken from the topic's
+// configs. The caller picks each record's partition (klog/partitioner.h).
+// Records are added per input chunk; FlushBatches() then
 // appends at most one batch per partition (more only when a batch reaches
-// the size cap), so interactive input reaches the log at once.
+// the size cap), so interactive input reaches the log at once. Not
+// thread-safe: one thread uses an appender.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,7 +22,7 @@
 #include "klog/status.h"
 #include "klog/topic.h"
 
-namespace klog::cli {
+namespace klog {
 
 // Finds the topic, creating it with `create_partitions` unless `no_create`.
 // NotFound reads "topic 'x' does not exist".
@@ -29,6 +33,11 @@ struct AppenderOptions {
   Compression codec = Compression::kNone;
   FlushPolicy flush;
   int64_t batch_bytes = int64_t(1) << 20;  // cap of one batch, header included
+  std::string owner = "klog";              // the writer's name in the lock file (LogOptions)
+  // Called with each warning of the partitions' writers (torn tail
+  // truncated, index rebuilt), on the appender's thread; the text names the
+  // file. May be empty: the warnings are then dropped.
+  std::function<void(const std::string&)> warn;
 };
 
 class TopicAppender {
@@ -101,4 +110,4 @@ class TopicAppender {
   bool failed_ = false;  // an append failed; the failed batch stays pending
 };
 
-}  // namespace klog::cli
+}  // namespace klog

@@ -1,11 +1,10 @@
-#include "cli/local/topic_appender.h"
+#include "klog/topic_appender.h"
 
 #include <algorithm>
 
-#include "cli/cli.h"
 #include "klog/batch_format.h"
 
-namespace klog::cli {
+namespace klog {
 
 Result<TopicInfo> OpenOrCreateTopic(DataDir& dd, const std::string& topic, bool no_create,
                                     int32_t create_partitions) {
@@ -24,8 +23,8 @@ TopicAppender::~TopicAppender() = default;
 
 Status TopicAppender::Init() {
   log_opts_.flush = opts_.flush;
-  log_opts_.owner = ToolName();
-  log_opts_.warn = [](const std::string& m) { Diag("warning: " + m); };
+  log_opts_.owner = opts_.owner;
+  log_opts_.warn = opts_.warn;
   bool explicit_max = info_.configs.count("max.message.bytes") > 0;
   KLOG_RETURN_IF_ERROR(ApplyTopicConfigs(info_, &log_opts_));
   int64_t cap = opts_.batch_bytes;
@@ -145,4 +144,4 @@ std::optional<TopicAppender::Unappended> TopicAppender::unappended() const {
   return Unappended{earliest->first_line, records_appended_ - earliest->first_seq};
 }
 
-}  // namespace klog::cli
+}  // namespace klog
