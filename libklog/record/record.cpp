@@ -65,7 +65,7 @@ Status ParseBatchHeader(std::span<const uint8_t> bytes, BatchHeader* out) {
   if (h.magic != kMagic) {
     return Status::Corruption("magic " + std::to_string(h.magic) + ", expected 2");
   }
-  if (h.batch_length < int32_t(kHeaderSize - kLogOverhead)) {
+  if (h.batch_length < int32_t(kMinBatchFrameSize - kLogOverhead)) {
     return Status::Corruption("batch length " + std::to_string(h.batch_length) +
                               " is below the 49-byte minimum");
   }
