@@ -3,6 +3,7 @@
 #include "klog/batch_frame.h"
 
 #include <string>
+#include <utility>
 
 #include "klog/coding.h"
 
@@ -32,22 +33,29 @@ void SetBatchLength(std::span<uint8_t> frame) {
   PutBE32(frame.data() + batch::kBatchLengthPos, uint32_t(frame.size() - batch::kLogOverhead));
 }
 
+bool BatchFrameIterator::Stop(Status why, bool partial) {
+  stopped_ = true;
+  partial_ = partial;
+  status_ = std::move(why);
+  return false;
+}
+
 bool BatchFrameIterator::Next(std::span<const uint8_t>* batch) {
   if (stopped_) return false;
   const std::span<const uint8_t> rest = bytes_.subspan(pos_);
-  if (rest.empty()) {
-    stopped_ = true;
-    return false;
+  if (rest.empty()) return Stop(Status::Ok(), false);  // the clean end
+  if (rest.size() < batch::kLogOverhead) {
+    return Stop(Status::Corruption("partial batch: " + std::to_string(rest.size()) +
+                                   " bytes, short of the " +
+                                   std::to_string(batch::kLogOverhead) + "-byte frame header"),
+                true);
   }
   Result<size_t> frame = BatchFrameSize(rest, max_frame_);
-  if (!frame.ok() || *frame > rest.size()) {
-    stopped_ = true;
-    partial_ = rest.size() < batch::kLogOverhead || frame.ok();
-    status_ = frame.ok() ? Status::Corruption("partial batch: " + std::to_string(rest.size()) +
-                                              " of " + std::to_string(*frame) +
-                                              " bytes present")
-                         : frame.status();
-    return false;
+  if (!frame.ok()) return Stop(frame.status(), false);
+  if (*frame > rest.size()) {
+    return Stop(Status::Corruption("partial batch: " + std::to_string(rest.size()) + " of " +
+                                   std::to_string(*frame) + " bytes present"),
+                true);
   }
   *batch = rest.first(*frame);
   pos_ += *frame;

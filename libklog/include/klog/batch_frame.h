@@ -53,10 +53,11 @@ void SetBatchLength(std::span<uint8_t> frame);
 // Each batch yielded is a whole frame inside the buffer, at least
 // kMinBatchFrameSize bytes; only its frame header has been checked. The walk
 // stops at the end of the buffer with status() ok, or at the first frame
-// that is not whole and sound: then status() names it (as BatchFrameSize
-// does, or "partial batch: N of S bytes present" when the frame runs past
-// the end of the buffer, with partial() true) and position() is where that
-// frame starts. The buffer must outlive the iterator; nothing is copied.
+// that is not whole and sound: then position() is where that frame starts
+// and status() names what is wrong with it, as BatchFrameSize does, or, for
+// a frame that runs past the end of the buffer, as a Corruption beginning
+// "partial batch: " with partial() true. The buffer must outlive the
+// iterator; nothing is copied.
 class BatchFrameIterator {
  public:
   explicit BatchFrameIterator(std::span<const uint8_t> bytes,
@@ -70,14 +71,17 @@ class BatchFrameIterator {
   // Ok while walking and after a clean end; else why the walk stopped.
   const Status& status() const { return status_; }
   // True if the walk stopped at a frame that is sound so far but runs past
-  // the end of the buffer (a torn or still-growing tail), including a
-  // frame header cut short.
+  // the end of the buffer (a torn or still-growing tail), a frame header
+  // cut short included.
   bool partial() const { return partial_; }
   // Offset in the buffer of the next frame: the bytes of whole batches
   // yielded so far.
   size_t position() const { return pos_; }
 
  private:
+  // Ends the walk with `why`; returns false for Next to return.
+  bool Stop(Status why, bool partial);
+
   std::span<const uint8_t> bytes_;
   size_t max_frame_;
   size_t pos_ = 0;
