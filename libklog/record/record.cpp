@@ -9,6 +9,7 @@
 #include <string>
 
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/checksum.h"
 #include "klog/compression.h"
 #include "klog/coding.h"
@@ -64,7 +65,7 @@ Status ParseBatchHeader(std::span<const uint8_t> bytes, BatchHeader* out) {
   if (h.magic != kMagic) {
     return Status::Corruption("magic " + std::to_string(h.magic) + ", expected 2");
   }
-  if (h.batch_length < int32_t(kHeaderSize - kLogOverhead)) {
+  if (h.batch_length < int32_t(kMinBatchFrameSize - kLogOverhead)) {
     return Status::Corruption("batch length " + std::to_string(h.batch_length) +
                               " is below the 49-byte minimum");
   }
@@ -107,19 +108,15 @@ void StampLogAppendTime(std::span<uint8_t> batch, int64_t append_ms) {
 Result<size_t> NextBatchSize(std::span<const uint8_t> bytes) {
   using namespace batch;
   if (bytes.size() < kLogOverhead) return size_t(0);
-  int32_t length = int32_t(GetBE32(bytes.data() + kBatchLengthPos));
-  if (length < int32_t(kHeaderSize - kLogOverhead)) {
-    return Status::Corruption("batch length " + std::to_string(length) +
-                              " is below the 49-byte minimum");
-  }
+  Result<size_t> frame = BatchFrameSize(bytes);
+  if (!frame.ok()) return frame.status();
   if (bytes.size() > kMagicPos && int8_t(bytes[kMagicPos]) != kMagic) {
     return Status::Corruption("magic " + std::to_string(int8_t(bytes[kMagicPos])) + ", expected 2");
   }
-  size_t total = size_t(length) + kLogOverhead;
-  if (bytes.size() < total) return size_t(0);
+  if (bytes.size() < *frame) return size_t(0);
   BatchHeader h;
   KLOG_RETURN_IF_ERROR(ParseBatchHeader(bytes, &h));
-  return total;
+  return *frame;
 }
 
 // ---- BatchBuilder ----
@@ -192,13 +189,13 @@ Result<std::span<uint8_t>> BatchBuilder::Finish(Compression codec, bool log_appe
     KLOG_RETURN_IF_ERROR(Compress(codec, records, &out_));
     dst = &out_;
   }
-  if (dst->size() - kLogOverhead > size_t(INT32_MAX)) {
+  if (dst->size() > kMaxBatchFrameSize) {
     return Status::TooLarge("batch of " + std::to_string(dst->size()) + " bytes is too large");
   }
   int16_t attributes = int16_t(codec) | (log_append_time ? kTimestampTypeBit : 0);
   uint8_t* p = dst->data();
   PutBE64(p + kBaseOffsetPos, 0);
-  PutBE32(p + kBatchLengthPos, uint32_t(dst->size() - kLogOverhead));
+  SetBatchLength(std::span<uint8_t>(dst->data(), dst->size()));
   PutBE32(p + kLeaderEpochPos, 0);
   p[kMagicPos] = uint8_t(kMagic);
   PutBE16(p + kAttributesPos, uint16_t(attributes));

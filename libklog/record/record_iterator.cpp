@@ -3,6 +3,7 @@
 // iteration with a Corruption status naming the record and the field.
 #include <cassert>
 #include <string>
+#include <vector>
 
 #include "klog/batch_format.h"
 #include "klog/compression.h"
@@ -46,6 +47,83 @@ inline const uint8_t* ReadBytes(const uint8_t* p, const uint8_t* end,
   }
   *out = std::string_view(reinterpret_cast<const char*>(p), size_t(len));
   return p + len;
+}
+
+// Why a record failed to decode: the field and what is wrong with it, as in
+// "record 3: key length runs past the record".
+struct RecordError {
+  const char* field = nullptr;
+  const char* why = nullptr;
+};
+
+inline const uint8_t* Failed(RecordError* err, const char* field, const char* why) {
+  *err = {field, why};
+  return nullptr;
+}
+
+// Reads a record's `count` headers from [p, end) into *headers (resized to
+// `count`). Returns the end of the last header, or nullptr with *err set.
+inline const uint8_t* ReadHeaders(const uint8_t* p, const uint8_t* end, int32_t count,
+                                  std::vector<HeaderView>* headers, RecordError* err) {
+  headers->resize(size_t(count));
+  const char* why = nullptr;
+  for (HeaderView& h : *headers) {
+    std::optional<std::string_view> key;
+    p = ReadBytes(p, end, &key, false, &why);
+    if (p == nullptr) return Failed(err, "header key", why);
+    h.key = *key;
+    p = ReadBytes(p, end, &h.value, true, &why);
+    if (p == nullptr) return Failed(err, "header value", why);
+  }
+  return p;
+}
+
+// The deltas of a decoded record, which the iterator adds to the batch's bases.
+struct RecordDeltas {
+  int64_t timestamp = 0;
+  int32_t offset = 0;
+};
+
+// Decodes the record that starts at `p` in a records section ending at
+// `end`: its length, then every field within that length, which must be
+// used up exactly. Fills *deltas, out->key, out->value and *headers (out's
+// other members are left alone) and returns the end of the record; on
+// malformed bytes returns nullptr with *err set, the outputs partly filled.
+// An offset delta outside [0, last_offset_delta] is malformed.
+inline const uint8_t* DecodeRecord(const uint8_t* p, const uint8_t* end, int32_t last_offset_delta,
+                                   RecordDeltas* deltas, RecordView* out,
+                                   std::vector<HeaderView>* headers, RecordError* err) {
+  int32_t length;
+  p = ReadVarint32(p, end, &length);
+  if (p == nullptr) return Failed(err, "length", "varint is truncated or too long");
+  if (length < 0 || length > end - p) return Failed(err, "length", "runs past the batch");
+  const uint8_t* rec_end = p + length;
+  if (p == rec_end) return Failed(err, "attributes", "missing");
+  ++p;  // attributes, unused
+
+  p = GetVarint64(p, rec_end, &deltas->timestamp);
+  if (p == nullptr) return Failed(err, "timestamp delta", "varint is truncated or too long");
+  p = ReadVarint32(p, rec_end, &deltas->offset);
+  if (p == nullptr) return Failed(err, "offset delta", "varint is truncated or too long");
+  if (deltas->offset < 0 || deltas->offset > last_offset_delta) {
+    return Failed(err, "offset delta", "is outside the batch's offset range");
+  }
+  const char* why = nullptr;
+  p = ReadBytes(p, rec_end, &out->key, true, &why);
+  if (p == nullptr) return Failed(err, "key", why);
+  p = ReadBytes(p, rec_end, &out->value, true, &why);
+  if (p == nullptr) return Failed(err, "value", why);
+  int32_t header_count;
+  p = ReadVarint32(p, rec_end, &header_count);
+  if (p == nullptr) return Failed(err, "header count", "varint is truncated or too long");
+  // Each header takes at least two bytes, which bounds a hostile count.
+  if (header_count < 0 || header_count > (rec_end - p) / 2) {
+    return Failed(err, "header count", "does not fit the record");
+  }
+  p = ReadHeaders(p, rec_end, header_count, headers, err);
+  if (p == nullptr) return nullptr;
+  if (p != rec_end) return Failed(err, "length", "is longer than the record's fields");
+  return rec_end;
 }
 
 }  // namespace
@@ -103,12 +181,6 @@ Status RecordIterator::Reset(std::span<const uint8_t> batch, const BatchHeader& 
 bool RecordIterator::Next(RecordView* out) {
   if (!status_.ok()) return false;
   const int index = header_.records_count - remaining_;  // of the record being read
-  auto fail = [&](const char* field, const char* why) {
-    status_ = Status::Corruption("record " + std::to_string(index) + ": " + field + " " + why);
-    remaining_ = 0;
-    pos_ = end_;
-    return false;
-  };
   if (remaining_ == 0) {
     if (pos_ != end_) {
       status_ = Status::Corruption(std::to_string(end_ - pos_) + " bytes follow record " +
@@ -124,51 +196,22 @@ bool RecordIterator::Next(RecordView* out) {
     remaining_ = 0;
     return false;
   }
-  int32_t length;
-  const uint8_t* p = ReadVarint32(pos_, end_, &length);
-  if (p == nullptr) return fail("length", "varint is truncated or too long");
-  if (length < 0 || length > end_ - p) return fail("length", "runs past the batch");
-  const uint8_t* rec_end = p + length;
-  if (p == rec_end) return fail("attributes", "missing");
-  ++p;  // attributes, unused
-
-  int64_t ts_delta;
-  int32_t offset_delta;
-  p = GetVarint64(p, rec_end, &ts_delta);
-  if (p == nullptr) return fail("timestamp delta", "varint is truncated or too long");
-  p = ReadVarint32(p, rec_end, &offset_delta);
-  if (p == nullptr) return fail("offset delta", "varint is truncated or too long");
-  if (offset_delta < 0 || offset_delta > header_.last_offset_delta) {
-    return fail("offset delta", "is outside the batch's offset range");
+  RecordDeltas deltas;
+  RecordError err;
+  const uint8_t* rec_end =
+      DecodeRecord(pos_, end_, header_.last_offset_delta, &deltas, out, &headers_, &err);
+  if (rec_end == nullptr) {
+    status_ = Status::Corruption("record " + std::to_string(index) + ": " + err.field + " " +
+                                 err.why);
+    remaining_ = 0;
+    pos_ = end_;
+    return false;
   }
-  const char* why = nullptr;
-  p = ReadBytes(p, rec_end, &out->key, true, &why);
-  if (p == nullptr) return fail("key", why);
-  p = ReadBytes(p, rec_end, &out->value, true, &why);
-  if (p == nullptr) return fail("value", why);
-  int32_t header_count;
-  p = ReadVarint32(p, rec_end, &header_count);
-  if (p == nullptr) return fail("header count", "varint is truncated or too long");
-  // Each header takes at least two bytes, which bounds a hostile count.
-  if (header_count < 0 || header_count > (rec_end - p) / 2) {
-    return fail("header count", "does not fit the record");
-  }
-  headers_.resize(size_t(header_count));
-  for (HeaderView& h : headers_) {
-    std::optional<std::string_view> key;
-    p = ReadBytes(p, rec_end, &key, false, &why);
-    if (p == nullptr) return fail("header key", why);
-    h.key = *key;
-    p = ReadBytes(p, rec_end, &h.value, true, &why);
-    if (p == nullptr) return fail("header value", why);
-  }
-  if (p != rec_end) return fail("length", "is longer than the record's fields");
-
   // Unsigned sums: hostile headers may overflow, which must not be undefined.
-  out->offset = int64_t(uint64_t(header_.base_offset) + uint64_t(offset_delta));
+  out->offset = int64_t(uint64_t(header_.base_offset) + uint64_t(deltas.offset));
   out->timestamp = header_.log_append_time()
                        ? header_.max_timestamp
-                       : int64_t(uint64_t(header_.base_timestamp) + uint64_t(ts_delta));
+                       : int64_t(uint64_t(header_.base_timestamp) + uint64_t(deltas.timestamp));
   out->headers = std::span<const HeaderView>(headers_.data(), headers_.size());
   pos_ = rec_end;
   --remaining_;

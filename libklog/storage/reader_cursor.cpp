@@ -4,6 +4,7 @@
 #include <climits>
 
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/coding.h"
 #include "klog/filename.h"
 #include "klog/record.h"
@@ -90,11 +91,9 @@ Result<std::span<const uint8_t>> LogReader::Impl::ReadBatches(size_t i, size_t m
     }
     if (!bad.ok()) return bad;
     // Not even one whole batch in what was read.
-    int64_t need = got >= batch::kLogOverhead
-                       ? int64_t(GetBE32(buf.data() + batch::kBatchLengthPos)) + 12
-                       : INT64_MAX;
-    if (need != INT64_MAX && pos + need <= s.size && size_t(need) > want) {
-      want = size_t(need);  // a batch larger than max_bytes: read it whole
+    Result<size_t> need = BatchFrameSize(std::span<const uint8_t>(buf.data(), got));
+    if (need.ok() && pos + int64_t(*need) <= s.size && *need > want) {
+      want = *need;  // a batch larger than max_bytes: read it whole
       continue;
     }
     if (is_last) return std::span<const uint8_t>();  // not yet written

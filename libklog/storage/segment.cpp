@@ -12,7 +12,7 @@
 #include "util/fileutil.h"
 #include "storage/index_builder.h"
 #include "klog/batch_format.h"
-#include "klog/coding.h"
+#include "klog/batch_frame.h"
 #include "klog/filename.h"
 #include "storage/segment_scan.h"
 
@@ -84,9 +84,10 @@ Status ScanBatches(int fd, const std::string& path, int64_t base_offset, int64_t
       // Not whole in the window: read the header for the length, then the batch.
       std::span<const uint8_t> head = win.At(pos);
       if (head.size() < batch::kLogOverhead) return Status::Ok();  // partial tail
-      int64_t total = int64_t(GetBE32(head.data() + batch::kBatchLengthPos)) + 12;
-      if (pos + total > size) return Status::Ok();  // partial tail
-      KLOG_RETURN_IF_ERROR(win.Fill(pos, size_t(total)));
+      Result<size_t> total = BatchFrameSize(head);
+      if (!total.ok()) return CorruptionAt(path, pos, total.status().message());
+      if (pos + int64_t(*total) > size) return Status::Ok();  // partial tail
+      KLOG_RETURN_IF_ERROR(win.Fill(pos, *total));
       n = NextBatchSize(win.At(pos));
       if (!n.ok()) return CorruptionAt(path, pos, n.status().message());
       if (*n == 0) return Status::Ok();  // the file shrank under us

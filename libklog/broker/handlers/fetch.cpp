@@ -24,6 +24,7 @@
 #include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/coding.h"
 #include "klog/record.h"
 #include "protocol/errors.h"
@@ -32,16 +33,16 @@
 namespace klog::broker {
 namespace {
 
-// True if any batch in `bytes` is zstd-compressed (not allowed before Fetch v10).
+// True if any batch in `bytes` (whole batches, as Partitions::Read gives
+// them) is zstd-compressed (not allowed before Fetch v10).
 bool HasZstd(std::span<const uint8_t> bytes) {
-  size_t pos = 0;
-  while (bytes.size() - pos >= batch::kHeaderSize) {
-    const uint8_t* p = bytes.data() + pos;
-    if ((GetBE16(p + batch::kAttributesPos) & batch::kCompressionMask) ==
+  BatchFrameIterator frames(bytes);
+  std::span<const uint8_t> b;
+  while (frames.Next(&b)) {  // each frame holds at least a whole header
+    if ((GetBE16(b.data() + batch::kAttributesPos) & batch::kCompressionMask) ==
         int16_t(Compression::kZstd)) {
       return true;
     }
-    pos += size_t(GetBE32(p + batch::kBatchLengthPos)) + batch::kLogOverhead;
   }
   return false;
 }

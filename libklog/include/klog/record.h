@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "klog/batch_format.h"
 #include "klog/status.h"
 
 namespace klog {
@@ -63,8 +64,8 @@ struct BatchHeader {
   bool is_transactional() const { return attributes & 0x10; }
   bool is_control() const { return attributes & 0x20; }
   int64_t last_offset() const { return base_offset + last_offset_delta; }
-  // Whole batch size in bytes, header included.
-  int64_t size() const { return int64_t(batch_length) + 12; }
+  // Whole batch size in bytes, header included: its frame (klog/batch_frame.h).
+  int64_t size() const { return int64_t(batch_length) + int64_t(batch::kLogOverhead); }
 };
 
 // Decodes the header at the start of `bytes` (needs >= 61 bytes) and checks
@@ -156,7 +157,9 @@ class RecordIterator {
 
 // Splits a buffer of concatenated batches: returns the size of the whole
 // batch at the start of `bytes`, 0 if `bytes` holds only part of one (a torn
-// or still-growing tail), or an error if the header is invalid.
+// or still-growing tail), or an error if the header is invalid. The frame is
+// read by BatchFrameSize (klog/batch_frame.h); a whole batch's header is then
+// checked by ParseBatchHeader, a partial one's magic byte when present.
 Result<size_t> NextBatchSize(std::span<const uint8_t> bytes);
 
 }  // namespace klog

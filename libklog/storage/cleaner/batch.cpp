@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/checksum.h"
 #include "klog/compression.h"
 #include "klog/coding.h"
@@ -118,7 +119,7 @@ Status BatchFilter::Rewrite(std::span<const uint8_t> batch, int64_t new_horizon,
     PutBE16(h + kAttributesPos, uint16_t(attributes | kDeleteHorizonBit));
     PutBE64(h + kBaseTimestampPos, uint64_t(new_horizon));
   }
-  PutBE32(h + kBatchLengthPos, uint32_t(out_.size() - kLogOverhead));
+  SetBatchLength(std::span<uint8_t>(out_.data(), out_.size()));
   PutBE32(h + kRecordsCountPos, uint32_t(kept));
   PutBE32(h + kCrcPos, Crc32c(h + kCrcStart, out_.size() - kCrcStart));
   return Status::Ok();

@@ -9,6 +9,7 @@
 
 #include "storage/cleaner/internal.h"
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/coding.h"
 #include "klog/filename.h"
 #include "klog/index.h"
@@ -55,7 +56,10 @@ Status SegmentBatchReader::Next(std::span<const uint8_t>* batch, int64_t* pos) {
         begin_ += *n;
         return Status::Ok();
       }
-      need = size_t(GetBE32(have.data() + batch::kBatchLengthPos)) + batch::kLogOverhead;
+      // Part of a batch whose frame header NextBatchSize accepted.
+      Result<size_t> frame = BatchFrameSize(have);
+      if (!frame.ok()) return CorruptionAt(path_, at, frame.status().message());
+      need = *frame;
     }
     if (at >= size_) {
       *batch = {};

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/checksum.h"
 #include "klog/compression.h"
 #include "klog/coding.h"
@@ -84,7 +85,7 @@ std::vector<uint8_t> Encode(const std::vector<uint8_t>& records, Fields f,
   std::vector<uint8_t> b(batch::kHeaderSize, 0);
   REQUIRE(Compress(c, records, &b).ok());
   uint8_t* p = b.data();
-  PutBE32(p + batch::kBatchLengthPos, uint32_t(b.size() - batch::kLogOverhead));
+  SetBatchLength(b);
   p[batch::kMagicPos] = uint8_t(batch::kMagic);
   PutBE16(p + batch::kAttributesPos, uint16_t(f.attributes | int16_t(c)));
   PutBE32(p + batch::kLastOffsetDeltaPos, uint32_t(f.last_offset_delta));

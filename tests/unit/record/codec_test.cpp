@@ -4,6 +4,7 @@
 #include <string>
 
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/compression.h"
 #include "klog/coding.h"
 #include "klog/record.h"
@@ -225,7 +226,7 @@ TEST_CASE("an empty compressed batch left by compaction has no records and no er
   auto batch = b.Finish();
   REQUIRE(batch.ok());
   std::vector<uint8_t> bytes(batch->begin(), batch->begin() + batch::kHeaderSize);
-  PutBE32(bytes.data() + batch::kBatchLengthPos, uint32_t(batch::kHeaderSize - 12));
+  SetBatchLength(bytes);  // a bare header
   PutBE16(bytes.data() + batch::kAttributesPos, uint16_t(Compression::kZstd));
   PutBE32(bytes.data() + batch::kRecordsCountPos, 0);
   RecordIterator it;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/checksum.h"
 #include "klog/coding.h"
 #include "klog/record.h"
@@ -87,7 +88,7 @@ TEST_CASE("over-long varint in a record is corruption") {
   std::vector<uint8_t> bad(b.begin(), b.begin() + batch::kHeaderSize);
   for (int i = 0; i < 6; ++i) bad.push_back(0x80);
   bad.push_back(0x00);
-  PutBE32(bad.data() + batch::kBatchLengthPos, uint32_t(bad.size() - 12));
+  SetBatchLength(bad);
   std::vector<OwnedRecord> recs;
   Status st = ReadAll(bad, &recs);
   CHECK(st.message() == "record 0: length varint is truncated or too long");
@@ -120,8 +121,7 @@ void FuzzBatch(const std::vector<uint8_t>& good) {
   for (size_t cut = 0; cut < good.size(); ++cut) {
     auto part = std::vector<uint8_t>(good.begin(), good.begin() + cut);
     // Keep the length field consistent with the cut so the records get parsed.
-    if (cut >= batch::kHeaderSize)
-      PutBE32(part.data() + batch::kBatchLengthPos, uint32_t(cut - 12));
+    if (cut >= batch::kHeaderSize) SetBatchLength(part);
     recs.clear();
     Status st = ReadAll(part, &recs);
     CHECK(st.IsCorruption());
