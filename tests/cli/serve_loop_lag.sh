@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # klog-serve's loop thread does not block while a partition rolls a large
 # segment written before the broker started (klog-serve(1), METRICS,
-# klog_loop_lag_seconds). klog-append -d writes a ~300 MB active segment,
+# klog_loop_lag_seconds). klog-append -d writes a 500 MB active segment,
 # which is then pushed out of the page cache, so that reading it takes real
 # disk time. klog-serve starts on it (a restart, for the writer: it did not
 # see those bytes being written); one small Produce opens the partition's
@@ -28,8 +28,8 @@ fail() {
   exit 1
 }
 S=$B/klog-serve
-MAX_LAG=${MAX_LAG:-1.0}
-SEGMENT_MB=${SEGMENT_MB:-300}
+MAX_LAG=${MAX_LAG:-0.5}
+SEGMENT_MB=${SEGMENT_MB:-500}
 command -v kcat >/dev/null || fail "kcat is not installed (make deps installs it)"
 command -v python3 >/dev/null || fail "python3 is not installed"
 
