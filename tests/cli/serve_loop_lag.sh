@@ -10,8 +10,9 @@
 # roll. Meanwhile a raw-socket client sends ApiVersions requests back to
 # back: the slowest round trip, and the loop-lag metric, must stay below
 # MAX_LAG seconds (reading the whole segment on the loop thread, as klog did
-# before, takes seconds). The data directory is removed on exit; every
-# process started is killed on exit.
+# before, takes seconds: 1.1 to 1.6 s here, against under 10 ms now). The
+# sealed segment's digest is then verified. Takes about 5 s and 500 MB of
+# $TMPDIR, removed on exit; every process started is killed on exit.
 set -euo pipefail
 B=$(cd "$1" && pwd)
 T=$(mktemp -d)
@@ -82,8 +83,7 @@ out = sys.stdout.buffer
 for _ in range(int(sys.argv[1]) * 1000):
     out.write(line)
 ' "$SEGMENT_MB" | "$B/klog-append" -d "$D" -t t -p 0 || fail "klog-append"
-LOG=$D/t/0/00000000000000000000.log
-[[ -f $LOG ]] || LOG=$(ls "$D"/t*/*.log | head -n1)
+LOG=$D/t-0/00000000000000000000.log
 size=$(stat -c %s "$LOG")
 ((size > SEGMENT_MB * 1000000)) || fail "active segment is $size bytes"
 # Out of the page cache (written back first), so that reading it costs disk time.
@@ -95,7 +95,9 @@ os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 ' "$LOG"
 
 start -d "$D"
-produce first
+f0=$(date +%s.%N)
+produce first  # opens the writer (on the pool), which hashes the segment
+f1=$(date +%s.%N)
 timeout 30 "$B/klog-topic" -b "$ADDR" alter t --config segment.bytes=1048576 >/dev/null 2>"$T/alter.err" ||
   fail "alter segment.bytes: $(cat "$T/alter.err")"
 
@@ -114,8 +116,11 @@ while not os.path.exists(sys.argv[3]):
     while len(head) < 4:
         head += s.recv(4 - len(head))
     left = struct.unpack(">i", head)[0]
-    while left > 0:
-        left -= len(s.recv(left))
+    body = b""
+    while len(body) < left:
+        body += s.recv(left - len(body))
+    if struct.unpack(">i", body[:4])[0] != n:
+        sys.exit("response %d has the wrong correlation id" % n)
     worst = max(worst, time.monotonic() - t0)
     n += 1
     time.sleep(0.002)
@@ -132,13 +137,12 @@ touch "$T/stop-probe"
 wait "$PROBE" || fail "probe: $(cat "$T/probe")"
 read -r count worst <"$T/probe"
 ((count > 10)) || fail "only $count ApiVersions round trips"
-ls "$D/t/0" >"$T/files" 2>/dev/null || ls "$D"/t*/ >"$T/files"
-grep -q '^00000000000000000000\.xxh3$' "$T/files" || fail "the segment did not roll: $(cat "$T/files")"
+[[ -f $D/t-0/00000000000000000000.xxh3 ]] || fail "the segment did not roll: $(ls "$D/t-0")"
 
 scrape >"$T/resp"
 lag_max=$(sed -n 's/^klog_loop_lag_max_seconds //p' "$T/resp")
 lag_count=$(sed -n 's/^klog_loop_lag_seconds_count //p' "$T/resp")
-echo "produce that rolled: $(echo "$t1 - $t0" | bc) s; slowest ApiVersions round trip of $count: $worst s; klog_loop_lag_max_seconds: ${lag_max:-missing}" >&2
+echo "first produce: $(echo "$f1 - $f0" | bc) s; produce that rolled: $(echo "$t1 - $t0" | bc) s; slowest ApiVersions round trip of $count: $worst s; klog_loop_lag_max_seconds: ${lag_max:-missing}" >&2
 awk -v w="$worst" -v m="$MAX_LAG" 'BEGIN { exit !(w < m) }' ||
   fail "an ApiVersions round trip took $worst s during the roll (limit $MAX_LAG s)"
 [[ $lag_max =~ ^[0-9]+\.[0-9]+$ ]] || fail "klog_loop_lag_max_seconds: '$lag_max'"
@@ -146,3 +150,6 @@ awk -v w="$worst" -v m="$MAX_LAG" 'BEGIN { exit !(w < m) }' ||
 awk -v w="$lag_max" -v m="$MAX_LAG" 'BEGIN { exit !(w < m) }' ||
   fail "klog_loop_lag_max_seconds is $lag_max (limit $MAX_LAG s)"
 stop
+# The digest the roll wrote (from the hash made when the writer opened) is
+# the segment's.
+"$B/klog-dump" --verify "$D/t-0" >"$T/verify" 2>&1 || fail "klog-dump --verify: $(cat "$T/verify")"
