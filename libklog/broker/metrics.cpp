@@ -118,6 +118,13 @@ void Metrics::Render(std::span<const PartitionEnd> partitions, std::string* out)
                   "Time from dispatch to the completed response of Fetch requests "
                   "(long-poll waits included).",
                   fetch_latency_, out);
+  RenderHistogram("klog_loop_lag_seconds",
+                  "How late the loop thread ran a timer due every 100 ms: time it spent "
+                  "blocked while work was due.",
+                  loop_lag_, out);
+  Header("klog_loop_lag_max_seconds", "gauge",
+         "Largest klog_loop_lag_seconds observation since the broker started.", out);
+  out->append("klog_loop_lag_max_seconds ").append(Seconds(loop_lag_max_ns_)).append("\n");
   Header("klog_bytes_in_total", "counter", "Bytes read from client connections.", out);
   Sample("klog_bytes_in_total", "", bytes_in_, out);
   Header("klog_bytes_out_total", "counter", "Bytes written to client connections.", out);

@@ -5,7 +5,8 @@
 // The broker updates them from the loop thread through one-line hooks:
 // Dispatch counts requests, the Responder reports each answer (with the
 // time since dispatch) or a connection closed instead of an answer,
-// Connection counts socket bytes and the Server counts connections; the
+// Connection counts socket bytes and the Server counts connections (and,
+// through LoopLag, how late its loop runs); the
 // group coordinator counts what it could not load at start. Plain
 // integers: loop thread only, never touched from the thread pool. Nothing
 // here is per record.
@@ -81,10 +82,18 @@ class Metrics {
     connections_waiting_for_memory_ = waiting;
   }
 
+  // The loop thread ran a timer `ns` nanoseconds after it was due (LoopLag).
+  void OnLoopLag(uint64_t ns) {
+    loop_lag_.Observe(ns);
+    if (ns > loop_lag_max_ns_) loop_lag_max_ns_ = ns;
+  }
+
   uint64_t requests(int16_t api_key) const;
   uint64_t errors(int16_t api_key) const;
   const LatencyHistogram& produce_latency() const { return produce_latency_; }
   const LatencyHistogram& fetch_latency() const { return fetch_latency_; }
+  const LatencyHistogram& loop_lag() const { return loop_lag_; }
+  uint64_t loop_lag_max_ns() const { return loop_lag_max_ns_; }
 
   // Appends the whole exposition to *out: every metric with its HELP and
   // TYPE lines, one requests/errors line per API of the protocol registry,
@@ -98,6 +107,8 @@ class Metrics {
   std::array<uint64_t, kMaxApiKey + 1> errors_{};
   LatencyHistogram produce_latency_;
   LatencyHistogram fetch_latency_;
+  LatencyHistogram loop_lag_;
+  uint64_t loop_lag_max_ns_ = 0;
   uint64_t bytes_in_ = 0;
   uint64_t bytes_out_ = 0;
   uint64_t connections_accepted_ = 0;

@@ -1,6 +1,7 @@
 // Sealed-segment digests (<base>.xxh3): see segment.h and klog-format(5).
 #include <fcntl.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <vector>
@@ -38,19 +39,31 @@ bool ParseInt64(std::string_view s, int64_t* v) {
 
 }  // namespace
 
+Status HashFd(int fd, const std::string& path, int64_t limit, Xxh3Stream* hash, int64_t* bytes) {
+  std::vector<uint8_t> buf(size_t(1) << 20);
+  *bytes = 0;
+  while (limit < 0 || *bytes < limit) {
+    size_t want = buf.size();
+    if (limit >= 0) want = size_t(std::min<int64_t>(int64_t(want), limit - *bytes));
+    size_t got = 0;
+    KLOG_RETURN_IF_ERROR(PreadFull(fd, buf.data(), want, *bytes, &got, path));
+    if (got == 0) break;
+    hash->Update(buf.data(), got);
+    *bytes += int64_t(got);
+  }
+  if (limit >= 0 && *bytes < limit) {
+    return Status::Corruption(path + ": shorter than the " + std::to_string(limit) +
+                              " bytes expected (" + std::to_string(*bytes) + ")");
+  }
+  return Status::Ok();
+}
+
 Result<SegmentDigest> ComputeDigest(const std::string& log_path) {
   UniqueFd fd;
   KLOG_RETURN_IF_ERROR(OpenFd(log_path, O_RDONLY, &fd));
   Xxh3Stream hash;
-  std::vector<uint8_t> buf(size_t(1) << 20);
   SegmentDigest d;
-  for (;;) {
-    size_t got = 0;
-    KLOG_RETURN_IF_ERROR(PreadFull(fd.get(), buf.data(), buf.size(), d.bytes, &got, log_path));
-    if (got == 0) break;
-    hash.Update(buf.data(), got);
-    d.bytes += int64_t(got);
-  }
+  KLOG_RETURN_IF_ERROR(HashFd(fd.get(), log_path, -1, &hash, &d.bytes));
   d.xxh3 = hash.Digest();
   return d;
 }

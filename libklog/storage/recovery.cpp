@@ -131,14 +131,17 @@ struct ActiveScan {
   int64_t next_offset;
   int64_t last_batch_pos = -1;
   std::string index, time_index;  // the indexes as the writer would have made them
+  // XXH3 of the batches kept (the .log once its torn tail is cut off).
+  std::unique_ptr<Xxh3Stream> hash = std::make_unique<Xxh3Stream>();
 };
 
 // Scans the whole active segment, truncating a torn or corrupt tail.
 Status ScanActive(LogWriter::Impl* w, int64_t base, IndexBuilder* builder, ActiveScan* out) {
   const std::string& log = w->log_path;
   out->next_offset = base;
-  auto fn = [&](const BatchInfo& b, std::span<const uint8_t>) {
+  auto fn = [&](const BatchInfo& b, std::span<const uint8_t> bytes) {
     if (!b.crc_ok) return false;
+    out->hash->Update(bytes.data(), bytes.size());
     IndexBuilder::Entries e =
         builder->OnAppend(b.position, b.header.last_offset(), b.header.max_timestamp);
     uint8_t buf[kTimeIndexEntrySize];
@@ -224,6 +227,7 @@ Status RecoverActive(LogWriter::Impl* w, int64_t base) {
     w->builder = builder;
     w->next_offset = scan.next_offset;
     w->last_batch_pos = scan.last_batch_pos;
+    w->hash = std::move(scan.hash);
     // The first append's time is lost with the checkpoint: the age counts from now.
     w->roll_ts = -1;
   }
@@ -260,6 +264,10 @@ Status RecoverPartition(LogWriter::Impl* w) {
   // a missing first segment still counts, so that readers are told of it.
   w->start_offset = std::min(LogStartOr(w->dir, first_base), w->next_offset);
   if (w->size == 0) w->hash = std::make_unique<Xxh3Stream>();
+  // A server's writer reads the segment a clean close left now, on the
+  // thread that opens it, so that its roll (possibly on a thread that must
+  // not block, see LogWriter::WouldRoll) reads nothing.
+  if (!w->hash && w->opts.data_dir_locked) KLOG_RETURN_IF_ERROR(w->HashActive());
   return Status::Ok();
 }
 

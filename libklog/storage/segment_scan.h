@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "klog/checksum.h"
 #include "klog/segment.h"
 
 namespace klog {
@@ -20,6 +21,12 @@ using BatchFn = std::function<bool(const BatchInfo&, std::span<const uint8_t>)>;
 // check that offsets increase.
 Status ScanBatches(int fd, const std::string& path, int64_t base_offset, int64_t from, int64_t size,
                    int64_t prev_last_offset, bool check_crc, const BatchFn& fn, int64_t* valid_end);
+
+// Feeds the first `limit` bytes of the open file `fd` (named `path`) to
+// `hash` (all of it, to its end, when `limit` is -1), reading 1 MiB at a
+// time; *bytes is how many were hashed. Corruption if the file is shorter
+// than `limit`. Reads the whole range: call it where blocking I/O is allowed.
+Status HashFd(int fd, const std::string& path, int64_t limit, Xxh3Stream* hash, int64_t* bytes);
 
 // WriteDigest with the fsyncs optional (the writer syncs per its flush policy).
 Status WriteDigestFile(const std::string& log_path, const SegmentDigest& d, bool sync);

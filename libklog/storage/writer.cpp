@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <algorithm>
 #include <climits>
 
 #include "klog/batch_format.h"
@@ -14,6 +15,14 @@
 #include "storage/segment_scan.h"
 
 namespace klog {
+
+namespace {
+
+// WouldRoll() counts a segment this close to segment_ms as due, so that the
+// clock moving on between WouldRoll() and Append() cannot make it wrong.
+constexpr int64_t kWouldRollMarginMs = 1000;
+
+}  // namespace
 
 int64_t LogWriter::Impl::Now() const {
   if (opts.clock_ms) return opts.clock_ms();
@@ -87,20 +96,28 @@ Status LogWriter::Impl::SyncActive() {
   return Status::Ok();
 }
 
+bool LogWriter::Impl::MustRoll(int64_t bytes, int64_t offsets, int64_t now) const {
+  return size > 0 && (size + bytes > opts.segment_bytes || size + bytes > INT32_MAX ||
+                      now - roll_ts >= opts.segment_ms ||
+                      next_offset + offsets - 1 - base > INT32_MAX);
+}
+
+Status LogWriter::Impl::HashActive() {
+  auto h = std::make_unique<Xxh3Stream>();
+  int64_t hashed = 0;
+  KLOG_RETURN_IF_ERROR(HashFd(log_fd.get(), log_path, size, h.get(), &hashed));
+  hash = std::move(h);
+  return Status::Ok();
+}
+
 Status LogWriter::Impl::Roll() {
   IndexBuilder::Entries final_entry;
   final_entry.time = builder.ForceFinal();
   KLOG_RETURN_IF_ERROR(WriteEntries(final_entry));
   if (SyncsOnRoll()) KLOG_RETURN_IF_ERROR(SyncActive());
   Step("digest");
-  SegmentDigest digest;
-  if (hash) {
-    digest = {hash->Digest(), size};
-  } else {
-    Result<SegmentDigest> d = ComputeDigest(log_path);
-    if (!d.ok()) return d.status();
-    digest = *d;
-  }
+  if (!hash) KLOG_RETURN_IF_ERROR(HashActive());
+  SegmentDigest digest{hash->Digest(), size};
   KLOG_RETURN_IF_ERROR(WriteDigestFile(log_path, digest, SyncsOnRoll()));
   int64_t sealed = base;
   Step("create");
@@ -145,10 +162,7 @@ Result<int64_t> LogWriter::Append(std::span<uint8_t> batch) {
   KLOG_RETURN_IF_ERROR(CheckBatch(batch, w.opts.max_batch_bytes, &h));
   int64_t n = int64_t(batch.size());
   int64_t now = w.Now();
-  bool roll = w.size > 0 && (w.size + n > w.opts.segment_bytes || w.size + n > INT32_MAX ||
-                             now - w.roll_ts >= w.opts.segment_ms ||
-                             w.next_offset + h.last_offset_delta - w.base > INT32_MAX);
-  if (roll) KLOG_RETURN_IF_ERROR(w.Roll());
+  if (w.MustRoll(n, int64_t(h.last_offset_delta) + 1, now)) KLOG_RETURN_IF_ERROR(w.Roll());
 
   int64_t pos = w.size;
   StampBatch(batch, w.next_offset);
@@ -192,6 +206,18 @@ Result<int64_t> LogWriter::Append(std::span<uint8_t> batch) {
   w.next_offset += int64_t(h.last_offset_delta) + 1;
   if (w.hash) w.hash->Update(batch.data(), batch.size());
   return base_offset;
+}
+
+bool LogWriter::WouldRoll(size_t bytes) const {
+  const Impl& w = *impl_;
+  if (w.closed) return false;
+  // Every offset takes at least one byte, so `bytes` bounds the offsets too.
+  int64_t n = int64_t(std::min<size_t>(bytes, INT32_MAX));
+  int64_t now = w.Now() + kWouldRollMarginMs;
+  // An empty segment rolls only before a later batch of the same append: when
+  // the first batch alone fills it, or when it is as old as segment_ms by then.
+  if (w.size == 0) return n > w.opts.segment_bytes || kWouldRollMarginMs >= w.opts.segment_ms;
+  return w.MustRoll(n, n, now);
 }
 
 Status LogWriter::Flush() {

@@ -36,8 +36,11 @@ struct LogWriter::Impl {
   int64_t last_batch_pos = -1;  // -1 while the segment is empty
   int64_t roll_ts = -1;         // clock_ms when the first batch was appended, -1 while empty
   IndexBuilder builder{0, 4096};
-  // XXH3 of the .log so far when this writer has seen every byte of it
-  // (it created the segment); otherwise null and the digest is computed at roll.
+  // XXH3 of the .log's first `size` bytes, kept up to date by Append, so
+  // that sealing the segment reads nothing. Set when this writer created the
+  // segment, when recovery scanned it (after a crash), and, for a writer
+  // opened with opts.data_dir_locked, by HashActive() at Open after a clean
+  // close. Null otherwise: Roll() then reads the .log to compute the digest.
   std::unique_ptr<Xxh3Stream> hash;
   int64_t last_sync_ms = 0;
   // klog.segments (segment_list.h) as this writer left it: whether it exists,
@@ -61,8 +64,17 @@ struct LogWriter::Impl {
   Status OpenActive(int64_t base_offset, bool create);
   // Appends index entries at the end of the index files.
   Status WriteEntries(const IndexBuilder::Entries& e);
-  // Seals the active segment and starts a new one at next_offset.
+  // True when an append of `bytes` bytes holding `offsets` offsets, made at
+  // clock_ms `now`, must first seal the active segment: it is not empty and
+  // the append would take it past segment_bytes (or 2 GiB, the reach of an
+  // index position), it is at least segment_ms old, or the last offset would
+  // be more than 2^31 - 1 past its base (the reach of an index entry).
+  bool MustRoll(int64_t bytes, int64_t offsets, int64_t now) const;
+  // Seals the active segment and starts a new one at next_offset. Reads the
+  // whole .log only when `hash` is null.
   Status Roll();
+  // Sets `hash` from the .log's first `size` bytes (reads all of them).
+  Status HashActive();
   Status SyncActive();
 };
 

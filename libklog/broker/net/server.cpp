@@ -33,7 +33,8 @@ bool IsLoopback(const sockaddr_storage& addr) {
 Server::Server(Broker* broker)
     : broker_(broker),
       request_memory_(broker->config().max_queued_request_bytes,
-                      [this](uint64_t id, int64_t bytes) { return GrantRequestMemory(id, bytes); }) {
+                      [this](uint64_t id, int64_t bytes) { return GrantRequestMemory(id, bytes); }),
+      loop_lag_(&loop_, &broker->metrics()) {
   uv_loop_init(&loop_);
   loop_.data = this;
   broker_->partitions().Attach(&loop_);
@@ -90,6 +91,7 @@ Status Server::Run() {
   sweep_.data = grace_.data = resume_.data = this;
   uint64_t tick = uint64_t(std::clamp<int64_t>(config().idle_timeout_ms / 4, 10, 1000));
   uv_timer_start(&sweep_, OnSweep, tick, tick);
+  loop_lag_.Start();
   LogInfo("listening on " + bound_.ToString() + ", advertising " +
           broker_->advertised().ToString() + ", node id " + std::to_string(broker_->node_id()) +
           ", data directory " + broker_->data_dir().path());
@@ -217,6 +219,7 @@ void Server::MaybeFinishShutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  loop_lag_.Close();
 }
 
 void Server::ScheduleResume(std::shared_ptr<Connection> conn) {

@@ -1,6 +1,7 @@
 // Server: the libuv loop of klog-serve. It owns the listening socket, the
 // connections, the idle-connection sweep (which also reports collapsed log
-// lines, see broker/diagnostics.h), the request memory budget and the signal handlers.
+// lines, see broker/diagnostics.h), the request memory budget, the loop-lag
+// probe (loop_lag.h, from Run() until shutdown completes) and the signal handlers.
 //
 // Lifecycle: Listen() binds (port 0 = ephemeral; bound() then has the real
 // port), Run() serves until SIGTERM/SIGINT or Shutdown(). Shutdown stops
@@ -19,6 +20,7 @@
 
 #include "broker/broker.h"
 #include "broker/config.h"
+#include "broker/net/loop_lag.h"
 #include "broker/net/request_budget.h"
 #include "klog/status.h"
 
@@ -91,6 +93,7 @@ class Server {
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::shared_ptr<Connection>> conns_;
   RequestBudget request_memory_;
+  LoopLag loop_lag_;
   std::unique_ptr<MetricsHttp> metrics_http_;  // with --metrics only
 };
 

@@ -51,7 +51,10 @@ struct LogOptions {
   std::string owner = "klog";                       // tool name, written in the lock file
   // The caller holds the data directory's lock exclusively (klog-serve, with
   // a DataDir from DataDir::OpenExclusive), so Open() does not take it shared
-  // (see DataDirLock in klog/topic.h).
+  // (see DataDirLock in klog/topic.h). Such a writer is a server's, which
+  // lives long and rolls where blocking is costly: after a clean close,
+  // Open() also reads the active segment to hash it, so that its roll does
+  // not (other writers, short-lived tools, read it only if they roll).
   bool data_dir_locked = false;
   // Called with recovery warnings (torn tail truncated, index rebuilt). May be empty.
   std::function<void(const std::string&)> warn;
@@ -71,7 +74,27 @@ struct RetentionResult {
   int64_t log_start_offset = 0;  // afterwards
 };
 
-// The single writer of a partition. Not thread-safe: one thread uses it.
+// The single writer of a partition. Not thread-safe: one thread uses it at a
+// time (klog-serve hands it between its loop thread and pool threads).
+//
+// What each call may block on (the loop thread of klog-serve may call only
+// WouldRoll, the accessors, UpdateOptions and an Append that WouldRoll
+// cleared and that needs no sync):
+//  - Open() reads: the index files, the last sealed segment's digest, and
+//    the whole active segment after a crash (to find a torn tail) or, with
+//    data_dir_locked, after a clean close (to hash it, see WouldRoll). Up to
+//    segment_bytes of reads: seconds from a cold disk.
+//  - Append() writes the batch and at most two index entries with pwrite(2)
+//    (the page cache: microseconds, unless the kernel throttles dirty pages);
+//    fdatasync(2) per the flush policy; and, when it rolls, the roll: a final
+//    time-index entry, the digest file, three new files, klog.segments
+//    rewritten (fdatasync of each, and of the directory, unless the policy is
+//    kNone), plus a read of the whole active segment when the writer has not
+//    hashed it (opened without data_dir_locked after a clean close).
+//  - Flush() and Close() sync; EnforceRetention() and TruncateBefore() write
+//    small files and unlink segments (an unlink of a large file can take a
+//    while on some file systems).
+//  - WouldRoll(), UpdateOptions() and the accessors do no I/O.
 class LogWriter {
  public:
   // Opens the log in `dir` (creating the directory), takes the lock of the
@@ -98,6 +121,16 @@ class LogWriter {
   // first when size, age or offset range call for it. Returns the batch's
   // base offset.
   Result<int64_t> Append(std::span<uint8_t> batch);
+
+  // True if appending batches of `bytes` bytes in all (one Append per batch,
+  // straight after this call) could roll the active segment first: it would
+  // go past segment_bytes (or 2 GiB), it is within a second of segment_ms
+  // old, or the offsets would go more than 2^31 - 1 past its base (counting
+  // one offset per byte, an upper bound for batches whose record count is
+  // last_offset_delta + 1, as BatchChecker requires). When false, the
+  // appends do not roll, so they cost no more than their writes (see
+  // above). Reads the clock only; no I/O.
+  bool WouldRoll(size_t bytes) const;
 
   Status Flush();  // fdatasync of the active segment and its indexes
   // Flushes per policy, writes the clean-shutdown checkpoint, releases the lock.

@@ -66,6 +66,23 @@ TEST_CASE("histogram buckets are cumulative, an observation on a bound falls in 
   CHECK(ValueOf(text, "klog_fetch_latency_seconds_bucket{le=\"+Inf\"}") == "0");
 }
 
+TEST_CASE("loop lag: a histogram of every tick's lag and the largest one as a gauge") {
+  Metrics m;
+  std::string text = Render(m);
+  CHECK(ValueOf(text, "klog_loop_lag_seconds_count") == "0");
+  CHECK(ValueOf(text, "klog_loop_lag_max_seconds") == "0.000000000");
+  m.OnLoopLag(200'000);       // 0.2 ms
+  m.OnLoopLag(1'500 * kMs);   // 1.5 s
+  m.OnLoopLag(3 * kMs);       // 3 ms
+  text = Render(m);
+  CHECK(ValueOf(text, "klog_loop_lag_seconds_bucket{le=\"0.00025\"}") == "1");
+  CHECK(ValueOf(text, "klog_loop_lag_seconds_bucket{le=\"1\"}") == "2");
+  CHECK(ValueOf(text, "klog_loop_lag_seconds_count") == "3");
+  CHECK(ValueOf(text, "klog_loop_lag_seconds_sum") == "1.503200000");
+  CHECK(ValueOf(text, "klog_loop_lag_max_seconds") == "1.500000000");
+  CHECK(text.find("# TYPE klog_loop_lag_max_seconds gauge\n") != std::string::npos);
+}
+
 TEST_CASE("bucket counts never decrease and +Inf equals _count") {
   Metrics m;
   for (uint64_t ns = 1; ns < 30'000 * kMs; ns = ns * 3 + 7)
@@ -117,8 +134,9 @@ TEST_CASE("every sample belongs to a family with HELP and TYPE lines") {
     std::string name = line.substr(0, line.find_first_of("{ "));
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
       std::string s = suffix;
+      // A histogram's series: its family was TYPEd before them.
       if (name.size() > s.size() && name.ends_with(s) &&
-          name.find("latency") != std::string::npos) {
+          typed.count(name.substr(0, name.size() - s.size())) == 1) {
         name.resize(name.size() - s.size());
       }
     }
@@ -130,7 +148,7 @@ TEST_CASE("every sample belongs to a family with HELP and TYPE lines") {
        {"klog_requests_total", "klog_request_errors_total", "klog_bytes_in_total",
         "klog_bytes_out_total", "klog_produce_latency_seconds", "klog_fetch_latency_seconds",
         "klog_connections", "klog_connections_accepted_total", "klog_partitions",
-        "klog_log_end_offset"}) {
+        "klog_log_end_offset", "klog_loop_lag_seconds", "klog_loop_lag_max_seconds"}) {
     CHECK_MESSAGE(typed.count(family) == 1, family);
   }
   CHECK(text.ends_with("\n"));
