@@ -116,23 +116,23 @@ void MaintenanceScheduler::CleanPassOf(Candidates list, size_t i,
     }
     CleanNext(list, i + 1);
   };
-  partitions_.Maintain(c.topic, c.partition, plan,
-                       [this, list, i, total, pass, finished](const Status& s) {
-                         if (!s.ok() || !*pass || (*pass)->empty() || stopped_) {
-                           if (*pass) AbandonClean(pass->get());
-                           return finished(s);
-                         }
-                         auto run_status = std::make_shared<Status>();
-                         RunInBackground(
-                             loop_, [pass, run_status] { *run_status = RunClean(pass->get()); },
-                             [this, list, i, total, pass, run_status, finished] {
-                               if (!run_status->ok() || stopped_) {
-                                 AbandonClean(pass->get());
-                                 return finished(*run_status);
-                               }
-                               CommitPass(list, i, total, pass, finished);
-                             });
-                       });
+  auto planned = [this, list, i, total, pass, finished](const Status& s) {
+    if (!s.ok() || !*pass || (*pass)->empty() || stopped_) {
+      if (*pass) AbandonClean(pass->get());
+      return finished(s);
+    }
+    auto run_status = std::make_shared<Status>();
+    RunInBackground(
+        loop_, [pass, run_status] { *run_status = RunClean(pass->get()); },
+        [this, list, i, total, pass, run_status, finished] {
+          if (!run_status->ok() || stopped_) {
+            AbandonClean(pass->get());
+            return finished(*run_status);
+          }
+          CommitPass(list, i, total, pass, finished);
+        });
+  };
+  partitions_.Maintain(c.topic, c.partition, plan, planned);
 }
 
 void MaintenanceScheduler::CommitPass(Candidates list, size_t i, std::shared_ptr<CleanResult> total,
@@ -152,14 +152,14 @@ void MaintenanceScheduler::CommitPass(Candidates list, size_t i, std::shared_ptr
         st->dirty_bytes > 0 && st->dirty_ratio() >= min_ratio && total->first_dirty > dirty_before;
     return Status::Ok();
   };
-  partitions_.Maintain(c.topic, c.partition, commit,
-                       [this, list, i, total, pass, again, finished](const Status& s) {
-                         // A failed commit cleans up after itself (Busy: retention or
-                         // DeleteRecords changed the log first) or is rolled forward by
-                         // recovery; its .cleaned files must stay.
-                         if (s.ok() && *again && !stopped_) return CleanPassOf(list, i, total);
-                         finished(s);
-                       });
+  auto committed = [this, list, i, total, pass, again, finished](const Status& s) {
+    // A failed commit cleans up after itself (Busy: retention or
+    // DeleteRecords changed the log first) or is rolled forward by
+    // recovery; its .cleaned files must stay.
+    if (s.ok() && *again && !stopped_) return CleanPassOf(list, i, total);
+    finished(s);
+  };
+  partitions_.Maintain(c.topic, c.partition, commit, committed);
 }
 
 }  // namespace klog::broker

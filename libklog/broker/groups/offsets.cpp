@@ -135,8 +135,8 @@ void GroupCoordinator::AppendOffsetRecords(
     if (!partition.ok() || !info.ok()) {
       return appended(partition.ok() ? info.status() : partition.status(), AppendResult{});
     }
-    (*partition)->Append(std::move(bytes), /*sync=*/true, BatchCheckFor(broker_->config(), **info),
-                         std::move(appended));
+    AppendCheck check = BatchCheckFor(broker_->config(), **info);
+    (*partition)->Append(std::move(bytes), /*sync=*/true, std::move(check), std::move(appended));
   };
   WithOffsetsTopic(std::move(then));
 }

@@ -71,7 +71,8 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
       ++pending->remaining;
       auto result = std::make_shared<RetentionResult>();
       std::string where = topic.name + "-" + std::to_string(p.partition_index);
-      (*partition)->Maintain(
+      Partition* log = *partition;
+      log->Maintain(
           [target, result](LogWriter* w) { return w->TruncateBefore(target, result.get()); },
           [pending, t, i, result, where, peer, target](const Status& st) {
             proto::DeleteRecordsPartitionResult& o = pending->resp.topics[t].partitions[i];

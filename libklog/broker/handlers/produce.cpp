@@ -133,8 +133,7 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
       std::string why;
       int64_t limit = 0;
       AppendCheck check;
-      int16_t code =
-          Refuse(ctx.broker, version, req.acks, topic.name, part, &limit, &check, &why);
+      int16_t code = Refuse(ctx.broker, version, req.acks, topic.name, part, &limit, &check, &why);
       if (code == proto::kNone) {
         code = CheckProduceBatches(part.records.bytes, limit, version, &why);
       }
