@@ -298,6 +298,9 @@ TEST_CASE("the manager: unknown partitions are NotFound; a closed topic fails it
     std::vector<Done> log;
     (*p)->Append(MakeBatch(0, 1, 1000), true, {}, Record(&log, 0, *p));
     (*p)->Append(MakeBatch(1, 1, 1000), true, {}, Record(&log, 1, *p));
+    Status maintained;
+    (*p)->Maintain([](LogWriter*) { return Status::Ok(); },
+                   [&maintained](const Status& s) { maintained = s; });
     bool closed = false;
     parts.CloseTopic("t", [&closed] { closed = true; });
     CHECK(!closed);  // waits for the running job
@@ -308,6 +311,8 @@ TEST_CASE("the manager: unknown partitions are NotFound; a closed topic fails it
     CHECK(log[0].status.ok());
     CHECK(log[1].status.IsNotFound());
     CHECK(log[1].status.message() == "topic 't' was deleted");
+    CHECK(maintained.IsNotFound());  // queued behind the job, then closed
+    CHECK(maintained.message() == "partition is gone");
     CHECK(parts.IsClosed("t"));
     CHECK(parts.Get("t", 0).status().IsNotFound());
     parts.ForgetTopic("t");
