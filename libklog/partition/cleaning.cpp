@@ -1,4 +1,4 @@
-// The broker's log cleaner (see Partitions::CleanNow in partitions.h).
+// The broker's log cleaner (see MaintenanceScheduler::CleanNow).
 // One partition is cleaned at a time, one pass after another: the pass is
 // planned and committed as maintenance jobs of the partition (so they are
 // ordered with its appends and retention), and run in between on the pool
@@ -8,41 +8,23 @@
 
 #include "broker/background.h"
 #include "broker/diagnostics.h"
-#include "partition/partitions.h"
 #include "klog/cleaner.h"
 #include "klog/segment.h"
+#include "partition/maintenance_scheduler.h"
+#include "partition/partitions.h"
 
 namespace klog::broker {
 
 // A compacted partition to look at, with what its topic asks of the cleaner.
-struct Partitions::CleanCandidate {
+struct MaintenanceScheduler::CleanCandidate {
   std::string topic;
   int32_t partition = 0;
   CleanerOptions opts;
   double min_dirty_ratio = 0.5;
 };
 
-void Partitions::StartCleanerTimer() {
-  if (!config_.cleaner_enable) return;
-  cleaner_timer_ = new uv_timer_t;
-  uv_timer_init(loop_, cleaner_timer_);
-  cleaner_timer_->data = this;
-  uint64_t every = uint64_t(config_.cleaner_backoff_ms);
-  uv_timer_start(
-      cleaner_timer_, [](uv_timer_t* t) { static_cast<Partitions*>(t->data)->CleanNow(); }, every,
-      every);
-  uv_unref(reinterpret_cast<uv_handle_t*>(cleaner_timer_));
-}
-
-void Partitions::StopCleanerTimer() {
-  if (cleaner_timer_ == nullptr) return;
-  uv_close(reinterpret_cast<uv_handle_t*>(cleaner_timer_),
-           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-  cleaner_timer_ = nullptr;
-}
-
-void Partitions::CleanNow() {
-  if (stopping_ || cleaning_) return;
+void MaintenanceScheduler::CleanNow() {
+  if (stopped_ || cleaning_) return;
   cleaning_ = true;
   auto found = std::make_shared<std::vector<CleanCandidate>>();
   auto error = std::make_shared<Status>();
@@ -80,13 +62,13 @@ void Partitions::CleanNow() {
   RunInBackground(loop_, std::move(work), std::move(done));
 }
 
-void Partitions::CleanNext(std::shared_ptr<std::vector<CleanCandidate>> list, size_t i) {
-  if (stopping_ || i >= list->size()) {
+void MaintenanceScheduler::CleanNext(Candidates list, size_t i) {
+  if (stopped_ || i >= list->size()) {
     cleaning_ = false;
     return;
   }
   const CleanCandidate& c = (*list)[i];
-  if (closed_topics_.count(c.topic) > 0) return CleanNext(list, i + 1);
+  if (partitions_.IsClosed(c.topic)) return CleanNext(list, i + 1);
   auto state = std::make_shared<CleanableState>();
   CleanerOptions opts = c.opts;
   auto fn = [opts, state](LogWriter* w) {
@@ -96,7 +78,7 @@ void Partitions::CleanNext(std::shared_ptr<std::vector<CleanCandidate>> list, si
     return Status::Ok();
   };
   std::string where = c.topic + "-" + std::to_string(c.partition);
-  Maintain(c.topic, c.partition, fn, [this, list, i, state, where](const Status& s) {
+  partitions_.Maintain(c.topic, c.partition, fn, [this, list, i, state, where](const Status& s) {
     const CleanCandidate& c = (*list)[i];
     if (!s.ok()) LogWarn(where + ": cleaner: " + s.message());
     if (!s.ok() || state->dirty_bytes == 0 || state->dirty_ratio() < c.min_dirty_ratio) {
@@ -110,8 +92,8 @@ void Partitions::CleanNext(std::shared_ptr<std::vector<CleanCandidate>> list, si
 
 // Plan, run and commit one pass of candidate i; then another while the
 // partition is still dirty enough and the pass made progress.
-void Partitions::CleanPassOf(std::shared_ptr<std::vector<CleanCandidate>> list, size_t i,
-                             std::shared_ptr<CleanResult> total) {
+void MaintenanceScheduler::CleanPassOf(Candidates list, size_t i,
+                                       std::shared_ptr<CleanResult> total) {
   const CleanCandidate& c = (*list)[i];
   std::string where = c.topic + "-" + std::to_string(c.partition);
   auto pass = std::make_shared<std::unique_ptr<CleanPass>>();
@@ -134,8 +116,8 @@ void Partitions::CleanPassOf(std::shared_ptr<std::vector<CleanCandidate>> list, 
     }
     CleanNext(list, i + 1);
   };
-  Maintain(c.topic, c.partition, plan, [this, list, i, total, pass, finished](const Status& s) {
-    if (!s.ok() || !*pass || (*pass)->empty() || stopping_) {
+  auto planned = [this, list, i, total, pass, finished](const Status& s) {
+    if (!s.ok() || !*pass || (*pass)->empty() || stopped_) {
       if (*pass) AbandonClean(pass->get());
       return finished(s);
     }
@@ -143,19 +125,19 @@ void Partitions::CleanPassOf(std::shared_ptr<std::vector<CleanCandidate>> list, 
     RunInBackground(
         loop_, [pass, run_status] { *run_status = RunClean(pass->get()); },
         [this, list, i, total, pass, run_status, finished] {
-          if (!run_status->ok() || stopping_) {
+          if (!run_status->ok() || stopped_) {
             AbandonClean(pass->get());
             return finished(*run_status);
           }
           CommitPass(list, i, total, pass, finished);
         });
-  });
+  };
+  partitions_.Maintain(c.topic, c.partition, plan, planned);
 }
 
-void Partitions::CommitPass(std::shared_ptr<std::vector<CleanCandidate>> list, size_t i,
-                            std::shared_ptr<CleanResult> total,
-                            std::shared_ptr<std::unique_ptr<CleanPass>> pass,
-                            std::function<void(const Status&)> finished) {
+void MaintenanceScheduler::CommitPass(Candidates list, size_t i, std::shared_ptr<CleanResult> total,
+                                      std::shared_ptr<std::unique_ptr<CleanPass>> pass,
+                                      std::function<void(const Status&)> finished) {
   const CleanCandidate& c = (*list)[i];
   CleanerOptions opts = c.opts;
   double min_ratio = c.min_dirty_ratio;
@@ -170,14 +152,14 @@ void Partitions::CommitPass(std::shared_ptr<std::vector<CleanCandidate>> list, s
         st->dirty_bytes > 0 && st->dirty_ratio() >= min_ratio && total->first_dirty > dirty_before;
     return Status::Ok();
   };
-  Maintain(c.topic, c.partition, commit,
-           [this, list, i, total, pass, again, finished](const Status& s) {
-             // A failed commit cleans up after itself (Busy: retention or
-             // DeleteRecords changed the log first) or is rolled forward by
-             // recovery; its .cleaned files must stay.
-             if (s.ok() && *again && !stopping_) return CleanPassOf(list, i, total);
-             finished(s);
-           });
+  auto committed = [this, list, i, total, pass, again, finished](const Status& s) {
+    // A failed commit cleans up after itself (Busy: retention or
+    // DeleteRecords changed the log first) or is rolled forward by
+    // recovery; its .cleaned files must stay.
+    if (s.ok() && *again && !stopped_) return CleanPassOf(list, i, total);
+    finished(s);
+  };
+  partitions_.Maintain(c.topic, c.partition, commit, committed);
 }
 
 }  // namespace klog::broker

@@ -56,6 +56,7 @@ Result<std::span<const uint8_t>> LogReader::Impl::ReadBatches(size_t i, size_t m
     size_t start = 0, off = 0;
     int64_t new_next = next;
     Status bad;
+    bool bounded = false;  // stopped at a batch at or above upper_bound
     while (off < got) {
       std::span<const uint8_t> rest(buf.data() + off, got - off);
       Result<size_t> n = NextBatchSize(rest);
@@ -69,6 +70,10 @@ Result<std::span<const uint8_t>> LogReader::Impl::ReadBatches(size_t i, size_t m
       if (off == start && last < next) {
         start = off += *n;
         continue;
+      }
+      if (int64_t(GetBE64(rest.data() + batch::kBaseOffsetPos)) >= upper_bound) {
+        bounded = true;
+        break;
       }
       if (opts.verify_crc && !BatchCrcOk(rest.first(*n))) {
         bad = CorruptionAt(s.path, pos + int64_t(off), "checksum mismatch");
@@ -89,6 +94,7 @@ Result<std::span<const uint8_t>> LogReader::Impl::ReadBatches(size_t i, size_t m
       *again = true;
       return std::span<const uint8_t>();
     }
+    if (bounded) return std::span<const uint8_t>();  // the rest is above the bound
     if (!bad.ok()) return bad;
     // Not even one whole batch in what was read.
     Result<size_t> need = BatchFrameSize(std::span<const uint8_t>(buf.data(), got));
@@ -181,5 +187,8 @@ Status LogReader::Impl::SeekTo(int64_t offset) {
 }
 
 Status LogReader::Seek(int64_t offset) { return impl_->SeekTo(offset); }
+
+void LogReader::SetUpperBound(int64_t bound) { impl_->upper_bound = bound; }
+int64_t LogReader::upper_bound() const { return impl_->upper_bound; }
 
 }  // namespace klog

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <climits>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -70,6 +71,8 @@ struct LogReader::Impl {
   int64_t cur_base = 0;
   int64_t pos = 0;
   int64_t next = 0;
+  // Next() returns no batch whose base offset is at or above this.
+  int64_t upper_bound = INT64_MAX;
   UniqueFd fd;
   int64_t fd_base = -1;
   reader_internal::FileId fd_id;

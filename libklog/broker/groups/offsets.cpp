@@ -8,6 +8,7 @@
 #include "broker/broker.h"
 #include "broker/groups/coordinator.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/produce_check.h"
 #include "klog/record.h"
 #include "protocol/errors.h"
 
@@ -122,14 +123,20 @@ void GroupCoordinator::AppendOffsetRecords(
     }
     std::vector<uint8_t> bytes(batch->begin(), batch->end());
     int32_t p = PartitionFor(group_id, parts);
-    broker_->partitions().Append(
-        kOffsetsTopic, p, std::move(bytes), /*sync=*/true, [done, group_id](const AppendResult& r) {
-          if (r.error_code != proto::kNone) {
-            LogError("group '" + group_id + "': writing offsets: " + r.error);
-            return done(proto::kCoordinatorNotAvailable);
-          }
-          done(proto::kNone);
-        });
+    auto appended = [done, group_id](const Status& st, const AppendResult&) {
+      if (!st.ok()) {
+        LogError("group '" + group_id + "': writing offsets: " + st.message());
+        return done(proto::kCoordinatorNotAvailable);
+      }
+      done(proto::kNone);
+    };
+    Result<Partition*> partition = broker_->partitions().Get(kOffsetsTopic, p);
+    Result<const TopicInfo*> info = broker_->partitions().Topic(kOffsetsTopic);
+    if (!partition.ok() || !info.ok()) {
+      return appended(partition.ok() ? info.status() : partition.status(), AppendResult{});
+    }
+    AppendCheck check = BatchCheckFor(broker_->config(), **info);
+    (*partition)->Append(std::move(bytes), /*sync=*/true, std::move(check), std::move(appended));
   };
   WithOffsetsTopic(std::move(then));
 }

@@ -1,7 +1,7 @@
 // DeleteRecords (key 21), v0-1: advances partitions' log start offsets
 // (LogWriter::TruncateBefore, persisted in klog.log-start) and deletes the
 // segments wholly below them. Each partition is a maintenance job in its
-// partition's job sequence (Partitions::Maintain); the response goes out
+// partition's job sequence (Partition::Maintain); the response goes out
 // when all are done. offset -1 means the high watermark; an offset above
 // the high watermark (or another negative one) is OFFSET_OUT_OF_RANGE; an
 // unknown topic or partition UNKNOWN_TOPIC_OR_PARTITION; a partition of an
@@ -13,6 +13,7 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/partition_errors.h"
 #include "klog/log.h"
 #include "klog/topic.h"
 #include "protocol/errors.h"
@@ -58,7 +59,9 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
                 peer + ": refused, an internal topic");
         continue;
       }
-      out.error_code = parts.Offsets(topic.name, p.partition_index, &offsets);
+      Result<Partition*> partition = parts.Get(topic.name, p.partition_index);
+      out.error_code =
+          ReadErrorCode(partition.ok() ? (*partition)->Offsets(&offsets) : partition.status());
       if (out.error_code != proto::kNone) continue;
       int64_t target = p.offset == -1 ? offsets.high_watermark : p.offset;
       if (target < 0 || target > offsets.high_watermark) {
@@ -68,8 +71,8 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
       ++pending->remaining;
       auto result = std::make_shared<RetentionResult>();
       std::string where = topic.name + "-" + std::to_string(p.partition_index);
-      parts.Maintain(
-          topic.name, p.partition_index,
+      Partition* log = *partition;
+      log->Maintain(
           [target, result](LogWriter* w) { return w->TruncateBefore(target, result.get()); },
           [pending, t, i, result, where, peer, target](const Status& st) {
             proto::DeleteRecordsPartitionResult& o = pending->resp.topics[t].partitions[i];
@@ -78,10 +81,7 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
               LogInfo(where + ": records before " + std::to_string(target) + " deleted (for " +
                       peer + "), " + std::to_string(result->deleted_segments) + " segment(s)");
             } else {
-              o.error_code = st.IsNotFound() ? proto::kUnknownTopicOrPartition
-                             : st.code() == Status::Code::kInvalidArgument
-                                 ? proto::kOffsetOutOfRange
-                                 : proto::kKafkaStorageError;
+              o.error_code = ReadErrorCode(st);
               LogWarn(where + ": delete records for " + peer + ": " + st.message());
             }
             pending->Release();

@@ -6,7 +6,7 @@
 //
 // Long poll: when fewer than min_bytes are available the request waits, for
 // at most max_wait_ms, and is woken by appends to the partitions it reads
-// (Partitions::Watch), never by polling. Other requests on the same
+// (Partition::Watch), never by polling. Other requests on the same
 // connection wait behind it; other connections do not.
 //
 // No transactions are stored, so the last stable offset is the high
@@ -23,6 +23,7 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/partition_errors.h"
 #include "klog/batch_format.h"
 #include "klog/batch_frame.h"
 #include "klog/coding.h"
@@ -89,9 +90,19 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
   void WatchAll() {
     for (const proto::FetchTopic& t : req_.topics) {
       for (const proto::FetchPartition& p : t.partitions) {
-        broker_.partitions().Watch(t.topic, p.partition, weak_from_this());
+        Result<Partition*> partition = broker_.partitions().Get(t.topic, p.partition);
+        if (partition.ok()) (*partition)->Watch(weak_from_this());
       }
     }
+  }
+
+  // Up to `limit` bytes of `p` (its offsets only if limit is 0).
+  Status Read(const std::string& topic, const proto::FetchPartition& p, size_t limit,
+              std::span<const uint8_t>* bytes, PartitionOffsets* off) {
+    Result<Partition*> partition = broker_.partitions().Get(topic, p.partition);
+    if (!partition.ok()) return partition.status();
+    if (limit == 0) return (*partition)->Offsets(off);
+    return (*partition)->Read(p.fetch_offset, limit, bytes, off);
   }
 
   // Builds the response; sends it and returns true if it has min_bytes or
@@ -112,9 +123,7 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
         if (total == 0) limit = std::max<size_t>(limit, 1);  // at least one batch
         std::span<const uint8_t> bytes;
         PartitionOffsets off;
-        int16_t code = limit > 0 ? broker_.partitions().Read(t.topic, p.partition,
-                                                             p.fetch_offset, limit, &bytes, &off)
-                                 : broker_.partitions().Offsets(t.topic, p.partition, &off);
+        int16_t code = ReadErrorCode(Read(t.topic, p, limit, &bytes, &off));
         if (code == proto::kNone && version_ < 10 && HasZstd(bytes)) {
           code = proto::kUnsupportedCompressionType;
           bytes = {};

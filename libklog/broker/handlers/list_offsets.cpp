@@ -9,6 +9,7 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/partition_errors.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 
@@ -18,19 +19,26 @@ namespace {
 constexpr int64_t kLatest = -1;
 constexpr int64_t kEarliest = -2;
 
+// The offset (and timestamp) p asks for.
+Status Find(Partitions& parts, const std::string& topic, const proto::ListOffsetsPartition& p,
+            int64_t* offset, int64_t* timestamp) {
+  Result<Partition*> partition = parts.Get(topic, p.partition_index);
+  if (!partition.ok()) return partition.status();
+  if (p.timestamp != kLatest && p.timestamp != kEarliest) {
+    return (*partition)->OffsetForTimestamp(p.timestamp, offset, timestamp);
+  }
+  PartitionOffsets off;
+  Status s = (*partition)->Offsets(&off);
+  *offset = p.timestamp == kLatest ? off.high_watermark : off.log_start_offset;
+  return s;
+}
+
 void Answer(Partitions& parts, const std::string& topic, const proto::ListOffsetsPartition& p,
             int16_t version, proto::ListOffsetsPartitionResponse* out) {
   out->partition_index = p.partition_index;
   int64_t offset = -1;
   int64_t timestamp = -1;
-  int16_t code;
-  if (p.timestamp == kLatest || p.timestamp == kEarliest) {
-    PartitionOffsets off;
-    code = parts.Offsets(topic, p.partition_index, &off);
-    offset = p.timestamp == kLatest ? off.high_watermark : off.log_start_offset;
-  } else {
-    code = parts.OffsetForTimestamp(topic, p.partition_index, p.timestamp, &offset, &timestamp);
-  }
+  int16_t code = ReadErrorCode(Find(parts, topic, p, &offset, &timestamp));
   out->error_code = code;
   if (code != proto::kNone) return;
   if (version == 0) {

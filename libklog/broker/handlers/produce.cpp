@@ -1,6 +1,6 @@
 // Produce (key 0), v0-7. v3+ carry RecordBatch v2, which is checked
 // (CheckProduceBatches here, then every batch whole, records included, by
-// the append job: klog/batch_check.h) and appended as is, with only its
+// the append job: BatchCheckFor in produce_check.h) and appended as is, with only its
 // base offset stamped. v0-2 carry the legacy MessageSet format, which klog
 // does not store: every partition is answered with UNSUPPORTED_VERSION in a
 // response of the request's version. Internal topics (__consumer_offsets)
@@ -18,6 +18,8 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/partition_errors.h"
+#include "broker/handlers/produce_check.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
 #include "protocol/errors.h"
@@ -45,9 +47,11 @@ void Finish(const std::shared_ptr<PendingProduce>& pending) {
   }
 }
 
-// The answer for one partition that is not appended.
+// The answer for one partition that is not appended. When it is to be
+// appended (NONE), sets *limit and *check for its batches.
 int16_t Refuse(Broker& broker, int16_t version, int16_t acks, const std::string& topic,
-               const proto::ProducePartitionData& part, int64_t* limit, std::string* why) {
+               const proto::ProducePartitionData& part, int64_t* limit, AppendCheck* check,
+               std::string* why) {
   if (version < 3) {
     *why = "Produce v" + std::to_string(version) + " (legacy message format) is not supported";
     return proto::kUnsupportedVersion;
@@ -76,7 +80,32 @@ int16_t Refuse(Broker& broker, int16_t version, int16_t acks, const std::string&
     *why = "null records";
     return proto::kCorruptMessage;
   }
+  *check = BatchCheckFor(broker.config(), **info);
   return proto::kNone;
+}
+
+// Queues one partition's batches; its response is filled in when they are
+// appended (or refused by the check or the partition).
+void QueueAppend(Broker& broker, const std::shared_ptr<PendingProduce>& pending,
+                 proto::ProducePartitionResponse* out, const std::string& topic,
+                 const proto::ProducePartitionData& part, bool sync, AppendCheck check) {
+  ++pending->outstanding;
+  std::string where = topic + "-" + std::to_string(part.index);
+  auto appended = [pending, out, where](const Status& st, const AppendResult& r) {
+    out->error_code = AppendErrorCode(st);
+    out->base_offset = r.base_offset;
+    out->log_append_time_ms = r.log_append_time_ms;
+    out->log_start_offset = r.log_start_offset;
+    if (!st.ok()) {
+      LogWarn("produce to " + where + ": " + st.message() + " (" +
+              proto::ErrorName(out->error_code) + ")");
+    }
+    Finish(pending);
+  };
+  Result<Partition*> partition = broker.partitions().Get(topic, part.index);
+  if (!partition.ok()) return appended(partition.status(), AppendResult{});
+  std::vector<uint8_t> bytes(part.records.bytes.begin(), part.records.bytes.end());
+  (*partition)->Append(std::move(bytes), sync, std::move(check), std::move(appended));
 }
 
 }  // namespace
@@ -103,7 +132,8 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
       out->index = part.index;
       std::string why;
       int64_t limit = 0;
-      int16_t code = Refuse(ctx.broker, version, req.acks, topic.name, part, &limit, &why);
+      AppendCheck check;
+      int16_t code = Refuse(ctx.broker, version, req.acks, topic.name, part, &limit, &check, &why);
       if (code == proto::kNone) {
         code = CheckProduceBatches(part.records.bytes, limit, version, &why);
       }
@@ -114,21 +144,7 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
                 proto::ErrorName(code) + ")");
         continue;
       }
-      ++pending->outstanding;
-      std::vector<uint8_t> bytes(part.records.bytes.begin(), part.records.bytes.end());
-      ctx.broker.partitions().Append(
-          topic.name, part.index, std::move(bytes), sync,
-          [pending, out, where](const AppendResult& r) {
-            out->error_code = r.error_code;
-            out->base_offset = r.base_offset;
-            out->log_append_time_ms = r.log_append_time_ms;
-            out->log_start_offset = r.log_start_offset;
-            if (r.error_code != 0) {
-              LogWarn("produce to " + where + ": " + r.error + " (" +
-                      proto::ErrorName(r.error_code) + ")");
-            }
-            Finish(pending);
-          });
+      QueueAppend(ctx.broker, pending, out, topic.name, part, sync, std::move(check));
     }
   }
   Finish(pending);

@@ -211,6 +211,15 @@ class LogReader {
   // (Seek into it fails the same way); the batches before it are returned.
   Result<std::span<const uint8_t>> Next(size_t max_bytes = size_t(1) << 20);
 
+  // Bounds what Next() returns: no batch whose base offset is >= `bound`
+  // (INT64_MAX, the default, means no bound). Next() stops before the first
+  // such batch and leaves the cursor there, so once the bound is raised the
+  // next call returns it. A broker sets its high watermark here, so that
+  // batches a running append wrote but has not acknowledged stay unseen.
+  // Seek(), end_offset() and OffsetForTimestamp() ignore the bound.
+  void SetUpperBound(int64_t bound);
+  int64_t upper_bound() const;
+
   // Where the span the last Next() returned lies: its segment file and the
   // byte position of its first byte (a batch at offset k in the span is at
   // span_position() + k), for messages about what is in it.

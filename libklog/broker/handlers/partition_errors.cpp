@@ -1,0 +1,37 @@
+#include "broker/handlers/partition_errors.h"
+
+#include "protocol/errors.h"
+
+namespace klog::broker {
+
+int16_t ReadErrorCode(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return proto::kNone;
+    case Status::Code::kNotFound:
+      return proto::kUnknownTopicOrPartition;
+    case Status::Code::kInvalidArgument:
+      return proto::kOffsetOutOfRange;
+    default:
+      return proto::kKafkaStorageError;
+  }
+}
+
+int16_t AppendErrorCode(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return proto::kNone;
+    case Status::Code::kNotFound:
+      return proto::kUnknownTopicOrPartition;
+    case Status::Code::kTooLarge:
+      return proto::kMessageTooLarge;
+    case Status::Code::kInvalidArgument:
+      return proto::kInvalidRecord;
+    case Status::Code::kCorruption:
+      return proto::kCorruptMessage;
+    default:
+      return proto::kKafkaStorageError;
+  }
+}
+
+}  // namespace klog::broker

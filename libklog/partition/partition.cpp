@@ -1,0 +1,270 @@
+// Partition's writes: the job sequence (appends with group commit, and
+// maintenance), its offsets and waking its watchers. Reads are in
+// partition_read.cpp.
+#include "partition/partition.h"
+
+#include <cassert>
+
+#include "broker/background.h"
+#include "broker/diagnostics.h"
+#include "klog/batch_format.h"
+#include "klog/coding.h"
+
+namespace klog::broker {
+
+// One append request's batches, waiting for or inside an append job.
+struct Partition::PendingAppend {
+  std::vector<uint8_t> batches;
+  bool sync = false;
+  AppendCheck check;
+  AppendDone done;
+  Status status;  // set by the job
+  AppendResult result;
+};
+
+namespace {
+
+// Appends up to this size that need no sync are written on the loop thread.
+constexpr size_t kInlineAppendBytes = 64 << 10;
+
+// True if one of `batches` is compressed: its check decompresses it, which
+// is work for the pool, not for the loop thread. Reads only the headers.
+bool AnyCompressed(std::span<const uint8_t> batches) {
+  size_t pos = 0;
+  while (pos + batch::kHeaderSize <= batches.size()) {
+    uint16_t attributes = GetBE16(batches.data() + pos + batch::kAttributesPos);
+    if ((attributes & batch::kCompressionMask) != 0) return true;
+    int32_t length = int32_t(GetBE32(batches.data() + pos + batch::kBatchLengthPos));
+    if (length <= 0) return true;  // the careful path
+    pos += size_t(length) + batch::kLogOverhead;
+  }
+  return false;
+}
+
+// The writer's refusal of a batch says what was wrong with it; any other
+// failure is the storage's.
+Status WriterFailure(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kTooLarge:
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kCorruption:
+      return s;
+    default:
+      return Status::IOError(s.message());
+  }
+}
+
+// Splits `bytes` into whole batches by their length fields and checks each.
+Status SplitAndCheck(std::span<uint8_t> bytes, const AppendCheck& check,
+                     std::vector<std::span<uint8_t>>* batches) {
+  std::span<uint8_t> rest = bytes;
+  while (!rest.empty()) {
+    size_t n = rest.size() < batch::kLogOverhead
+                   ? 0
+                   : size_t(GetBE32(rest.data() + batch::kBatchLengthPos)) + batch::kLogOverhead;
+    if (n < batch::kHeaderSize || n > rest.size()) return Status::Corruption("truncated batch");
+    std::span<uint8_t> b = rest.first(n);
+    if (check) KLOG_RETURN_IF_ERROR(check(b, bytes.size() - rest.size()));
+    batches->push_back(b);
+    rest = rest.subspan(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Partition::Partition(uv_loop_t* loop, std::string topic, int32_t index, std::string dir,
+                     LogOptions options)
+    : loop_(loop),
+      topic_(std::move(topic)),
+      index_(index),
+      dir_(std::move(dir)),
+      options_(std::move(options)) {}
+
+Partition::~Partition() = default;
+
+std::string Partition::name() const { return topic_ + "-" + std::to_string(index_); }
+
+void Partition::CheckOffsets() const {
+  assert(log_start_ <= high_watermark_);
+  assert(high_watermark_ <= log_end_);
+}
+
+void Partition::Append(std::vector<uint8_t> batches, bool sync, AppendCheck check,
+                       AppendDone done) {
+  bool inline_append = !job_running_ && writer_ && !sync && batches.size() <= kInlineAppendBytes &&
+                       !AnyCompressed(batches);
+  queue_.push_back(
+      PendingAppend{std::move(batches), sync, std::move(check), std::move(done), {}, {}});
+  if (job_running_) return;
+  if (!inline_append) return StartJob();
+  // A small append without a sync costs less than the hand-off to a pool
+  // thread and back (two wake-ups): write it here (see partition.h).
+  job_running_ = true;
+  running_ = std::move(queue_);
+  queue_.clear();
+  RunAppendJob();
+  FinishJob();
+}
+
+Status Partition::OpenWriter() {
+  if (writer_) return Status::Ok();
+  Result<std::unique_ptr<LogWriter>> w = LogWriter::Open(dir_, options_);
+  if (!w.ok()) return w.status();
+  writer_ = std::move(*w);
+  return Status::Ok();
+}
+
+void Partition::StartJob() {
+  job_running_ = true;
+  running_ = std::move(queue_);
+  queue_.clear();
+  RunInBackground(
+      loop_, [this] { RunAppendJob(); }, [this] { FinishJob(); });
+}
+
+// Appends every pending request (each checked whole first, so a bad batch
+// keeps its whole request out of the log), then syncs once if any asked.
+void Partition::RunAppendJob() {
+  Status opened = OpenWriter();
+  if (!opened.ok()) {
+    for (PendingAppend& p : running_) p.status = Status::IOError(opened.message());
+    return;
+  }
+  bool sync = false;
+  for (PendingAppend& p : running_) {
+    std::vector<std::span<uint8_t>> batches;
+    p.status = SplitAndCheck(p.batches, p.check, &batches);
+    for (size_t i = 0; p.status.ok() && i < batches.size(); ++i) {
+      Result<int64_t> base = writer_->Append(batches[i]);
+      if (!base.ok()) {
+        p.status = WriterFailure(base.status());
+      } else if (i == 0) {
+        p.result.base_offset = *base;
+        if (options_.log_append_time) {
+          p.result.log_append_time_ms = int64_t(GetBE64(&batches[i][batch::kMaxTimestampPos]));
+        }
+      }
+    }
+    sync = sync || (p.sync && p.status.ok());
+  }
+  Status synced = sync ? writer_->Flush() : Status::Ok();
+  for (PendingAppend& p : running_) {
+    if (!synced.ok() && p.sync && p.status.ok()) {
+      p.status = Status::IOError("appended but not synced: " + synced.message());
+    }
+  }
+  job_start_offset_ = writer_->start_offset();
+  job_end_offset_ = writer_->next_offset();
+}
+
+void Partition::FinishJob() {
+  job_running_ = false;
+  std::vector<PendingAppend> finished = std::move(running_);
+  running_.clear();
+  if (writer_) {
+    writer_opened_ = true;
+    log_start_ = job_start_offset_;
+    log_end_ = job_end_offset_;
+    high_watermark_ = log_end_;  // one replica: all of the log is committed
+    CheckOffsets();
+  }
+  for (PendingAppend& p : finished) {
+    if (p.status.ok()) p.result.log_start_offset = log_start_;
+    p.done(p.status, p.result);
+  }
+  WakeAndClear();
+  if (!maintenance_.empty()) {
+    // The oldest waiting maintenance job goes first (while closing, each
+    // finds the partition closed and reports it).
+    std::function<void()> next = std::move(maintenance_.front());
+    maintenance_.erase(maintenance_.begin());
+    next();
+    if (job_running_) return;
+    return FinishJob();
+  }
+  if (!queue_.empty() && !closing_) return StartJob();
+  // The callbacks may destroy this partition: nothing here touches it after.
+  std::vector<std::function<void()>> idle = std::move(on_idle_);
+  on_idle_.clear();
+  for (auto& fn : idle) fn();
+}
+
+void Partition::Watch(std::weak_ptr<AppendWatcher> w) {
+  std::erase_if(watchers_, [](const std::weak_ptr<AppendWatcher>& x) { return x.expired(); });
+  watchers_.push_back(std::move(w));
+}
+
+void Partition::WakeWatchers() { WakeAndClear(); }
+
+void Partition::WakeAndClear() {
+  std::vector<std::weak_ptr<AppendWatcher>> watchers = std::move(watchers_);
+  watchers_.clear();
+  for (auto& weak : watchers) {
+    if (auto w = weak.lock()) w->OnAppend();
+  }
+}
+
+void Partition::RunMaintenance(std::function<Status()> job,
+                               std::function<void(const Status&)> done) {
+  if (job_running_) {
+    // Runs when the running job is done, before appends queued meanwhile.
+    maintenance_.push_back([this, job, done] {
+      if (closing_) return done(Status::NotFound("partition is gone"));
+      RunMaintenance(job, done);
+    });
+    return;
+  }
+  job_running_ = true;
+  auto result = std::make_shared<Status>();
+  RunInBackground(
+      loop_, [job, result] { *result = job(); },
+      [this, result, done] {
+        // Segments may have been deleted: the reader forgets them now.
+        if (reader_ && !reader_->Refresh().ok()) reader_.reset();
+        FinishJob();
+        done(*result);
+      });
+}
+
+void Partition::Maintain(std::function<Status(LogWriter*)> fn,
+                         std::function<void(const Status&)> done) {
+  auto job = [this, fn]() -> Status {
+    KLOG_RETURN_IF_ERROR(OpenWriter());
+    Status result = fn(writer_.get());
+    job_start_offset_ = writer_->start_offset();
+    job_end_offset_ = writer_->next_offset();
+    return result;
+  };
+  RunMaintenance(job, std::move(done));
+}
+
+void Partition::UpdateOptions(LogOptions options) {
+  auto job = [this, options]() {
+    options_ = options;
+    if (writer_) writer_->UpdateOptions(options_);
+    return Status::Ok();
+  };
+  RunMaintenance(job, [](const Status&) {});
+}
+
+void Partition::OnIdle(std::function<void()> fn) {
+  if (!job_running_) return fn();
+  on_idle_.push_back(std::move(fn));
+}
+
+void Partition::FailQueued(const Status& why) {
+  std::vector<PendingAppend> queued = std::move(queue_);
+  queue_.clear();
+  for (PendingAppend& p : queued) p.done(why, AppendResult{});
+}
+
+Status Partition::CloseWriter() {
+  assert(!job_running_);
+  if (!writer_) return Status::Ok();
+  Status s = writer_->Close();
+  writer_.reset();
+  return s;
+}
+
+}  // namespace klog::broker

@@ -1,0 +1,117 @@
+// Partition's reads (loop thread): the reader, bounded by the high
+// watermark, and the offsets clients see (see partition.h).
+#include <algorithm>
+
+#include "broker/diagnostics.h"
+#include "klog/record.h"
+#include "partition/partition.h"
+
+namespace klog::broker {
+
+// Makes the reader current: opens it on first use, and re-reads the segment
+// list when the log has grown past what it has seen. Before this broker has
+// written to the partition, the offsets are the files'.
+Status Partition::PrepareReader() {
+  if (!reader_) {
+    // Every batch served is checked against its CRC-32C first, so damage on
+    // disk is answered as a storage error, never sent as if it were good.
+    // Measured: the reader goes from 6.0 to 5.3 GB/s from the page cache
+    // (about 25 ms of loop time per GB served); consuming 2M records through
+    // the broker showed no difference beyond run-to-run noise. An index
+    // entry the reader cannot trust (it scans instead) is logged.
+    std::string where = name();
+    ReaderOptions opts{.verify_crc = true,
+                       .warn = [where](const std::string& m) { LogWarn(where + ": " + m); }};
+    Result<std::unique_ptr<LogReader>> r = LogReader::Open(dir_, opts);
+    if (!r.ok()) {
+      LogError(name() + ": " + r.status().message());
+      return Status::IOError(r.status().message());
+    }
+    reader_ = std::move(*r);
+  }
+  if (!writer_opened_ || reader_->end_offset() < high_watermark_) {
+    Status s = reader_->Refresh();
+    if (!s.ok()) {
+      LogError(name() + ": " + s.message());
+      return Status::IOError(s.message());
+    }
+  }
+  if (!writer_opened_) {
+    log_start_ = reader_->start_offset();
+    // A damaged directory may list a start past its end: it reads as empty.
+    log_end_ = std::max(reader_->end_offset(), log_start_);
+    high_watermark_ = log_end_;
+    CheckOffsets();
+  }
+  return Status::Ok();
+}
+
+Status Partition::Offsets(PartitionOffsets* offsets) {
+  Status s = PrepareReader();
+  *offsets = PartitionOffsets{log_start_, high_watermark_};
+  return s;
+}
+
+Status Partition::Read(int64_t offset, size_t max_bytes, std::span<const uint8_t>* out,
+                       PartitionOffsets* offsets) {
+  *out = {};
+  KLOG_RETURN_IF_ERROR(PrepareReader());
+  *offsets = PartitionOffsets{log_start_, high_watermark_};
+  if (offset < log_start_ || offset > high_watermark_) {
+    return Status::InvalidArgument("offset " + std::to_string(offset) + " is outside [" +
+                                   std::to_string(log_start_) + ", " +
+                                   std::to_string(high_watermark_) + "]");
+  }
+  if (offset == high_watermark_) return Status::Ok();
+  // A running job may have written more than is acknowledged: the reader
+  // returns nothing at or above the high watermark.
+  reader_->SetUpperBound(high_watermark_);
+  Status s = reader_->Seek(offset);
+  Result<std::span<const uint8_t>> got =
+      s.ok() ? reader_->Next(max_bytes) : Result<std::span<const uint8_t>>(s);
+  if (!got.ok()) {
+    // Clients retry a failed fetch every few hundred milliseconds; the log
+    // collapses the identical lines (broker/diagnostics.h).
+    LogError(name() + ": fetch from offset " + std::to_string(offset) + ": " +
+             got.status().message());
+    return got.status().IsCorruption() ? got.status() : Status::IOError(got.status().message());
+  }
+  *out = *got;
+  return Status::Ok();
+}
+
+Status Partition::OffsetForTimestamp(int64_t ts_ms, int64_t* offset, int64_t* timestamp) {
+  *offset = *timestamp = -1;
+  KLOG_RETURN_IF_ERROR(PrepareReader());
+  Result<int64_t> found = reader_->OffsetForTimestamp(ts_ms);
+  if (!found.ok()) {
+    LogError(name() + ": " + found.status().message());
+    return Status::IOError(found.status().message());
+  }
+  if (*found >= high_watermark_) return Status::Ok();
+  // The record's own timestamp: read its batch.
+  reader_->SetUpperBound(high_watermark_);
+  Status s = reader_->Seek(*found);
+  Result<std::span<const uint8_t>> got =
+      s.ok() ? reader_->Next(1) : Result<std::span<const uint8_t>>(s);
+  if (!got.ok() || got->empty())
+    return Status::IOError("no batch at offset " + std::to_string(*found));
+  Result<size_t> n = NextBatchSize(*got);
+  if (!n.ok() || *n == 0)
+    return Status::IOError("no whole batch at offset " + std::to_string(*found));
+  RecordIterator it;
+  Status reset = it.Reset(got->first(*n));
+  if (!reset.ok()) return Status::IOError(reset.message());
+  RecordView rec;
+  while (it.Next(&rec)) {
+    if (rec.offset >= *found && rec.timestamp >= ts_ms) {
+      *offset = rec.offset;
+      *timestamp = rec.timestamp;
+      return Status::Ok();
+    }
+  }
+  *offset = *found;  // the index said so; the record did not decode
+  return Status::Ok();
+}
+
+}  // namespace klog::broker
