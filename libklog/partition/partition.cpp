@@ -8,6 +8,7 @@
 #include "broker/background.h"
 #include "broker/diagnostics.h"
 #include "klog/batch_format.h"
+#include "klog/batch_frame.h"
 #include "klog/coding.h"
 
 namespace klog::broker {
@@ -30,15 +31,13 @@ constexpr size_t kInlineAppendBytes = 64 << 10;
 // True if one of `batches` is compressed: its check decompresses it, which
 // is work for the pool, not for the loop thread. Reads only the headers.
 bool AnyCompressed(std::span<const uint8_t> batches) {
-  size_t pos = 0;
-  while (pos + batch::kHeaderSize <= batches.size()) {
-    uint16_t attributes = GetBE16(batches.data() + pos + batch::kAttributesPos);
+  BatchFrameIterator frames(batches);
+  std::span<const uint8_t> b;
+  while (frames.Next(&b)) {
+    uint16_t attributes = GetBE16(b.data() + batch::kAttributesPos);
     if ((attributes & batch::kCompressionMask) != 0) return true;
-    int32_t length = int32_t(GetBE32(batches.data() + pos + batch::kBatchLengthPos));
-    if (length <= 0) return true;  // the careful path
-    pos += size_t(length) + batch::kLogOverhead;
   }
-  return false;
+  return !frames.status().ok();  // a bad frame takes the careful path
 }
 
 // The writer's refusal of a batch says what was wrong with it; any other
@@ -59,14 +58,12 @@ Status SplitAndCheck(std::span<uint8_t> bytes, const AppendCheck& check,
                      std::vector<std::span<uint8_t>>* batches) {
   std::span<uint8_t> rest = bytes;
   while (!rest.empty()) {
-    size_t n = rest.size() < batch::kLogOverhead
-                   ? 0
-                   : size_t(GetBE32(rest.data() + batch::kBatchLengthPos)) + batch::kLogOverhead;
-    if (n < batch::kHeaderSize || n > rest.size()) return Status::Corruption("truncated batch");
-    std::span<uint8_t> b = rest.first(n);
+    Result<size_t> n = BatchFrameSize(rest);
+    if (!n.ok() || *n > rest.size()) return Status::Corruption("truncated batch");
+    std::span<uint8_t> b = rest.first(*n);
     if (check) KLOG_RETURN_IF_ERROR(check(b, bytes.size() - rest.size()));
     batches->push_back(b);
-    rest = rest.subspan(n);
+    rest = rest.subspan(*n);
   }
   return Status::Ok();
 }
@@ -92,8 +89,10 @@ void Partition::CheckOffsets() const {
 
 void Partition::Append(std::vector<uint8_t> batches, bool sync, AppendCheck check,
                        AppendDone done) {
+  // An append that would roll the segment goes to the pool too: sealing a
+  // segment writes its digest and indexes (klog/log.h, WouldRoll).
   bool inline_append = !job_running_ && writer_ && !sync && batches.size() <= kInlineAppendBytes &&
-                       !AnyCompressed(batches);
+                       !AnyCompressed(batches) && !writer_->WouldRoll(batches.size());
   queue_.push_back(
       PendingAppend{std::move(batches), sync, std::move(check), std::move(done), {}, {}});
   if (job_running_) return;

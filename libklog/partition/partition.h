@@ -25,7 +25,8 @@
 // running, is checked and written on the loop thread at once; a pwrite(2) of
 // that size into the page cache costs less than the two thread wake-ups of
 // the pool hand-off. Opening, recovery, large or compressed appends (whose
-// check decompresses) and every fdatasync stay off the loop thread.
+// check decompresses), appends that would roll the segment (sealing writes
+// its digest and indexes) and every fdatasync stay off the loop thread.
 //
 // Reads run on the loop thread through one LogReader. Every batch a read
 // returns has passed its CRC-32C check.

@@ -264,10 +264,6 @@ Status RecoverPartition(LogWriter::Impl* w) {
   // a missing first segment still counts, so that readers are told of it.
   w->start_offset = std::min(LogStartOr(w->dir, first_base), w->next_offset);
   if (w->size == 0) w->hash = std::make_unique<Xxh3Stream>();
-  // A server's writer reads the segment a clean close left now, on the
-  // thread that opens it, so that its roll (possibly on a thread that must
-  // not block, see LogWriter::WouldRoll) reads nothing.
-  if (!w->hash && w->opts.data_dir_locked) KLOG_RETURN_IF_ERROR(w->HashActive());
   return Status::Ok();
 }
 

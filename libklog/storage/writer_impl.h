@@ -38,9 +38,8 @@ struct LogWriter::Impl {
   IndexBuilder builder{0, 4096};
   // XXH3 of the .log's first `size` bytes, kept up to date by Append, so
   // that sealing the segment reads nothing. Set when this writer created the
-  // segment, when recovery scanned it (after a crash), and, for a writer
-  // opened with opts.data_dir_locked, by HashActive() at Open after a clean
-  // close. Null otherwise: Roll() then reads the .log to compute the digest.
+  // segment and when recovery scanned it (after a crash). Null otherwise
+  // (opened after a clean close): Roll() then reads the .log (HashActive).
   std::unique_ptr<Xxh3Stream> hash;
   int64_t last_sync_ms = 0;
   // klog.segments (segment_list.h) as this writer left it: whether it exists,

@@ -51,10 +51,7 @@ struct LogOptions {
   std::string owner = "klog";                       // tool name, written in the lock file
   // The caller holds the data directory's lock exclusively (klog-serve, with
   // a DataDir from DataDir::OpenExclusive), so Open() does not take it shared
-  // (see DataDirLock in klog/topic.h). Such a writer is a server's, which
-  // lives long and rolls where blocking is costly: after a clean close,
-  // Open() also reads the active segment to hash it, so that its roll does
-  // not (other writers, short-lived tools, read it only if they roll).
+  // (see DataDirLock in klog/topic.h).
   bool data_dir_locked = false;
   // Called with recovery warnings (torn tail truncated, index rebuilt). May be empty.
   std::function<void(const std::string&)> warn;
@@ -81,16 +78,17 @@ struct RetentionResult {
 // WouldRoll, the accessors, UpdateOptions and an Append that WouldRoll
 // cleared and that needs no sync):
 //  - Open() reads: the index files, the last sealed segment's digest, and
-//    the whole active segment after a crash (to find a torn tail) or, with
-//    data_dir_locked, after a clean close (to hash it, see WouldRoll). Up to
+//    the whole active segment after a crash (to find a torn tail). Up to
 //    segment_bytes of reads: seconds from a cold disk.
 //  - Append() writes the batch and at most two index entries with pwrite(2)
 //    (the page cache: microseconds, unless the kernel throttles dirty pages);
 //    fdatasync(2) per the flush policy; and, when it rolls, the roll: a final
 //    time-index entry, the digest file, three new files, klog.segments
 //    rewritten (fdatasync of each, and of the directory, unless the policy is
-//    kNone), plus a read of the whole active segment when the writer has not
-//    hashed it (opened without data_dir_locked after a clean close).
+//    kNone), plus a read of the whole active segment to hash it when this
+//    writer neither created nor recovered it (opened after a clean close):
+//    up to segment_bytes, so klog-serve sends an append that WouldRoll() to
+//    its thread pool.
 //  - Flush() and Close() sync; EnforceRetention() and TruncateBefore() write
 //    small files and unlink segments (an unlink of a large file can take a
 //    while on some file systems).
