@@ -29,10 +29,14 @@ broker_log_tail() {
   tail -n 40 "$BROKER_LOG" | sed 's/^/  serve log: /'
 }
 
-# broker_cleanup: SIGKILL to every broker still running (the EXIT hook).
+# broker_cleanup: SIGKILL to every broker still running, each reaped (so it
+# is gone when the test ends, and quietly: no "Killed" notice). The EXIT hook.
 broker_cleanup() {
   local p
-  for p in "${BROKER_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${BROKER_PIDS[@]}"; do
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
 }
 
 on_fail broker_log_tail

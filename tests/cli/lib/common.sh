@@ -10,8 +10,9 @@
 #        holds this file);
 #   T    a fresh temporary directory, removed when the test exits;
 #   PIDS an array: a test appends the pid of every process it starts in the
-#        background, and each one still running at exit is killed (SIGKILL).
-# and defines fail, on_fail, on_exit and run (below).
+#        background, and each one still running at exit is killed (SIGKILL)
+#        and reaped.
+# and defines on_exit, on_fail, fail, run and expect_exit (below).
 
 B=$(cd "${1:?usage: $0 BUILD_DIR [SOURCE_DIR]}" && pwd)
 SRC=$(cd "${2:-$(dirname "${BASH_SOURCE[0]}")/../../..}" && pwd)
@@ -20,8 +21,9 @@ PIDS=()
 COMMON_EXIT_HOOKS=()
 COMMON_FAIL_HOOKS=()
 
-# on_exit FUNC: FUNC runs when the test exits, whatever the reason, before
-# the PIDS are killed and T is removed; hooks run in the order registered.
+# on_exit FUNC: FUNC runs when the test exits, whatever the reason, after
+# the PIDS are killed and before T is removed; hooks run in the order
+# registered.
 on_exit() { COMMON_EXIT_HOOKS+=("$1"); }
 
 # on_fail FUNC: fail runs FUNC after its message, to print context (a log
@@ -32,8 +34,11 @@ on_fail() { COMMON_FAIL_HOOKS+=("$1"); }
 # that triggered the trap, not with the status of the trap's last command.
 common_cleanup() {
   local hook p
+  for p in "${PIDS[@]}"; do
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   for hook in "${COMMON_EXIT_HOOKS[@]}"; do "$hook" || true; done
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   rm -rf "$T"
 }
 trap common_cleanup EXIT
