@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # klog-serve for the CLI tests, sourced after lib/common.sh:
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 #
@@ -79,6 +80,7 @@ broker_start() {
 # broker_stop [SECONDS [SIGNAL]]: sends SIGNAL (default TERM) to the broker,
 # which must exit with status 0 within SECONDS (default 10). One still running
 # then is killed with SIGKILL (said on stderr) and the test fails.
+# shellcheck disable=SC2120  # callers pass SECONDS and SIGNAL
 broker_stop() {
   local secs=${1:-10} sig=${2:-TERM} i rc=0
   kill -"$sig" "$PID" 2>/dev/null || true

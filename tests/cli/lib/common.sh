@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up of the CLI tests (tests/cli/*.sh), sourced right after
 # `set -euo pipefail`:
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -14,6 +15,7 @@
 #        and reaped.
 # and defines on_exit, on_fail, fail, run and expect_exit (below).
 
+# shellcheck disable=SC2034  # B, SRC and T are for the sourcing test.
 B=$(cd "${1:?usage: $0 BUILD_DIR [SOURCE_DIR]}" && pwd)
 SRC=$(cd "${2:-$(dirname "${BASH_SOURCE[0]}")/../../..}" && pwd)
 T=$(mktemp -d)
