@@ -6,12 +6,11 @@
 #   PID      its process id (empty once stopped);
 #   ADDR     the HOST:PORT it printed on stdout (the bound ephemeral port);
 #   METRICS  the HOST:PORT of its "metrics on" log line, if it logged one.
-# Its stderr goes to $BROKER_LOG ($T/log unless the test sets it first),
-# emptied at each start; fail prints the last 40 lines of it. Every broker
-# started is SIGKILLed at exit if it is still running, whatever the reason
-# for the exit; none is left behind.
+# Its stderr goes to $BROKER_LOG, emptied at each start; fail prints the
+# last 40 lines of it. Every broker started is SIGKILLed at exit if it is
+# still running, whatever the reason for the exit; none is left behind.
 #
-# Settings a test may change before broker_start:
+# Settings a test may change (after sourcing this file, before broker_start):
 #   BROKER_LOG      the broker's stderr (default $T/log);
 #   BROKER_METRICS  1: the broker must log "metrics on HOST:PORT" at start-up
 #                   (it is started with --metrics, or metrics.listen).
@@ -89,7 +88,7 @@ broker_stop() {
     sleep 0.05
   done
   if kill -0 "$PID" 2>/dev/null; then
-    echo "broker: klog-serve pid $PID ignored SIG$sig for $secs s; killed with SIGKILL" >&2
+    echo "broker: klog-serve pid $PID still running $secs s after SIG$sig; killing it with SIGKILL" >&2
     broker_kill
     fail "klog-serve still running $secs s after SIG$sig"
   fi
