@@ -8,6 +8,7 @@
 #   make fuzz      clang libFuzzer build in build-fuzz/ (libraries and tests/fuzz
 #                  targets only), each target run FUZZ_SECONDS (default 60)
 #   make install   PREFIX=/usr/local (binaries, libklog, headers, man pages, completions)
+#   make format    clang-format every C++ file in place (.ci/check_format.sh checks it)
 
 PREFIX ?= /usr/local
 BUILD ?= build
@@ -20,14 +21,15 @@ CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 # snappy and lz4 codecs) for /usr/bin/python3, kafkajs through Node.js (npm
 # installs the version pinned in tests/clients/kafkajs/package-lock.json).
 # `make fuzz`: clang with its libFuzzer runtime (libclang-rt-dev) and
-# llvm-symbolizer (llvm) for the sanitizers' stack traces.
-DEPS := build-essential cmake ninja-build pkg-config clang libclang-rt-dev llvm \
+# llvm-symbolizer (llvm) for the sanitizers' stack traces. `make format` and
+# .ci/check_format.sh: clang-format.
+DEPS := build-essential cmake ninja-build pkg-config clang libclang-rt-dev llvm clang-format \
 	libcli11-dev nlohmann-json3-dev libxxhash-dev doctest-dev libuv1-dev libmicrohttpd-dev libisal-dev \
 	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev kcat \
 	python3 python3-confluent-kafka python3-kafka python3-snappy python3-lz4 \
 	nodejs npm=npm man-db groff-base time xxd valgrind zsh fish
 
-.PHONY: all deps build test demo bench asan fuzz install clean
+.PHONY: all deps build test demo bench asan fuzz install format clean
 
 all: build
 
@@ -61,6 +63,11 @@ fuzz: deps
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Rewrites libklog/, tools/, tests/ and bench/ C++ files per .clang-format.
+format:
+	@bash .ci/deps.sh clang-format
+	bash .ci/check_format.sh --fix
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -8,18 +8,10 @@
 # writer lock another klog-append holds (no root needed), where other
 # partitions' batches of later lines are already in the log.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 M=$T/mnt
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  mountpoint -q "$M" 2>/dev/null && umount "$M"
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+unmount() { if mountpoint -q "$M" 2>/dev/null; then umount "$M"; fi; }
+on_exit unmount
 A=$B/klog-append
 R=$B/klog-read
 

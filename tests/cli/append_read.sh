@@ -3,11 +3,8 @@
 # delimiters, multi-byte delimiters, a last record without a delimiter, empty
 # records, keys (-K), headers (-H), every codec (-z) and flush policies.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 A=$B/klog-append
 R=$B/klog-read
 

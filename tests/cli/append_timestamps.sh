@@ -4,11 +4,8 @@
 # its batch (input ts=1000, none, ts=5000, none was stored as 1000, 1000,
 # 5000, 1000). The same with several partitions, and for text input.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 A=$B/klog-append
 R=$B/klog-read
 now_ms() { date +%s%3N; }

@@ -17,34 +17,14 @@
 # Usage: broker_mode.sh BUILD_DIR [SOURCE_DIR]. Exit 0 = pass.
 set -euo pipefail
 set -f  # the flag lists below are split on spaces, never globbed
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null || true
-  [[ -n ${FPID:-} ]] && kill -KILL "$FPID" 2>/dev/null || true
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/serve.log ]] && tail -n 20 "$T/serve.log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 APPEND=$B/klog-append READ=$B/klog-read TOPIC=$B/klog-topic
 D=$T/data
 mkdir -p "$D"
 # Every client call is bounded, so a hang fails the test instead of stalling it.
 t() { timeout 60 "$@"; }
-
-# expect_exit CODE PATTERN CMD...: CMD exits CODE and its stderr matches PATTERN.
-expect_exit() {
-  local want=$1 pattern=$2 rc=0
-  shift 2
-  t "$@" </dev/null >"$T/out" 2>"$T/err" || rc=$?
-  [[ $rc == "$want" ]] || fail "'$*' exited $rc, not $want: $(cat "$T/err")"
-  grep -qE -- "$pattern" "$T/err" || fail "'$*': stderr lacks /$pattern/: $(cat "$T/err")"
-}
+# expect_exit (lib/common.sh) bounds its command to 60 s as well.
 
 # --- Without a broker ---------------------------------------------------
 CLOSED=127.0.0.1:1
@@ -72,15 +52,7 @@ t "$APPEND" -d "$T/local" -t keys --partitions 4 -K '|' <"$T/keys"
 t "$READ" -d "$T/local" -t keys --format '%p %k\n' | sort >"$T/keys.local"
 
 # --- Broker up ------------------------------------------------------------
-"$B/klog-serve" -d "$D" --listen 127.0.0.1:0 >"$T/addr" 2>"$T/serve.log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
-[[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "klog-serve printed no address: '$ADDR'"
+broker_start -d "$D"
 
 # 100000 lines through the broker (topic auto-created with one partition).
 seq 1 100000 | t "$APPEND" -b "$ADDR" -t t 2>"$T/err" || fail "klog-append -b of 100000 lines failed"
@@ -123,6 +95,7 @@ expect_exit 1 "partition 5 does not exist" "$READ" -b "$ADDR" -t j -p 5
 printf 'f1\nf2\n' | t "$APPEND" -b "$ADDR" -t f
 "$READ" -b "$ADDR" -t f -f >"$T/follow.out" 2>"$T/follow.err" &
 FPID=$!
+PIDS+=("$FPID")
 wait_lines() {
   for ((i = 0; i < 150; i++)); do
     [[ $(wc -l <"$T/follow.out") -ge $1 ]] && return 0
@@ -143,6 +116,7 @@ FPID=""
 # -o end -f prints only what comes later; SIGTERM ends it with 0 too.
 "$READ" -b "$ADDR" -t f -f -o end >"$T/follow.out" 2>"$T/follow.err" &
 FPID=$!
+PIDS+=("$FPID")
 sleep 1  # let it reach the end before appending
 printf 'f5\n' | t "$APPEND" -b "$ADDR" -t f
 wait_lines 1
@@ -196,11 +170,7 @@ for i in "${!VARIANTS[@]}"; do
 done
 [[ -s $T/variant.9.broker && ! -s $T/variant.2.broker ]] || fail "variant outputs look wrong"
 
-kill -TERM "$PID"
-rc=0
-wait "$PID" || rc=$?
-PID=""
-[[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
+broker_stop
 
 # --- Broker stopped: local mode on the same directory ----------------------
 for i in "${!VARIANTS[@]}"; do

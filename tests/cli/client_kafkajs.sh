@@ -7,20 +7,8 @@
 # package-lock.json, and again only when package.json or the lock changes.
 # Only 127.0.0.1 is used; the broker is killed on exit.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 command -v node >/dev/null || fail "node is not installed (Debian package nodejs)"
 command -v npm >/dev/null || fail "npm is not installed (Debian package npm)"
 
@@ -44,30 +32,14 @@ D=$T/data
 "$B/klog-topic" -d "$D" create kjs-big --config max.message.bytes=1048588
 # Auto-created topics get 3 partitions, so the fallback when CreateTopics is
 # not served still gives the test its 3 partitions.
-"$B/klog-serve" -d "$D" --listen 127.0.0.1:0 --default-partitions 3 >"$T/addr" 2>"$T/log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
-[[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
+broker_start -d "$D" --default-partitions 3
 
 rc=0
 timeout 120 node "$W/test.js" "$ADDR" 2>&1 | tee "$T/out" || rc=$?
 [[ $rc == 0 ]] || fail "kafkajs test: exit $rc (124 = timed out); see its output above"
 grep -q "all checks passed" "$T/out" || fail "kafkajs test did not finish"
 
-kill -TERM "$PID"
-rc=0
-for ((i = 0; i < 100; i++)); do
-  kill -0 "$PID" 2>/dev/null || break
-  sleep 0.1
-done
-wait "$PID" || rc=$?
-PID=
-[[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
+broker_stop
 
 "$B/klog-dump" --verify "$D"/*-[0-9]* >"$T/verify" 2>&1 || fail "klog-dump --verify: $(tail -n 5 "$T/verify")"
 "$B/klog-dump" "$D/kjs-z-gzip-0" >"$T/dump" || fail "klog-dump kjs-z-gzip-0"

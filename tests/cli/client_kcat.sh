@@ -10,50 +10,11 @@
 # checks it, including that each batch really carries the codec kcat asked
 # for. Only 127.0.0.1 is used; the broker is killed on exit.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PID=
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 command -v kcat >/dev/null || fail "kcat is not installed (make deps installs it)"
 PY=/usr/bin/python3
 D=$T/data
-
-# start: klog-serve on 127.0.0.1 port 0; sets PID and ADDR (waits at most 10 s).
-start() {
-  "$B/klog-serve" -d "$D" --listen 127.0.0.1:0 >"$T/addr" 2>"$T/log" &
-  PID=$!
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-}
-
-# stop: SIGTERM; the broker must exit 0 within 10 s.
-stop() {
-  kill -TERM "$PID"
-  local i rc=0
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$PID" 2>/dev/null && fail "klog-serve still running 10 s after SIGTERM"
-  wait "$PID" || rc=$?
-  PID=
-  [[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
-}
 
 # Every kcat call is bounded twice: librdkafka's own timeouts and timeout(1).
 produce() { # TOPIC ARGS... < lines
@@ -72,7 +33,7 @@ consume() { # TOPIC ARGS...
 
 "$B/klog-topic" -d "$D" create p3 --partitions 3
 "$B/klog-topic" -d "$D" create empty
-start
+broker_start -d "$D"
 
 # librdkafka only compresses with lz4 when the broker advertises
 # FindCoordinator v0 (its LZ4 feature flag); until klog-serve does (consumer
@@ -177,7 +138,7 @@ head -c $((2 << 20)) /dev/zero | tr '\0' x | timeout 40 kcat -P -b "$ADDR" -t bi
 if [[ $rc != 1 ]] || ! grep -q 'Message size too large' "$T/kcat.err"; then
   fail "2 MiB message: kcat exit $rc: $(cat "$T/kcat.err")"
 fi
-stop
+broker_stop
 
 # 8. The directory, read without the broker, holds exactly what kcat read.
 KR() { "$B/klog-read" -d "$D" "$@" || fail "klog-read $*"; }

@@ -8,20 +8,8 @@
 # here). They need /usr/bin/python3, not a python3 from PATH (pyenv, venvs).
 # Only 127.0.0.1 is used; the broker is killed on exit.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 PY=/usr/bin/python3
 for mod in confluent_kafka:python3-confluent-kafka kafka:python3-kafka snappy:python3-snappy \
   lz4.frame:python3-lz4; do
@@ -35,15 +23,7 @@ for t in conf-big kp-big; do
 done
 # Auto-created topics get 3 partitions, so the fallback when CreateTopics is
 # not served still gives the scripts their 3 partitions.
-"$B/klog-serve" -d "$D" --listen 127.0.0.1:0 --default-partitions 3 >"$T/addr" 2>"$T/log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
-[[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
+broker_start -d "$D" --default-partitions 3
 
 # librdkafka only compresses with lz4 when the broker advertises
 # FindCoordinator v0 (its LZ4 feature flag); until klog-serve does (consumer
@@ -63,15 +43,7 @@ for t in confluent kafka_python; do
   grep -q "all checks passed" "$T/$t.out" || fail "$t: did not finish"
 done
 
-kill -TERM "$PID"
-rc=0
-for ((i = 0; i < 100; i++)); do
-  kill -0 "$PID" 2>/dev/null || break
-  sleep 0.1
-done
-wait "$PID" || rc=$?
-PID=
-[[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
+broker_stop
 
 # The data on disk: valid, and really compressed with the codec asked for.
 "$B/klog-dump" --verify "$D"/*-[0-9]* >"$T/verify" 2>&1 || fail "klog-dump --verify: $(tail -n 5 "$T/verify")"

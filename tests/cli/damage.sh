@@ -8,22 +8,9 @@
 # still prints everything, with a warning naming the file. A record that does
 # not decode: klog-read -d names the segment file and the batch's position.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-S=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null || true
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 20 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 export KLOG_DIR=$T/data
-run() { rc=0; "$@" >"$T/out" 2>"$T/err" || rc=$?; }
 seg() { printf '%s/%020d' "$1" "$2"; }
 
 # Three segments: 0-99, 100-199 and the active one from 200 (one batch each).
@@ -61,15 +48,8 @@ run "$B/klog-dump" --verify "$KLOG_DIR/nolog-0"
 [[ $rc == 1 && $(cat "$T/err") == "klog-dump: $want2" ]] || fail "verify only .log: $rc $(cat "$T/err")"
 
 # The broker: a fetch of the lost offsets is KAFKA_STORAGE_ERROR, not the next segment.
-"$B/klog-serve" -d "$KLOG_DIR" --listen 127.0.0.1:0 >"$T/addr" 2>"$T/log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
-PYTHONPATH="$S/tests/clients" timeout 60 /usr/bin/python3 - "${ADDR#*:}" <<'PY' || fail "fetch checks failed"
+broker_start -d "$KLOG_DIR"
+PYTHONPATH="$SRC/tests/clients" timeout 60 /usr/bin/python3 - "${ADDR#*:}" <<'PY' || fail "fetch checks failed"
 import sys
 import kwire as k
 
@@ -94,9 +74,7 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 grep -q "is missing: offsets 100-199 lost" "$T/log" || fail "the broker did not log the lost range"
-kill "$PID"
-wait "$PID" || true
-PID=""
+broker_stop
 
 # A negative position in the active segment's .index.
 "$B/klog-topic" create idx --config index.interval.bytes=64
@@ -114,9 +92,12 @@ grep -q "^klog-read: warning: $index pos $((size - 8)): negative offset or posit
 # A record that does not decode inside a batch with a good CRC: file and position.
 "$B/klog-topic" create rec
 echo first | "$B/klog-append" -t rec
-printf 'a\nb\nc\nd\n' | "$B/klog-append" -t rec
+# From a file: one read(2) gets all four lines, so they make one batch (bash's
+# printf writes a pipe line by line, and a loaded machine split the batch).
+printf 'a\nb\nc\nd\n' >"$T/abcd"
+"$B/klog-append" -t rec <"$T/abcd"
 log=$(seg "$KLOG_DIR/rec-0" 0).log
-pos=$(PYTHONPATH="$S/tests/clients" /usr/bin/python3 - "$log" <<'PY'
+pos=$(PYTHONPATH="$SRC/tests/clients" /usr/bin/python3 - "$log" <<'PY'
 import struct, sys
 import kwire as k
 

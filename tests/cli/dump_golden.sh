@@ -4,13 +4,9 @@
 # flipped bit with file and position named, --json lines that parse, and the
 # exit codes for a bad path (1) and an unknown flag (2).
 set -euo pipefail
-B=$(cd "$1" && pwd)
-S=$(cd "$2" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 D=$B/klog-dump
-cd "$S"  # paths print as given; the golden uses tests/golden/golden-0
+cd "$SRC"  # paths print as given; the golden uses tests/golden/golden-0
 
 # Golden text: stdout, stderr and exit code.
 rc=0

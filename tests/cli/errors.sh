@@ -3,19 +3,10 @@
 # created outside the data dir), a second writer on a locked partition,
 # oversize records, and a reader whose pipe closes early.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 A=$B/klog-append
 R=$B/klog-read
-run() { rc=0; "$@" >"$T/out" 2>"$T/err" || rc=$?; }
 
 mkdir -p "$KLOG_DIR"
 run "$R" -t nosuch
@@ -45,7 +36,7 @@ done
 mkfifo "$T/fifo"
 "$A" -t locked <"$T/fifo" 2>"$T/holder.err" &
 holder=$!
-pids+=("$holder")
+PIDS+=("$holder")
 exec 3>"$T/fifo"
 echo first >&3
 for i in $(seq 1 100); do

@@ -3,13 +3,11 @@
 # stdout with exit 0; unknown flags and missing required flags are usage
 # errors (exit 2, "klog-x:" message and a --help hint on stderr, no stdout).
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# run CMD... : sets rc, and out/err files.
+# run CMD...: as lib/common.sh's run (sets rc; $T/out and $T/err), but with
+# stdin closed.
 run() { rc=0; "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?; }
 
 for tool in klog-append klog-read klog-topic; do

@@ -3,16 +3,8 @@
 # (also across segment rolls and on several partitions), stops at -c, and
 # ends with exit 0 and flushed output on SIGTERM/SIGINT.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 A=$B/klog-append
 R=$B/klog-read
 TOPIC=$B/klog-topic
@@ -35,7 +27,7 @@ wait_exit() {
 printf 'before\n' | "$A" -t t -p 1
 "$R" -t t -f -c 204 --format '%p:%s\n' >"$T/out" 2>"$T/err" &
 pid=$!
-pids+=("$pid")
+PIDS+=("$pid")
 sleep 0.3
 printf 'a\nb\n' | "$A" -t t -p 0
 sleep 0.1
@@ -58,7 +50,7 @@ segs=$(ls "$KLOG_DIR/t-0" | grep -c '\.log$')
 # -o end sees only new records, and promptly.
 "$R" -t t -p 0 -o end -f -c 1 >"$T/one" &
 pid=$!
-pids+=("$pid")
+PIDS+=("$pid")
 sleep 0.3
 start=$(date +%s%N)
 printf 'fresh\n' | "$A" -t t -p 0
@@ -71,7 +63,7 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 for sig in TERM INT; do
   "$R" -t t -p 1 -f >"$T/sig" 2>"$T/err" &
   pid=$!
-  pids+=("$pid")
+  PIDS+=("$pid")
   sleep 0.3
   kill -"$sig" "$pid"
   wait_exit "$pid" 5
@@ -83,7 +75,7 @@ done
 # --until ends a follower once it is reached.
 "$R" -t t -p 1 -f --until 3 >"$T/until" &
 pid=$!
-pids+=("$pid")
+PIDS+=("$pid")
 sleep 0.2
 printf 'x\ny\n' | "$A" -t t -p 1
 wait_exit "$pid" 5

@@ -10,20 +10,15 @@
 # --execute) and delete.
 # Usage: group_broker.sh BUILD_DIR [SOURCE_DIR]. Exit 0 = pass.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$T"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
+# fail shows the members' stderr too (after the broker's log).
+members_stderr() {
+  local f
+  for f in "$T"/err.*; do [[ -s $f ]] && sed "s|^|  ${f##*/}: |" "$f"; done
+  return 0
 }
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/serve.log ]] && tail -n 20 "$T/serve.log" | sed 's/^/  serve log: /' >&2
-  for f in "$T"/err.*; do [[ -s $f ]] && sed "s|^|  ${f##*/}: |" "$f" >&2; done
-  exit 1
-}
+on_fail members_stderr
 R=$B/klog-read A=$B/klog-append
 D=$T/data
 
@@ -46,16 +41,13 @@ timeout 20 "$R" -b 127.0.0.1:1 -t t -g g -o 5 2>"$T/err" || rc=$?
 
 "$B/klog-topic" -d "$D" create t --partitions 4
 seq 1 20000 | awk '{ print "k" $1 ":" $1 }' | "$A" -d "$D" -t t -K :
-"$B/klog-serve" -d "$D" --listen 127.0.0.1:0 >"$T/addr" 2>"$T/serve.log" &
-pids+=($!)
-wait_for 10 "klog-serve prints its address" test -s "$T/addr"
-ADDR=$(head -n1 "$T/addr")
+broker_start -d "$D"
 
 for i in 1 2; do
   "$R" -b "$ADDR" -t t -g gb --commit-interval 200 >"$T/out.$i" 2>"$T/err.$i" &
-  pids+=($!)
+  PIDS+=($!)
 done
-m1=${pids[1]} m2=${pids[2]}
+m1=${PIDS[0]} m2=${PIDS[1]}
 wait_for 30 "the first 20000 records are printed" printed_is 20000
 # Both members own partitions: keyed records appended now reach both.
 sleep 3  # let a rebalance triggered by the second join settle
@@ -100,12 +92,12 @@ $G list | grep -qx gb && fail "gb is still listed after delete"
 # and every record is printed.
 CS=(-X partition.assignment.strategy=cooperative-sticky)
 "$R" -b "$ADDR" -t t -g gc "${CS[@]}" --commit-interval 200 >"$T/out.c1" 2>"$T/err.c1" &
-pids+=($!)
+PIDS+=($!)
 c1=$!
 coop_printed_is() { [[ $(cat "$T"/out.c* | sort -u | wc -l) -eq $1 ]]; }
 wait_for 30 "cooperative member 1 prints the first 26000 records" coop_printed_is 26000
 "$R" -b "$ADDR" -t t -g gc "${CS[@]}" --commit-interval 200 >"$T/out.c2" 2>"$T/err.c2" &
-pids+=($!)
+PIDS+=($!)
 c2=$!
 sleep 3  # the incremental rebalance hands some partitions to member 2
 n1=$(wc -l <"$T/out.c1")

@@ -11,16 +11,16 @@
 # a member joining while another works through a backlog for a slow reader
 # gets its share and prints before that backlog is done.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# pids: the members of the current step (the test empties it between steps);
+# those still running at exit are killed.
 pids=()
-cleanup() {
+kill_members() {
+  local p
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit kill_members
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 A=$B/klog-append
 R=$B/klog-read
 G=$B/klog-group

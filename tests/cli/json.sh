@@ -3,11 +3,8 @@
 # (keys, null values, headers, timestamps, binary bytes as base64), and a bad
 # JSON line is reported by number while the other lines are appended.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 A=$B/klog-append
 R=$B/klog-read
 

@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
 # klog-read start and stop: -o beginning|end|N|-N|@MS|@ISO, --until N|@T, -c.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 A=$B/klog-append
 R=$B/klog-read
 vals() { "$R" -t t "$@" | tr '\n' ' '; }

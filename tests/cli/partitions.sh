@@ -3,11 +3,8 @@
 # (checked against an independent Python murmur2), unkeyed records go
 # round-robin one batch per partition, -p puts everything on one partition.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 A=$B/klog-append
 R=$B/klog-read
 

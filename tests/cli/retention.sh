@@ -8,16 +8,8 @@
 # starts there); both fail while another writer holds the partition lock.
 # A compact-only topic (cleanup.policy=compact) is exempt from retention.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-HOLD=
-cleanup() {
-  [[ -n $HOLD ]] && kill "$HOLD" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 K=$B/klog-topic
 A=$B/klog-append
 R=$B/klog-read
@@ -96,6 +88,7 @@ run "$K" truncate-before r -p 7 --offset 1
 mkfifo "$T/fifo"
 "$A" -t r <"$T/fifo" &
 HOLD=$!
+PIDS+=("$HOLD")
 exec 3>"$T/fifo"
 echo held >&3
 # The appender takes the lock once it reads its first line and then writes

@@ -8,20 +8,8 @@
 # Needs /usr/bin/python3 with python3-kafka and python3-confluent-kafka, and
 # kcat. Only 127.0.0.1 is used; the broker is killed on exit.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 PY=/usr/bin/python3
 for mod in confluent_kafka:python3-confluent-kafka kafka:python3-kafka; do
   $PY -c "import ${mod%%:*}" 2>/dev/null || fail "$PY cannot import ${mod%%:*} (install ${mod#*:})"
@@ -30,15 +18,7 @@ command -v kcat >/dev/null || fail "kcat is not installed"
 D=$T/data
 mkdir -p "$D"
 
-"$B/klog-serve" -d "$D" --listen 127.0.0.1:0 --default-partitions 2 >"$T/addr" 2>"$T/log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
-[[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
+broker_start -d "$D" --default-partitions 2
 
 # The four APIs are advertised with their version ranges.
 timeout 20 kcat -b "$ADDR" -L -X debug=protocol,feature 2>"$T/kcat.dbg" >/dev/null || true
@@ -53,9 +33,7 @@ timeout 240 $PY "$SRC/tests/clients/admin_test.py" "$ADDR" "$D" "$B" || fail "ad
 timeout 20 kcat -b "$ADDR" -L -t cf-grow >"$T/meta" 2>"$T/kcat.err" || fail "kcat -L: $(cat "$T/kcat.err")"
 grep -q 'topic "cf-grow" with 5 partitions' "$T/meta" || fail "kcat -L: $(cat "$T/meta")"
 
-kill -TERM "$PID"
-wait "$PID" || fail "klog-serve exited $? after SIGTERM"
-PID=
+broker_stop
 
 # The data directory, read by the local tool.
 "$B/klog-topic" -d "$D" describe cf-grow >"$T/desc"

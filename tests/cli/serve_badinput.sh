@@ -8,31 +8,12 @@
 # client that sends without reading is paused, not buffered without bound,
 # and closed when idle; --max-connections is enforced. Only 127.0.0.1 is used.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null || true
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 "$B/klog-topic" -d "$T/data" create orders --partitions 2
-"$B/klog-serve" -d "$T/data" --listen 127.0.0.1:0 --idle-timeout-ms 3000 --max-connections 20 \
-  --max-request-bytes 1048576 --log-level debug >"$T/addr" 2>"$T/log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
-[[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
+broker_start -d "$T/data" --idle-timeout-ms 3000 --max-connections 20 \
+  --max-request-bytes 1048576 --log-level debug
 
 timeout 120 /usr/bin/python3 - "${ADDR#*:}" "$T/log" "$PID" <<'PY' || fail "raw-socket checks failed"
 import os, socket, struct, sys, time
@@ -259,9 +240,5 @@ grep -q "klog-serve: warn: connection .* closed: request size -1 outside" "$T/lo
   fail "no log line for the negative frame size"
 grep -q "klog-serve: warn: connection .* closed: unknown or unserved API key 999" "$T/log" ||
   fail "no log line for the unknown API key"
-kill -TERM "$PID"
-rc=0
-wait "$PID" || rc=$?
-PID=""
-[[ $rc == 0 ]] || fail "exit $rc after SIGTERM"
+broker_stop
 echo "serve_badinput: ok"

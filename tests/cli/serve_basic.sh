@@ -6,60 +6,19 @@
 # bad flags exiting 2. Only 127.0.0.1 is used; every broker started is killed
 # on exit.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && sed 's/^/  serve log: /' "$T/log" >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 S=$B/klog-serve
 K=$B/klog-topic
 command -v kcat >/dev/null || fail "kcat is not installed (make deps installs it)"
 
-# start ARGS...: starts klog-serve on 127.0.0.1 port 0, sets PID and ADDR
-# (read from its stdout, waiting at most 10 s).
-start() {
-  : >"$T/addr"
-  "$S" --listen 127.0.0.1:0 "$@" >"$T/addr" 2>"$T/log" &
-  PID=$!
-  PIDS+=("$PID")
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-  [[ ${ADDR#*:} != 0 ]] || fail "printed port 0, not the bound port"
-}
-
-# stop: SIGTERM, then the broker must exit 0 within 5 s.
-stop() {
-  kill -TERM "$PID"
-  local i rc=0
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$PID" 2>/dev/null && fail "klog-serve still running 5 s after SIGTERM"
-  wait "$PID" || rc=$?
-  [[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
-}
-
+# The broker prints its bound port (not 0) on stdout and exits 0 within 5 s
+# of SIGTERM or SIGINT (broker_stop 5).
 kcat_list() { timeout 20 kcat -b "$ADDR" -m 10 -L "$@" 2>"$T/kcat.err"; }
 
 D=$T/data
 "$K" -d "$D" create orders --partitions 3
-start -d "$D"
+broker_start -d "$D"
 kcat_list >"$T/meta" || fail "kcat -L failed: $(cat "$T/kcat.err")"
 grep -q "broker 0 at $ADDR" "$T/meta" || fail "kcat -L does not list broker 0 at $ADDR: $(cat "$T/meta")"
 grep -q 'topic "orders" with 3 partitions' "$T/meta" || fail "orders missing: $(cat "$T/meta")"
@@ -70,15 +29,15 @@ kcat_list -t newtopic >"$T/meta" || fail "kcat -L -t newtopic failed: $(cat "$T/
 grep -q 'topic "newtopic" with 1 partitions' "$T/meta" || fail "newtopic: $(cat "$T/meta")"
 [[ $("$K" -d "$D" list) == $'newtopic\norders' ]] || fail "klog-topic list: $("$K" -d "$D" list)"
 grep -q "created topic 'newtopic'" "$T/log" || fail "no log line for the auto-created topic"
-stop
+broker_stop 5
 
 # --no-auto-create and a different node id; an invalid name is refused either way.
-start -d "$D" --no-auto-create --node-id 7
+broker_start -d "$D" --no-auto-create --node-id 7
 kcat_list -t absent >"$T/meta" 2>&1 || true
 grep -q 'broker 7 at' "$T/meta" || fail "--node-id 7: $(cat "$T/meta")"
 grep -qi 'unknown topic' "$T/meta" || fail "--no-auto-create: absent not reported unknown: $(cat "$T/meta")"
 [[ ! -e $D/absent.topic.json && ! -d $D/absent-0 ]] || fail "--no-auto-create created the topic"
-stop
+broker_stop 5
 
 # Settings from --config; flags win over the file.
 cat >"$T/serve.conf" <<CONF
@@ -87,21 +46,18 @@ log.dir = $T/fromfile
 node.id=3
 num.partitions=4
 CONF
-start --config "$T/serve.conf" --node-id 5
+broker_start --config "$T/serve.conf" --node-id 5
 kcat_list -t auto4 >"$T/meta" || fail "kcat with --config: $(cat "$T/kcat.err")"
 grep -q 'broker 5 at' "$T/meta" || fail "--node-id did not win over node.id: $(cat "$T/meta")"
 grep -q 'topic "auto4" with 4 partitions' "$T/meta" || fail "num.partitions: $(cat "$T/meta")"
 [[ -f $T/fromfile/auto4.topic.json ]] || fail "log.dir from the config file not used"
-stop
+broker_stop 5
 
 # $KLOG_DIR is the default data directory; SIGINT also ends it with 0.
-KLOG_DIR=$D start
+KLOG_DIR=$D broker_start
 kcat_list >"$T/meta" || fail "kcat with \$KLOG_DIR: $(cat "$T/kcat.err")"
 grep -q 'topic "orders"' "$T/meta" || fail "\$KLOG_DIR not used: $(cat "$T/meta")"
-kill -INT "$PID"
-rc=0
-wait "$PID" || rc=$?
-[[ $rc == 0 ]] || fail "exit $rc after SIGINT"
+broker_stop 5 INT
 
 # Help, version, usage errors.
 "$S" --help >"$T/out" 2>"$T/err" || fail "--help exit $?"
@@ -124,9 +80,9 @@ rc=0
 "$S" --config "$T/bad.conf" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 1 ]] && grep -q "bogus.key" "$T/err" || fail "unknown config key: exit $rc"
 # The port is taken (by a broker of another directory): exit 1 with a message.
-start -d "$D"
+broker_start -d "$D"
 rc=0
 timeout 10 "$S" -d "$T/other" --listen "$ADDR" >"$T/out" 2>"$T/err2" || rc=$?
 [[ $rc == 1 ]] && grep -q "klog-serve: .*listen" "$T/err2" || fail "port in use: exit $rc $(cat "$T/err2")"
-stop
+broker_stop 5
 echo "serve_basic: ok"

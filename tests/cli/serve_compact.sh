@@ -10,33 +10,15 @@
 # segment after a SIGTERM.
 # Needs /usr/bin/python3 with python3-confluent-kafka, and kcat.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PID=
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 30 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 PY=/usr/bin/python3
 $PY -c "import confluent_kafka" 2>/dev/null || fail "$PY cannot import confluent_kafka"
 command -v kcat >/dev/null || fail "kcat is not installed"
 D=$T/data
 mkdir -p "$D"
 printf 'log.cleaner.backoff.ms=200\n' >"$T/serve.conf"
-"$B/klog-serve" -d "$D" --listen 127.0.0.1:0 --config "$T/serve.conf" >"$T/addr" 2>"$T/log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
-[[ -n $ADDR ]] || fail "klog-serve did not start"
+broker_start -d "$D" --config "$T/serve.conf"
 
 "$B/klog-topic" -b "$ADDR" create c --partitions 2 --config cleanup.policy=compact \
   --config segment.bytes=8192 --config min.cleanable.dirty.ratio=0.01 ||
@@ -99,9 +81,7 @@ comm -23 "$T/latest" <(sort "$T/after") >"$T/lost"
 awk '$1 == p && $2 <= o { bad = 1 } { p = $1; o = $2 } END { exit bad }' "$T/after" ||
   fail "offsets out of order after compaction"
 
-kill -TERM "$PID"
-wait "$PID" || fail "klog-serve exited $? after SIGTERM"
-PID=
+broker_stop
 for log in "$D"/c-*/*.log; do
   "$B/klog-dump" --verify "$log" >/dev/null 2>"$T/verify" || fail "verify $log: $(cat "$T/verify")"
 done

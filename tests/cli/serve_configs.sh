@@ -9,20 +9,8 @@
 # alter --config goes through AlterConfigs.
 # Needs /usr/bin/python3 with python3-confluent-kafka, and kcat.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 PY=/usr/bin/python3
 $PY -c "import confluent_kafka" 2>/dev/null || fail "$PY cannot import confluent_kafka"
 command -v kcat >/dev/null || fail "kcat is not installed"
@@ -30,25 +18,7 @@ D=$T/data
 mkdir -p "$D"
 printf 'log.retention.check.interval.ms=300\n' >"$T/serve.conf"
 
-start() {
-  rm -f "$T/addr"
-  "$B/klog-serve" -d "$D" --listen 127.0.0.1:0 --config "$T/serve.conf" >"$T/addr" 2>>"$T/log" &
-  PID=$!
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-}
-stop() {
-  kill -TERM "$PID"
-  wait "$PID" || fail "klog-serve exited $? after SIGTERM"
-  PID=
-}
-
-start
+broker_start -d "$D" --config "$T/serve.conf"
 timeout 20 kcat -b "$ADDR" -L -X debug=protocol,feature 2>"$T/kcat.dbg" >/dev/null || true
 for api in 'DeleteRecords \(21\) Versions 0\.\.1' 'AlterConfigs \(33\) Versions 0\.\.1' \
   'IncrementalAlterConfigs(Request)? \(44\) Versions 0\.\.0'; do
@@ -66,12 +36,12 @@ if timeout 20 kcat -C -b "$ADDR" -t rt -p 0 -o 10 -e -X auto.offset.reset=error 
   fail "kcat -o 10 below the log start succeeded"
 fi
 grep -qi 'out of range' "$T/oor" || fail "kcat -o 10: $(cat "$T/oor")"
-stop
+broker_stop
 
 # Persisted: after a restart the start is still 50, and the local tool agrees.
 "$B/klog-topic" -d "$D" describe rt --json | grep -q '"start_offset":50' ||
   fail "local start offset: $("$B/klog-topic" -d "$D" describe rt --json)"
-start
+broker_restart
 timeout 20 kcat -C -b "$ADDR" -t rt -p 0 -o beginning -e -f '%o\n' >"$T/read2" 2>"$T/kcat.err" ||
   fail "kcat read after restart: $(cat "$T/kcat.err")"
 [[ $(head -n1 "$T/read2") == 50 ]] || fail "after restart kcat starts at $(head -n1 "$T/read2")"
@@ -85,5 +55,5 @@ if "$B/klog-topic" -b "$ADDR" alter rt --config segment.bytes=oops 2>"$T/err"; t
   fail "bad value accepted through the broker"
 fi
 grep -q "segment.bytes" "$T/err" || fail "bad value error: $(cat "$T/err")"
-stop
+broker_stop
 echo "serve_configs: ok"

@@ -6,34 +6,12 @@
 # kill -9 recovers and serves on. A SIGTERM stop then leaves the clean-shutdown
 # checkpoint, so the next start needs no recovery.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null || true
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 30 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
-start() {
-  : >"$T/addr"
-  "$B/klog-serve" -d "$T/data" --listen 127.0.0.1:0 >"$T/addr" 2>>"$T/log" &
-  PID=$!
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 "$B/klog-topic" -d "$T/data" create crash --partitions 2
 for round in 1 2 3; do
-  start
+  broker_start -d "$T/data"
   # The producer writes "partition offset value" for each acknowledged message.
   timeout 60 /usr/bin/python3 - "$ADDR" "$round" >>"$T/acked" 2>>"$T/producer.err" <<'PY' &
 import sys
@@ -67,9 +45,7 @@ PY
     grep -q "r$round-" "$T/acked" 2>/dev/null && [[ $(grep -c "r$round-" "$T/acked") -gt 500 ]] && break
     sleep 0.05
   done
-  kill -KILL "$PID"
-  wait "$PID" 2>/dev/null || true
-  PID=""
+  broker_kill
   wait "$PRODUCER" 2>/dev/null || true
   n=$(grep -c "r$round-" "$T/acked" || true)
   [[ $n -gt 0 ]] || fail "round $round: nothing acknowledged"
@@ -77,7 +53,7 @@ done
 
 # Restart on the killed log; what it serves and what the local tools read
 # must contain every acknowledged message at its acknowledged offset.
-start
+broker_start -d "$T/data"
 for p in 0 1; do
   "$B/klog-read" -d "$T/data" -t crash -p "$p" --format "$p %o %s\n" >>"$T/log-contents"
 done
@@ -93,15 +69,10 @@ for p in 0 1; do
 done
 # A write opens (and recovers) the partitions; SIGTERM then closes them cleanly.
 for p in 0 1; do echo "after-$p" | kcat -P -b "$ADDR" -t crash -p "$p"; done
-kill -TERM "$PID"
-wait "$PID" || fail "exit status after SIGTERM"
-PID=""
+broker_stop
 [[ -f $T/data/crash-0/klog.checkpoint ]] || fail "no clean-shutdown checkpoint after SIGTERM"
-: >"$T/log"
-start
+broker_start -d "$T/data"
 for p in 0 1; do echo "again-$p" | kcat -P -b "$ADDR" -t crash -p "$p"; done
-kill -TERM "$PID"
-wait "$PID" || true
-PID=""
+broker_stop
 ! grep -qi "truncat\|rebuil" "$T/log" || fail "recovery after a clean shutdown: $(cat "$T/log")"
 echo "serve_crash: ok ($total acknowledged messages over 3 kill -9 rounds)"

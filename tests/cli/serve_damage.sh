@@ -10,19 +10,8 @@
 # retried fetch; the records after the damaged batch are still served. Only
 # 127.0.0.1 is used.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null || true
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 20 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 "$B/klog-topic" -d "$T/data" create t --config segment.bytes=20000
 seq 10000 12999 | "$B/klog-append" -d "$T/data" -t t --batch-bytes 1k
@@ -49,16 +38,8 @@ GOOD=$(wc -l <"$T/local.out")
 ((GOOD > 1000 && GOOD < 2000)) || fail "klog-read -d printed $GOOD records before the damage"
 FIRST_BAD=$((GOOD))  # offsets start at 0: the damaged batch starts here
 
-"$B/klog-serve" -d "$T/data" --listen 127.0.0.1:0 --metrics 127.0.0.1:0 >"$T/addr" 2>"$T/log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
-[[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-METRICS=$(sed -n 's/^klog-serve: info: metrics on //p' "$T/log")
+BROKER_METRICS=1
+broker_start -d "$T/data" --metrics 127.0.0.1:0
 
 # Broker mode: the same records, then exit 1 naming the storage error.
 rc=0
@@ -146,9 +127,5 @@ AFTER=$((FIRST_BAD + 100))
 [[ $(wc -l <"$T/after.out") == $((3000 - AFTER)) && $(head -n1 "$T/after.out") == $((10000 + AFTER)) ]] ||
   fail "after the damage: $(wc -l <"$T/after.out") records from $(head -n1 "$T/after.out")"
 
-kill -TERM "$PID"
-rc=0
-wait "$PID" || rc=$?
-PID=""
-[[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
+broker_stop
 echo "serve_damage: ok"

@@ -14,20 +14,8 @@
 # Then, with the broker stopped, klog-dump --verify checks __consumer_offsets,
 # and Metadata for all topics must not list it. Needs /usr/bin/python3.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 PY=/usr/bin/python3
 for mod in confluent_kafka:python3-confluent-kafka kafka:python3-kafka; do
   $PY -c "import ${mod%%:*}" 2>/dev/null || fail "$PY cannot import ${mod%%:*} (install ${mod#*:})"
@@ -36,43 +24,19 @@ D=$T/data
 N=30000
 G=$SRC/tests/clients/groups_confluent.py
 
-start() {
-  : >"$T/addr"
-  "$B/klog-serve" -d "$D" --listen 127.0.0.1:0 >"$T/addr" 2>>"$T/log" &
-  PID=$!
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-}
-stop() {
-  kill -TERM "$PID"
-  local rc=0
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  wait "$PID" || rc=$?
-  PID=
-  [[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
-}
 step() {
   echo "== $*"
   timeout 120 $PY "$@" || fail "$(basename "$1") ${*:3}: exit $? (124 = timed out)"
 }
 
-start
+broker_start -d "$D"
 step "$G" "$ADDR" produce grp $N
 step "$SRC/tests/clients/groups_wire.py" "${ADDR##*:}" grp
 step "$G" "$ADDR" members grp $N "$T"
 step "$G" "$ADDR" resume1 grp $N g-resume "$T/resume.json"
 step "$G" "$ADDR" resume2 grp $N g-resume "$T/resume.json"
 step "$G" "$ADDR" resume1 grp $N g-restart "$T/restart.json"
-stop
-start
+broker_restart
 step "$G" "$ADDR" resume2 grp $N g-restart "$T/restart.json"
 grep -q "loaded [1-9][0-9]* offset record(s)" "$T/log" || fail "no offsets loaded at restart"
 step "$SRC/tests/clients/groups_kafka_python.py" "$ADDR" grp $N
@@ -98,7 +62,7 @@ for ((i = 0; i < 100; i++)); do
 done
 grep -q held "$T/held" || fail "no held JoinGroup: $(cat "$T/held")"
 t0=$(date +%s%N)
-stop
+broker_stop
 ms=$((($(date +%s%N) - t0) / 1000000))
 wait "$HELD" || fail "held JoinGroup at shutdown: $(cat "$T/held")"
 ((ms < 3000)) || fail "shutdown with a held JoinGroup took $ms ms"

@@ -16,20 +16,8 @@
 #     delete/alter/truncate-before exit 1 and change nothing.
 # Needs /usr/bin/python3 with python3-kafka.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 PY=/usr/bin/python3
 $PY -c "import kafka" 2>/dev/null || fail "$PY cannot import kafka (install python3-kafka)"
 D=$T/data
@@ -38,45 +26,22 @@ SEG=$P/00000000000000000000.log
 STEP=$SRC/tests/clients/internal_topics.py
 printf 'offsets.topic.num.partitions=1\n' >"$T/serve.conf"
 
-start() {
-  : >"$T/addr"
-  : >"$T/log"
-  "$B/klog-serve" -d "$D" --listen 127.0.0.1:0 --metrics 127.0.0.1:0 --config "$T/serve.conf" \
-    >"$T/addr" 2>"$T/log" &
-  PID=$!
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-  METRICS=$(sed -n 's/^klog-serve: info: metrics on //p' "$T/log")
-  [[ $METRICS =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no 'metrics on' line: '$METRICS'"
-}
-stop() {
-  kill -TERM "$PID"
-  local rc=0
-  timeout 10 tail --pid="$PID" -f /dev/null || fail "klog-serve still running 10 s after SIGTERM"
-  wait "$PID" || rc=$?
-  PID=
-  [[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
-}
+BROKER_METRICS=1
 step() {
   timeout 120 $PY "$STEP" "$@" || fail "internal_topics.py $1: exit $? (124 = timed out)"
 }
 
 "$B/klog-topic" create -d "$D" t --partitions 4 || fail "klog-topic create t"
-start
+broker_start -d "$D" --metrics 127.0.0.1:0 --config "$T/serve.conf"
 step commit "$ADDR"
-stop
+broker_stop
 [[ -f $SEG ]] || fail "no $SEG after the commits"
 
 # The damage, written with the broker stopped.
 step damage "$P" >"$T/damage"
 read -r POS OFF <"$T/damage"
 [[ $POS =~ ^[0-9]+$ && $OFF =~ ^[0-9]+$ ]] || fail "damage step printed '$(cat "$T/damage")'"
-start
+broker_restart
 grep -q "$SEG pos $POS: record at offset $OFF: offset commit value of group 'g': .*; skipped" \
   "$T/log" || fail "no warning naming the bad record's file, position and offset"
 grep -q "$SEG pos [0-9]*: torn tail (a partial batch): 40 bytes not loaded" "$T/log" ||
@@ -92,7 +57,7 @@ if "$B/klog-topic" delete -b "$ADDR" __consumer_offsets 2>"$T/err"; then
   fail "klog-topic -b delete __consumer_offsets succeeded"
 fi
 step fetch "$ADDR"
-stop
+broker_stop
 [[ -d $P && ! -d $D/__consumer_offsets-1 ]] || fail "__consumer_offsets changed: $(ls "$D")"
 "$B/klog-topic" describe -d "$D" __consumer_offsets >"$T/describe" || fail "describe"
 grep -q "Partitions: 1	Configs: cleanup.policy=compact$" "$T/describe" ||

@@ -9,41 +9,13 @@
 # broker ends (SIGTERM, and kill -9) local writers work again. Only 127.0.0.1
 # is used; every process started is killed on exit.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && sed 's/^/  serve log: /' "$T/log" >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 S=$B/klog-serve
 K=$B/klog-topic
 A=$B/klog-append
 R=$B/klog-read
 D=$T/data
-
-# start: klog-serve on 127.0.0.1 port 0 over $D; sets PID and ADDR.
-start() {
-  : >"$T/addr"
-  "$S" -d "$D" --listen 127.0.0.1:0 >"$T/addr" 2>"$T/log" &
-  PID=$!
-  PIDS+=("$PID")
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-}
 
 # gone PID: waits (at most 10 s) until the process has exited.
 gone() {
@@ -69,7 +41,7 @@ refused() {
 "$K" -d "$D" create t --partitions 3
 "$K" -d "$D" create c --config cleanup.policy=compact
 echo a | "$A" -d "$D" -t t -p 0
-start
+broker_start -d "$D"
 
 # A second broker on the same directory refuses to start (bounded: on a
 # build without the lock it would serve until killed).
@@ -106,19 +78,16 @@ refused "klog-topic compact" "$K" -d "$D" compact c
 "$B/klog-dump" --verify "$D/t-0" >/dev/null || fail "klog-dump --verify"
 
 # SIGTERM: the lock is released (and the file emptied); local writers work.
-kill -TERM "$PID"
-rc=0
-wait "$PID" || rc=$?
-[[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
+broker_stop
 [[ ! -s $D/klog.lock ]] || fail "lock file not emptied: $(cat "$D/klog.lock")"
 echo c | "$A" -d "$D" -t t -p 1 || fail "klog-append -d after SIGTERM"
 "$K" -d "$D" create u || fail "klog-topic create after SIGTERM"
 
 # kill -9: the kernel drops the lock; the stale pid in the file does not matter.
-start
-kill -KILL "$PID"
-wait "$PID" 2>/dev/null || true  # reaped quietly: the shell would report "Killed"
-gone "$PID"
+broker_restart
+KILLED=$PID
+broker_kill
+gone "$KILLED"
 echo d | "$A" -d "$D" -t t -p 2 || fail "klog-append -d after kill -9"
 "$K" -d "$D" delete u || fail "klog-topic delete after kill -9"
 [[ $("$R" -d "$D" -t t | sort | tr '\n' ' ') == "a b c d " ]] || fail "records: $("$R" -d "$D" -t t)"
@@ -146,7 +115,6 @@ exec 3>&-
 rc=0
 wait "$APID" || rc=$?
 [[ $rc == 0 ]] || fail "klog-append from the fifo exited $rc: $(cat "$T/aerr")"
-start
-kill -TERM "$PID"
-wait "$PID" || fail "klog-serve after klog-append ended"
+broker_restart
+broker_stop
 echo "serve_lock: ok"

@@ -12,47 +12,10 @@
 # authenticated (checked with 192.0.2.1, TEST-NET, which fails to bind, so
 # nothing listens beyond 127.0.0.1). RSS is read from /proc/PID/status.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 40 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
-# start ARGS...: klog-serve on 127.0.0.1 port 0 with metrics; sets PID, ADDR, METRICS.
-start() {
-  : >"$T/addr"
-  : >"$T/log"
-  "$B/klog-serve" -d "$T/data" --listen 127.0.0.1:0 --metrics 127.0.0.1:0 "$@" \
-    >"$T/addr" 2>"$T/log" &
-  PID=$!
-  PIDS+=("$PID")
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-  METRICS=$(sed -n 's/^klog-serve: info: metrics on //p' "$T/log")
-  [[ $METRICS =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no 'metrics on' line: '$METRICS'"
-}
-
-stop() {
-  kill -TERM "$PID"
-  local rc=0
-  wait "$PID" || rc=$?
-  [[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
-}
+BROKER_METRICS=1
 
 # The flood and its checks, in Python with raw sockets. Arguments: port,
 # metrics address, broker pid, clients, frame MiB, bound MiB for RSS, mode.
@@ -217,7 +180,7 @@ PY
 "$B/klog-topic" -d "$T/data" create flood
 
 # The default bound (100 MiB) against 20 clients x 15 MiB.
-start
+broker_start -d "$T/data" --metrics 127.0.0.1:0
 timeout 900 /usr/bin/python3 "$T/flood.py" "${ADDR#*:}" "$METRICS" "$PID" 20 16 100 flood ||
   fail "unfinished-request flood"
 kill -0 "$PID" 2>/dev/null || fail "klog-serve died"
@@ -227,13 +190,13 @@ grep -q "klog-serve: info: request memory limit reached (max.queued.request.byte
 seq 1 100 | "$B/klog-append" -b "$ADDR" -t after || fail "klog-append -b after the flood"
 [[ $("$B/klog-read" -b "$ADDR" -t after | wc -l) == 100 ]] || fail "klog-read -b after the flood"
 grep -q "not a loopback address" "$T/log" && fail "warned about 127.0.0.1"
-stop
+broker_stop
 
 # A bound smaller than one request: --max-queued-request-bytes 1 MiB, requests of 3 MiB.
-start --max-queued-request-bytes 1048576
+broker_start -d "$T/data" --metrics 127.0.0.1:0 --max-queued-request-bytes 1048576
 timeout 300 /usr/bin/python3 "$T/flood.py" "${ADDR#*:}" "$METRICS" "$PID" 2 3 1 oversize ||
   fail "requests larger than the bound"
-stop
+broker_stop
 
 # A listen address that is not loopback: a warning on stderr before binding.
 rc=0

@@ -12,51 +12,14 @@
 # Only 127.0.0.1 (and 127.0.0.2 for the config case) is used; every process
 # started is killed on exit.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && sed 's/^/  serve log: /' "$T/log" >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 S=$B/klog-serve
 command -v kcat >/dev/null || fail "kcat is not installed (make deps installs it)"
 
-# start ARGS...: starts klog-serve on 127.0.0.1 port 0; sets PID, ADDR (its
-# stdout) and METRICS (from the "metrics on HOST:PORT" log line).
-start() {
-  : >"$T/addr"
-  : >"$T/log"
-  "$S" --listen 127.0.0.1:0 "$@" >"$T/addr" 2>"$T/log" &
-  PID=$!
-  PIDS+=("$PID")
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-  METRICS=$(sed -n 's/^klog-serve: info: metrics on //p' "$T/log")
-  [[ $METRICS =~ ^127\.0\.0\.[12]:[0-9]+$ ]] || fail "no 'metrics on' line: '$METRICS'"
-  [[ ${METRICS##*:} != 0 ]] || fail "logged port 0, not the bound metrics port"
-}
-
-stop() {
-  kill -TERM "$PID"
-  local rc=0
-  timeout 10 tail --pid="$PID" -f /dev/null || fail "klog-serve still running 10 s after SIGTERM"
-  wait "$PID" || rc=$?
-  [[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
-}
+# Every broker logs "metrics on HOST:PORT" with its bound metrics port (not 0),
+# and exits 0 within 10 s of SIGTERM.
+BROKER_METRICS=1
 
 # http BYTES: sends BYTES (printf %b escapes) to the metrics port, prints the
 # whole response (the server closes after one). A subshell, so that a write
@@ -90,7 +53,7 @@ check_histogram() {
   [[ $(value "${name}_sum") =~ ^[0-9]+\.[0-9]+$ ]] || fail "$name _sum: '$(value "${name}_sum")'"
 }
 
-start -d "$T/data" --metrics 127.0.0.1:0
+broker_start -d "$T/data" --metrics 127.0.0.1:0
 # An idle metrics connection with half a request, checked near the end: it
 # must have been closed after the 10 s idle timeout.
 exec {IDLE}<>"/dev/tcp/${METRICS%:*}/${METRICS##*:}"
@@ -219,17 +182,17 @@ exec {IDLE}<&-
 # SIGTERM with a half-sent metrics request open still ends the broker with 0.
 exec {fd}<>"/dev/tcp/${METRICS%:*}/${METRICS##*:}"
 printf 'GET /met' >&"$fd"
-stop
+broker_stop
 exec {fd}<&-
 
 # metrics.listen from --config; --metrics wins over it.
 printf 'metrics.listen = 127.0.0.2:0\n' >"$T/serve.conf"
-start -d "$T/data" --config "$T/serve.conf"
+broker_start -d "$T/data" --config "$T/serve.conf"
 [[ $METRICS == 127.0.0.2:* ]] || fail "metrics.listen from the file not used: $METRICS"
 scrape
 [[ $(value klog_partitions) == 0 ]] || fail "a fresh broker has open partitions: $(value klog_partitions)"
-stop
-start -d "$T/data" --config "$T/serve.conf" --metrics 127.0.0.1:0
+broker_stop
+broker_start -d "$T/data" --config "$T/serve.conf" --metrics 127.0.0.1:0
 [[ $METRICS == 127.0.0.1:* ]] || fail "--metrics did not win over metrics.listen: $METRICS"
 # A metrics port in use (this broker's Kafka port) ends a second one with exit 1.
 rc=0
@@ -237,7 +200,7 @@ timeout 10 "$S" -d "$T/data2" --listen 127.0.0.1:0 --metrics "$ADDR" >"$T/out" 2
 [[ $rc == 1 ]] && grep -q "^klog-serve: metrics: listen on $ADDR: " "$T/err" ||
   fail "metrics port in use: exit $rc, $(cat "$T/err")"
 [[ ! -s $T/out ]] || fail "metrics port in use: printed an address: $(cat "$T/out")"
-stop
+broker_stop
 
 # Usage errors.
 for bad in "--metrics nonsense" "--metrics 127.0.0.1:70000"; do

@@ -10,36 +10,16 @@
 # range; zstd only to Fetch v10+; ListOffsets earliest, latest and by time.
 # Afterwards the local tools read exactly what was produced.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-S=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null || true
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 30 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 "$B/klog-topic" -d "$T/data" create orders --partitions 2
 "$B/klog-topic" -d "$T/data" create ztopic
 seq 1 50 | "$B/klog-append" -d "$T/data" -t ztopic -z zstd
 printf 'message.max.bytes=4096\n' >"$T/conf"
-"$B/klog-serve" -d "$T/data" --listen 127.0.0.1:0 --config "$T/conf" --no-auto-create \
-  >"$T/addr" 2>"$T/log" &
-PID=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $T/addr ]] && break
-  kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-  sleep 0.1
-done
-ADDR=$(head -n1 "$T/addr")
+broker_start -d "$T/data" --config "$T/conf" --no-auto-create
 
-PYTHONPATH="$S/tests/clients" timeout 120 /usr/bin/python3 - "${ADDR#*:}" <<'PY' || fail "wire checks failed"
+PYTHONPATH="$SRC/tests/clients" timeout 120 /usr/bin/python3 - "${ADDR#*:}" <<'PY' || fail "wire checks failed"
 import sys, threading, time
 import kwire as k
 
@@ -158,11 +138,7 @@ sys.exit(1 if failures else 0)
 PY
 
 kill -0 "$PID" 2>/dev/null || fail "klog-serve died"
-kill -TERM "$PID"
-rc=0
-wait "$PID" || rc=$?
-PID=""
-[[ $rc == 0 ]] || fail "exit $rc after SIGTERM"
+broker_stop
 got=$("$B/klog-read" -d "$T/data" -t orders -p 0 | tr '\n' ' ')
 [[ $got == "a b c d e f g h i j " ]] || fail "partition 0 read locally: '$got'"
 got=$("$B/klog-read" -d "$T/data" -t orders -p 1 | tr '\n' ' ')

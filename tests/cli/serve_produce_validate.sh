@@ -12,45 +12,14 @@
 # acknowledged, `klog-read -b` and `klog-read -d` read exactly the good
 # records, and the broker restarts with its group offsets intact.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-S=$(cd "$2" && pwd)
-T=$(mktemp -d)
-PID=""
-cleanup() {
-  [[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null || true
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && tail -n 30 "$T/log" | sed 's/^/  serve log: /' >&2
-  exit 1
-}
-start_broker() {
-  : >"$T/addr"
-  "$B/klog-serve" -d "$T/data" --listen 127.0.0.1:0 --no-auto-create >"$T/addr" 2>>"$T/log" &
-  PID=$!
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-}
-stop_broker() {
-  kill -TERM "$PID"
-  local rc=0
-  wait "$PID" || rc=$?
-  PID=""
-  [[ $rc == 0 ]] || fail "klog-serve exit $rc after SIGTERM"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
 
 "$B/klog-topic" -d "$T/data" create plain
 "$B/klog-topic" -d "$T/data" create keyed --config cleanup.policy=compact
-start_broker
+broker_start -d "$T/data" --no-auto-create
 
-PYTHONPATH="$S/tests/clients" timeout 300 /usr/bin/python3 - "${ADDR#*:}" "$PID" <<'PY' ||
+PYTHONPATH="$SRC/tests/clients" timeout 300 /usr/bin/python3 - "${ADDR#*:}" "$PID" <<'PY' ||
 import struct, sys, zlib
 import kwire as k
 
@@ -161,7 +130,7 @@ printf 'good-%s\n' 0 1 2 3 4 >"$T/want"
 timeout 60 "$B/klog-read" -b "$ADDR" -t plain >"$T/got-b" 2>"$T/err-b" ||
   fail "klog-read -b: $(cat "$T/err-b")"
 cmp -s "$T/want" "$T/got-b" || fail "klog-read -b read: $(head -c 300 "$T/got-b")"
-stop_broker
+broker_stop
 
 "$B/klog-read" -d "$T/data" -t plain >"$T/got-d" 2>"$T/err-d" ||
   fail "klog-read -d: $(cat "$T/err-d")"
@@ -172,7 +141,7 @@ cmp -s "$T/want" "$T/got-d" || fail "klog-read -d read: $(head -c 300 "$T/got-d"
   fail "klog-dump --verify: $(cat "$T/err-v")"
 
 # The broker restarts on what the refused requests left.
-start_broker
+broker_restart
 kill -0 "$PID" 2>/dev/null || fail "klog-serve did not restart"
-stop_broker
+broker_stop
 echo "serve_produce_validate: ok"

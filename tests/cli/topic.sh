@@ -2,11 +2,8 @@
 # klog-topic create/list/describe/delete, config validation, --json output,
 # --if-not-exists / --if-exists, and -d vs $KLOG_DIR.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 export KLOG_DIR=$T/data
-fail() { echo "FAIL: $*" >&2; exit 1; }
 K=$B/klog-topic
 A=$B/klog-append
 run() { rc=0; "$@" >"$T/out" 2>"$T/err" || rc=$?; }
