@@ -31,8 +31,9 @@ std::string Value(uint64_t* x, int64_t i) {
     return *x;
   };
   static const char kEvents[][8] = {"click", "view", "buy", "login", "logout", "search"};
-  std::string v = "{\"id\":" + std::to_string(i) + ",\"user\":\"u" + std::to_string(next() % 100000) +
-                  "\",\"event\":\"" + kEvents[next() % 6] + "\",\"session\":\"";
+  std::string v = "{\"id\":" + std::to_string(i) + ",\"user\":\"u" +
+                  std::to_string(next() % 100000) + "\",\"event\":\"" + kEvents[next() % 6] +
+                  "\",\"session\":\"";
   while (v.size() < 97) v.push_back("abcdefghijklmnopqrstuvwxyz0123456789"[next() % 36]);
   v += "\"}";
   return v;
@@ -114,9 +115,8 @@ int main(int argc, char** argv) {
         std::memcpy(dst.data(), b.data(), b.size());
         sink = sink + dst[b.size() / 2];
       });
-      double crc = BestPerBatch(batches, [&](const std::vector<uint8_t>& b) {
-        sink = sink + klog::BatchCrcOk(b);
-      });
+      double crc = BestPerBatch(
+          batches, [&](const std::vector<uint8_t>& b) { sink = sink + klog::BatchCrcOk(b); });
       double full = BestPerBatch(batches, [&](const std::vector<uint8_t>& b) {
         klog::Status st = checker.Check(b, options);
         if (!st.ok()) {

@@ -74,8 +74,9 @@ int main(int argc, char** argv) {
   const int count = std::atoi(argv[3]);
   const int rate = std::max(1, std::atoi(argv[4]));
   int in_fd, out_fd;
-  pid_t reader = Spawn({bin + "/klog-read", "-t", "lat", "-d", data, "-f", "-o", "end",
-                        "--format", "%s\n"}, &out_fd, false);
+  pid_t reader =
+      Spawn({bin + "/klog-read", "-t", "lat", "-d", data, "-f", "-o", "end", "--format", "%s\n"},
+            &out_fd, false);
   pid_t writer = Spawn({bin + "/klog-append", "-t", "lat", "-d", data}, &in_fd, true);
   std::string carry, line;
   // Warm up: send until the reader prints something (it may still be starting).
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
   if (us.empty()) return 1;
   std::sort(us.begin(), us.end());
   auto pct = [&](double p) { return us[std::min(us.size() - 1, size_t(us.size() * p))]; };
-  std::printf("  follow latency (%zu msgs at %d/s): p50 %.0f us  p99 %.0f us  p99.9 %.0f us  max %.0f us\n",
-              us.size(), rate, pct(0.50), pct(0.99), pct(0.999), us.back());
+  std::printf(
+      "  follow latency (%zu msgs at %d/s): p50 %.0f us  p99 %.0f us  p99.9 %.0f us  max %.0f us\n",
+      us.size(), rate, pct(0.50), pct(0.99), pct(0.999), us.back());
   return us.size() == size_t(count) ? 0 : 1;
 }

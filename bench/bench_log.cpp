@@ -31,7 +31,8 @@ struct Cpu {
 Cpu CpuSeconds() {
   rusage u;
   getrusage(RUSAGE_SELF, &u);
-  return {u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6, u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6};
+  return {u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6,
+          u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6};
 }
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
@@ -42,8 +43,8 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 void SetBatchTime(std::span<uint8_t> batch, int64_t ts) {
   klog::PutBE64(batch.data() + klog::batch::kBaseTimestampPos, ts);
   klog::PutBE64(batch.data() + klog::batch::kMaxTimestampPos, ts);
-  uint32_t crc = klog::Crc32c(batch.data() + klog::batch::kCrcStart,
-                              batch.size() - klog::batch::kCrcStart);
+  uint32_t crc =
+      klog::Crc32c(batch.data() + klog::batch::kCrcStart, batch.size() - klog::batch::kCrcStart);
   klog::PutBE32(batch.data() + klog::batch::kCrcPos, crc);
 }
 

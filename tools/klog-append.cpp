@@ -2,13 +2,13 @@
 #include <string>
 #include <vector>
 
-#include "cli/local/append_cmd.h"
-#include "cli/kafka/commands.h"
 #include "cli/cli.h"
 #include "cli/escape.h"
+#include "cli/kafka/commands.h"
+#include "cli/local/append_cmd.h"
+#include "cli/size.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "cli/size.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "cli/cli.h"
-#include "klog/dump.h"
 #include "cli/output.h"
+#include "klog/dump.h"
 
 namespace {
 

@@ -2,12 +2,12 @@
 #include <string>
 #include <vector>
 
-#include "cli/kafka/commands.h"
 #include "cli/cli.h"
 #include "cli/escape.h"
-#include "klog/filename.h"
+#include "cli/kafka/commands.h"
 #include "cli/local/read_cmd.h"
 #include "cli/local/read_group.h"
+#include "klog/filename.h"
 
 namespace {
 

@@ -10,8 +10,8 @@
 #include "broker/diagnostics.h"
 #include "broker/net/server.h"
 #include "cli/cli.h"
-#include "klog/topic.h"
 #include "cli/output.h"
+#include "klog/topic.h"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include "broker/config.h"
 #include "broker/groups/coordinator.h"
 #include "broker/metrics.h"
-#include "partition/partitions.h"
 #include "klog/topic.h"
+#include "partition/partitions.h"
 
 namespace klog::broker {
 

@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include "dump/internal.h"
-#include "util/fileutil.h"
 #include "klog/filename.h"
 #include "storage/segment_scan.h"
+#include "util/fileutil.h"
 
 namespace klog {
 namespace dump_internal {

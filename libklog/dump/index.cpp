@@ -3,11 +3,11 @@
 #include <algorithm>
 
 #include "dump/internal.h"
-#include "util/fileutil.h"
 #include "klog/checksum.h"
 #include "klog/filename.h"
 #include "klog/index.h"
 #include "storage/segment_scan.h"
+#include "util/fileutil.h"
 
 namespace klog::dump_internal {
 namespace {

@@ -9,12 +9,12 @@
 #include <string_view>
 
 #include "dump/internal.h"
-#include "util/fileutil.h"
 #include "klog/checksum.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
 #include "storage/log_start.h"
 #include "storage/segment_scan.h"
+#include "util/fileutil.h"
 
 namespace klog::dump_internal {
 namespace {

@@ -12,10 +12,10 @@
 #include <map>
 #include <set>
 
-#include "util/fileutil.h"
 #include "groups/internal.h"
 #include "klog/filename.h"
 #include "klog/group.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

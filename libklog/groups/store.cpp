@@ -16,11 +16,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "util/fileutil.h"
 #include "groups/internal.h"
 #include "klog/checksum.h"
 #include "klog/filename.h"
 #include "klog/group.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

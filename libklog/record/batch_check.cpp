@@ -30,8 +30,7 @@ Status BatchChecker::Check(std::span<const uint8_t> batch, const BatchCheckOptio
   return st;
 }
 
-Status BatchChecker::CheckHeader(std::span<const uint8_t> batch,
-                                 const BatchCheckOptions& options) {
+Status BatchChecker::CheckHeader(std::span<const uint8_t> batch, const BatchCheckOptions& options) {
   KLOG_RETURN_IF_ERROR(ParseBatchHeader(batch, &header_));
   const BatchHeader& h = header_;
   if (uint64_t(h.size()) != batch.size()) {
@@ -45,9 +44,9 @@ Status BatchChecker::CheckHeader(std::span<const uint8_t> batch,
   }
   if (h.records_count <= 0) return Status::InvalidArgument("no records");
   if (int64_t(h.records_count) != int64_t(h.last_offset_delta) + 1) {
-    return Status::InvalidArgument("records count " + std::to_string(h.records_count) +
-                                   " does not match last offset delta " +
-                                   std::to_string(h.last_offset_delta) + " (count must be delta + 1)");
+    return Status::InvalidArgument(
+        "records count " + std::to_string(h.records_count) + " does not match last offset delta " +
+        std::to_string(h.last_offset_delta) + " (count must be delta + 1)");
   }
   if (h.is_control()) {
     return Status::InvalidArgument("control batch; only the broker writes those");

@@ -18,8 +18,7 @@ Result<size_t> BatchFrameSize(std::span<const uint8_t> bytes, size_t max_frame) 
   const int32_t length = int32_t(GetBE32(bytes.data() + batch::kBatchLengthPos));
   if (length < int32_t(kMinBatchFrameSize - kLogOverhead)) {
     return Status::Corruption("batch length " + std::to_string(length) + " is below the " +
-                              std::to_string(kMinBatchFrameSize - kLogOverhead) +
-                              "-byte minimum");
+                              std::to_string(kMinBatchFrameSize - kLogOverhead) + "-byte minimum");
   }
   const size_t frame = size_t(length) + kLogOverhead;
   if (frame > max_frame) {
@@ -46,8 +45,8 @@ bool BatchFrameIterator::Next(std::span<const uint8_t>* batch) {
   if (rest.empty()) return Stop(Status::Ok(), false);  // the clean end
   if (rest.size() < batch::kLogOverhead) {
     return Stop(Status::Corruption("partial batch: " + std::to_string(rest.size()) +
-                                   " bytes, short of the " +
-                                   std::to_string(batch::kLogOverhead) + "-byte frame header"),
+                                   " bytes, short of the " + std::to_string(batch::kLogOverhead) +
+                                   "-byte frame header"),
                 true);
   }
   Result<size_t> frame = BatchFrameSize(rest, max_frame_);

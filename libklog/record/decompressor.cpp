@@ -12,8 +12,8 @@
 #include <cstring>
 #include <string>
 
-#include "klog/compression.h"
 #include "klog/coding.h"
+#include "klog/compression.h"
 
 namespace klog {
 namespace {
@@ -90,8 +90,7 @@ Status DecompressGzip(z_stream* zs, std::span<const uint8_t> in, size_t max_out,
 }
 
 // Appends the raw-block decode of [p, p+n) after the first *used bytes.
-Status AppendSnappyBlock(const uint8_t* p, size_t n, size_t max_out, OutBuffer* out,
-                         size_t* used) {
+Status AppendSnappyBlock(const uint8_t* p, size_t n, size_t max_out, OutBuffer* out, size_t* used) {
   const char* src = reinterpret_cast<const char*>(p);
   size_t len = 0;
   if (!snappy::GetUncompressedLength(src, n, &len)) {
@@ -108,8 +107,7 @@ Status AppendSnappyBlock(const uint8_t* p, size_t n, size_t max_out, OutBuffer* 
   return Status::Ok();
 }
 
-Status DecompressSnappy(std::span<const uint8_t> in, size_t max_out, OutBuffer* out,
-                        size_t* used) {
+Status DecompressSnappy(std::span<const uint8_t> in, size_t max_out, OutBuffer* out, size_t* used) {
   if (in.size() < kXerialHeaderSize || std::memcmp(in.data(), kXerialMagic, 8) != 0) {
     return AppendSnappyBlock(in.data(), in.size(), max_out, out, used);
   }
@@ -131,8 +129,8 @@ Status DecompressSnappy(std::span<const uint8_t> in, size_t max_out, OutBuffer* 
   return Status::Ok();
 }
 
-Status DecompressLz4(LZ4F_dctx* dctx, std::span<const uint8_t> in, size_t max_out,
-                     OutBuffer* out, size_t* used_out) {
+Status DecompressLz4(LZ4F_dctx* dctx, std::span<const uint8_t> in, size_t max_out, OutBuffer* out,
+                     size_t* used_out) {
   LZ4F_resetDecompressionContext(dctx);  // also after an error in the last call
   size_t in_pos = 0, used = 0, hint = 1;
   while (in_pos < in.size() || hint != 0) {
@@ -177,8 +175,8 @@ Status DecompressZstdFrame(ZSTD_DCtx* dctx, std::span<const uint8_t> in, size_t 
   return Status::Ok();
 }
 
-Status DecompressZstd(ZSTD_DCtx* dctx, std::span<const uint8_t> in, size_t max_out,
-                      OutBuffer* out, size_t* used_out) {
+Status DecompressZstd(ZSTD_DCtx* dctx, std::span<const uint8_t> in, size_t max_out, OutBuffer* out,
+                      size_t* used_out) {
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
   bool done = false;
   Status frame = DecompressZstdFrame(dctx, in, max_out, out, used_out, &done);
@@ -191,8 +189,7 @@ Status DecompressZstd(ZSTD_DCtx* dctx, std::span<const uint8_t> in, size_t max_o
     size_t before_in = src.pos;
     hint = ZSTD_decompressStream(dctx, &dst, &src);
     if (ZSTD_isError(hint)) {
-      return Status::Corruption(std::string("zstd data is malformed: ") +
-                                ZSTD_getErrorName(hint));
+      return Status::Corruption(std::string("zstd data is malformed: ") + ZSTD_getErrorName(hint));
     }
     bool progressed = dst.pos > used || src.pos > before_in;
     used = dst.pos;
@@ -227,7 +224,8 @@ Status Decompressor::Impl::Run(Compression codec, std::span<const uint8_t> in, s
   switch (codec) {
     case Compression::kNone:
       if (in.size() > max_out) return TooBig("uncompressed", max_out);
-      if (in.size() > out.size() && !out.Grow(0, 0, in.size())) return TooBig("uncompressed", max_out);
+      if (in.size() > out.size() && !out.Grow(0, 0, in.size()))
+        return TooBig("uncompressed", max_out);
       if (!in.empty()) std::memcpy(out.data(), in.data(), in.size());
       *used = in.size();
       return Status::Ok();

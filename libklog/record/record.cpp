@@ -11,8 +11,8 @@
 #include "klog/batch_format.h"
 #include "klog/batch_frame.h"
 #include "klog/checksum.h"
-#include "klog/compression.h"
 #include "klog/coding.h"
+#include "klog/compression.h"
 
 namespace klog {
 

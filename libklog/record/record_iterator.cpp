@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "klog/batch_format.h"
-#include "klog/compression.h"
 #include "klog/coding.h"
+#include "klog/compression.h"
 #include "klog/record.h"
 
 namespace klog {
@@ -201,8 +201,8 @@ bool RecordIterator::Next(RecordView* out) {
   const uint8_t* rec_end =
       DecodeRecord(pos_, end_, header_.last_offset_delta, &deltas, out, &headers_, &err);
   if (rec_end == nullptr) {
-    status_ = Status::Corruption("record " + std::to_string(index) + ": " + err.field + " " +
-                                 err.why);
+    status_ =
+        Status::Corruption("record " + std::to_string(index) + ": " + err.field + " " + err.why);
     remaining_ = 0;
     pos_ = end_;
     return false;

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <vector>
 
-#include "util/fileutil.h"
 #include "klog/checksum.h"
 #include "klog/filename.h"
 #include "klog/segment.h"
 #include "storage/segment_scan.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "util/fileutil.h"
 #include "klog/coding.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

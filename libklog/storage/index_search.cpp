@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <string>
 
-#include "util/fileutil.h"
 #include "klog/coding.h"
 #include "klog/index.h"
+#include "util/fileutil.h"
 
 namespace klog {
 namespace {
@@ -29,8 +29,8 @@ class IndexFile {
   // Reads entry i (< count()) into `out` (entry_size bytes).
   Status Read(size_t i, uint8_t* out) const {
     size_t got = 0;
-    KLOG_RETURN_IF_ERROR(PreadFull(fd_.get(), out, size_t(entry_size_),
-                                   int64_t(i) * entry_size_, &got, path_));
+    KLOG_RETURN_IF_ERROR(
+        PreadFull(fd_.get(), out, size_t(entry_size_), int64_t(i) * entry_size_, &got, path_));
     if (got != size_t(entry_size_)) {
       return Status::Corruption(path_ + ": shrank while being searched");
     }
@@ -117,8 +117,8 @@ Result<std::optional<IndexEntry>> SearchOffsetIndex(const std::string& path, int
 Result<std::optional<TimeIndexEntry>> SearchTimeIndex(const std::string& path, int64_t target) {
   IndexFile f(path, kTimeIndexEntrySize);
   KLOG_RETURN_IF_ERROR(f.Open());
-  Result<int64_t> i = f.UpperBoundMinusOne([](const uint8_t* e) { return int64_t(GetBE64(e)); },
-                                           target);
+  Result<int64_t> i =
+      f.UpperBoundMinusOne([](const uint8_t* e) { return int64_t(GetBE64(e)); }, target);
   if (!i.ok()) return i.status();
   if (*i < 0) return std::optional<TimeIndexEntry>();
   uint8_t e[kTimeIndexEntrySize];

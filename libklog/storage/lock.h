@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "util/fileutil.h"
 #include "klog/status.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

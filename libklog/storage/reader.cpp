@@ -23,8 +23,8 @@
 #include "klog/coding.h"
 #include "klog/filename.h"
 #include "klog/segment.h"
-#include "storage/reader_impl.h"
 #include "storage/log_start.h"
+#include "storage/reader_impl.h"
 
 namespace klog {
 

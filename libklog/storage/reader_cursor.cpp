@@ -171,8 +171,9 @@ Status LogReader::Impl::SeekTo(int64_t offset) {
       // where no batch starts is damage (entries follow their batches); one
       // past the offset may be the other generation's during a cleaner swap.
       if (!overshot) {
-        IndexUnusable(&s, SegmentPath(dir, s.base, kIndexSuffix) + ": an entry points at position " +
-                              std::to_string(from) + ", where no batch starts");
+        IndexUnusable(&s, SegmentPath(dir, s.base, kIndexSuffix) +
+                              ": an entry points at position " + std::to_string(from) +
+                              ", where no batch starts");
       }
       found = -1;
       overshot = false;

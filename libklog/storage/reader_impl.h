@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "util/fileutil.h"
 #include "klog/log.h"
 #include "storage/segment_list.h"
 #include "storage/segment_scan.h"
+#include "util/fileutil.h"
 
 namespace klog {
 namespace reader_internal {

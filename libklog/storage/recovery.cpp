@@ -7,14 +7,14 @@
 #include <cerrno>
 #include <vector>
 
-#include "storage/cleaner/internal.h"
 #include "klog/batch_format.h"
 #include "klog/coding.h"
 #include "klog/filename.h"
 #include "klog/segment.h"
+#include "storage/cleaner/internal.h"
 #include "storage/log_start.h"
-#include "storage/writer_impl.h"
 #include "storage/segment_scan.h"
+#include "storage/writer_impl.h"
 
 namespace klog {
 

@@ -9,12 +9,12 @@
 #include <memory>
 #include <vector>
 
-#include "util/fileutil.h"
-#include "storage/index_builder.h"
 #include "klog/batch_format.h"
 #include "klog/batch_frame.h"
 #include "klog/filename.h"
+#include "storage/index_builder.h"
 #include "storage/segment_scan.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

@@ -9,9 +9,9 @@
 #include <charconv>
 #include <string_view>
 
-#include "util/fileutil.h"
 #include "klog/checksum.h"
 #include "klog/filename.h"
+#include "util/fileutil.h"
 
 namespace klog {
 
@@ -142,7 +142,8 @@ std::vector<SegmentHole> FindHoles(const SegmentList& list, const std::vector<in
   auto on_disk = [&](int64_t base) { return std::binary_search(disk.begin(), disk.end(), base); };
   for (const SegmentListEntry& e : list.entries) {
     if (e.next <= log_start) continue;
-    if (e.lost() || !on_disk(e.base)) holes.push_back({e.base, e.next, std::max(e.base, log_start)});
+    if (e.lost() || !on_disk(e.base))
+      holes.push_back({e.base, e.next, std::max(e.base, log_start)});
   }
   int64_t end = list.end();
   if (end >= 0) {
@@ -157,9 +158,9 @@ std::vector<SegmentHole> FindHoles(const SegmentList& list, const std::vector<in
 }
 
 Status MissingSegmentError(const std::string& dir, const SegmentHole& hole) {
-  std::string range = hole.next < 0 ? "offsets from " + std::to_string(hole.from)
-                                    : "offsets " + std::to_string(hole.from) + "-" +
-                                          std::to_string(hole.next - 1);
+  std::string range =
+      hole.next < 0 ? "offsets from " + std::to_string(hole.from)
+                    : "offsets " + std::to_string(hole.from) + "-" + std::to_string(hole.next - 1);
   return Status::Corruption("segment " + SegmentPath(dir, hole.base, kLogSuffix) +
                             " is missing: " + range + " lost");
 }

@@ -22,8 +22,8 @@ namespace klog {
 
 struct SegmentListEntry {
   int64_t base = 0;
-  int64_t next = 0;   // base of the segment after it
-  int64_t bytes = 0;  // of its .log; -1 for a "lost" entry
+  int64_t next = 0;              // base of the segment after it
+  int64_t bytes = 0;             // of its .log; -1 for a "lost" entry
   std::optional<uint64_t> xxh3;  // its digest, when it was known
   bool lost() const { return bytes < 0; }
 };

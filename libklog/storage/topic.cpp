@@ -15,11 +15,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "util/fileutil.h"
 #include "klog/checksum.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
 #include "storage/lock.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

@@ -3,16 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <algorithm>
 #include <climits>
 
 #include "klog/batch_format.h"
 #include "klog/filename.h"
 #include "klog/segment.h"
-#include "storage/writer_impl.h"
 #include "storage/segment_scan.h"
+#include "storage/writer_impl.h"
 
 namespace klog {
 
@@ -97,9 +97,9 @@ Status LogWriter::Impl::SyncActive() {
 }
 
 bool LogWriter::Impl::MustRoll(int64_t bytes, int64_t offsets, int64_t now) const {
-  return size > 0 && (size + bytes > opts.segment_bytes || size + bytes > INT32_MAX ||
-                      now - roll_ts >= opts.segment_ms ||
-                      next_offset + offsets - 1 - base > INT32_MAX);
+  return size > 0 &&
+         (size + bytes > opts.segment_bytes || size + bytes > INT32_MAX ||
+          now - roll_ts >= opts.segment_ms || next_offset + offsets - 1 - base > INT32_MAX);
 }
 
 Status LogWriter::Impl::HashActive() {

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "util/fileutil.h"
-#include "storage/index_builder.h"
 #include "klog/checksum.h"
 #include "klog/log.h"
 #include "klog/topic.h"
+#include "storage/index_builder.h"
 #include "storage/lock.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

@@ -11,9 +11,9 @@
 #include "klog/index.h"
 #include "klog/segment.h"
 #include "storage/log_start.h"
-#include "storage/writer_impl.h"
 #include "storage/segment_list.h"
 #include "storage/segment_scan.h"
+#include "storage/writer_impl.h"
 
 namespace klog {
 

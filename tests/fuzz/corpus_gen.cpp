@@ -28,8 +28,8 @@
 #include "klog/offsets_record.h"
 #include "klog/record.h"
 #include "protocol/api.h"
-#include "protocol/schema.h"
 #include "protocol/messages.h"
+#include "protocol/schema.h"
 
 namespace {
 

@@ -2,10 +2,9 @@
 // RecordIterator on arbitrary bytes. The input is one batch; its last byte
 // also picks the options: keys required or not, and whether to put the
 // right CRC-32C in before checking (so mutations get past the CRC to the
-// records). The decompression bound is small so bombs are cheap. Whatever the bytes: no crash, no read outside the
-// input, no allocation beyond the bound; a batch the checker passes must
-// iterate to its declared count with offsets base + 0..n-1, and with keys
-// when they were required.
+// records). The decompression bound is small so bombs are cheap. Whatever the bytes: no crash, no
+// read outside the input, no allocation beyond the bound; a batch the checker passes must iterate
+// to its declared count with offsets base + 0..n-1, and with keys when they were required.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -28,8 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   klog::OffsetsRecord again;
   if (!klog::DecodeOffsetsRecord(k, v, &again).ok()) std::abort();
   if (again.group != rec.group || again.topic != rec.topic || again.partition != rec.partition ||
-      again.value->offset != rec.value->offset ||
-      again.value->metadata != rec.value->metadata ||
+      again.value->offset != rec.value->offset || again.value->metadata != rec.value->metadata ||
       again.value->commit_timestamp != rec.value->commit_timestamp) {
     std::abort();
   }

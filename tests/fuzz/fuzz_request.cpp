@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "protocol/api.h"
-#include "protocol/schema.h"
 #include "protocol/headers.h"
 #include "protocol/messages.h"
+#include "protocol/schema.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "klog/filename.h"
 #include "cli/output.h"
+#include "klog/filename.h"
 
 namespace klog::cli {
 namespace {

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/output.h"
 #include "klog/record.h"
 #include "klog/status.h"
-#include "cli/output.h"
 
 namespace klog::cli {
 

@@ -6,8 +6,8 @@
 #include <random>
 #include <set>
 
-#include "broker/groups/detail.h"
 #include "broker/diagnostics.h"
+#include "broker/groups/detail.h"
 #include "protocol/errors.h"
 
 namespace klog::broker {

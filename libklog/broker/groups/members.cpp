@@ -1,8 +1,8 @@
 // Group membership after the join: SyncGroup, Heartbeat, LeaveGroup, member
 // removal, shutdown and DescribeGroups (coordinator.h).
+#include "broker/diagnostics.h"
 #include "broker/groups/coordinator.h"
 #include "broker/groups/detail.h"
-#include "broker/diagnostics.h"
 #include "protocol/errors.h"
 
 namespace klog::broker {

@@ -6,8 +6,8 @@
 
 #include "broker/background.h"
 #include "broker/broker.h"
-#include "broker/groups/coordinator.h"
 #include "broker/diagnostics.h"
+#include "broker/groups/coordinator.h"
 #include "broker/handlers/produce_check.h"
 #include "klog/record.h"
 #include "protocol/errors.h"
@@ -76,8 +76,8 @@ void GroupCoordinator::WithOffsetsTopic(std::function<void(int16_t, int32_t)> th
   Result<const TopicInfo*> t = broker_->partitions().Topic(kOffsetsTopic);
   if (t.ok()) return then(proto::kNone, (*t)->partitions);
   topic_waiters_.push_back(std::move(then));
-  if (topic_waiters_.size() > 1) return;    // a creation is already running
-  DataDir dir = broker_->data_dir();  // a copy: used on a pool thread
+  if (topic_waiters_.size() > 1) return;  // a creation is already running
+  DataDir dir = broker_->data_dir();      // a copy: used on a pool thread
   int32_t count = broker_->config().offsets_topic_partitions;
   auto status = std::make_shared<Status>(Status::Ok());
   auto work = [dir, count, status]() mutable {

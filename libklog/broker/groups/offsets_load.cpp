@@ -9,8 +9,8 @@
 #include <string>
 
 #include "broker/broker.h"
-#include "broker/groups/coordinator.h"
 #include "broker/diagnostics.h"
+#include "broker/groups/coordinator.h"
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/offsets_record.h"

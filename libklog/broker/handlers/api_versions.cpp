@@ -1,8 +1,8 @@
 // ApiVersions (key 18): the served APIs and their version ranges, straight
 // from the registry (ServedApis()). Versions above the served range never get
 // here: Dispatch answers them with the v0 UNSUPPORTED_VERSION body.
-#include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/handlers.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_errors.h"
 #include "klog/log.h"
 #include "klog/topic.h"

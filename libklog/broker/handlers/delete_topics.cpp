@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "broker/background.h"
-#include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/handlers.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
 #include "protocol/errors.h"

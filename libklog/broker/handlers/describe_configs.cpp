@@ -19,8 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/handlers.h"
 #include "klog/filename.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"

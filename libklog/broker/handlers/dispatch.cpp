@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "broker/net/connection.h"
-#include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/handlers.h"
+#include "broker/net/connection.h"
 
 namespace klog::broker {
 

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_errors.h"
 #include "klog/batch_format.h"
 #include "klog/batch_frame.h"
@@ -62,8 +62,12 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
  public:
   FetchWait(Broker& broker, uv_loop_t* loop, proto::FetchRequest req, int16_t version,
             Responder reply)
-      : broker_(broker), loop_(loop), req_(std::move(req)), version_(version),
-        reply_(std::move(reply)), copy_records_(NamesAPartitionTwice(req_)) {}
+      : broker_(broker),
+        loop_(loop),
+        req_(std::move(req)),
+        version_(version),
+        reply_(std::move(reply)),
+        copy_records_(NamesAPartitionTwice(req_)) {}
 
   // Answers now if enough is available, else starts waiting.
   void Start() {

@@ -7,8 +7,8 @@
 // honoured beyond that, as Kafka itself stopped doing).
 #include <string>
 
-#include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_errors.h"
 #include "protocol/errors.h"
 #include "protocol/messages.h"

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "broker/handlers/handlers.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_errors.h"
 #include "broker/handlers/produce_check.h"
 #include "klog/filename.h"

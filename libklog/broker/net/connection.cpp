@@ -102,8 +102,7 @@ void Connection::UpdateReading() {
   if (closing_) return;
   // A complete frame still buffered (a turn ended, or the connection is
   // backlogged) is handled before more is read, so the buffer stays bounded.
-  bool want =
-      !draining_ && !peer_eof_ && !awaiting_memory_ && !Backlogged() && !HasCompleteFrame();
+  bool want = !draining_ && !peer_eof_ && !awaiting_memory_ && !Backlogged() && !HasCompleteFrame();
   if (want == reading_) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   if (want) {
@@ -213,8 +212,8 @@ bool Connection::ReserveHeadFrame(int32_t size) {
   LogInfo("request memory limit reached (max.queued.request.bytes " +
           std::to_string(budget.limit()) + "): reading requests paused");
   LogDebug("connection " + std::to_string(id_) + ": reading paused (a request of " +
-           std::to_string(bytes) + " bytes waits for memory; " +
-           std::to_string(budget.reserved()) + " bytes held by requests)");
+           std::to_string(bytes) + " bytes waits for memory; " + std::to_string(budget.reserved()) +
+           " bytes held by requests)");
   return false;
 }
 

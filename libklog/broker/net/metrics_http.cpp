@@ -42,9 +42,7 @@ Result<int> BindListener(const HostPort& address) {
   return fd;
 }
 
-const char* ErrorBody(int status) {
-  return status == 404 ? "Not Found\n" : "Method Not Allowed\n";
-}
+const char* ErrorBody(int status) { return status == 404 ? "Not Found\n" : "Method Not Allowed\n"; }
 
 }  // namespace
 
@@ -142,16 +140,16 @@ Status MetricsHttp::Listen(const HostPort& address) {
   // half-close that arrives with the last bytes, so such a connection would
   // be held until the idle timeout. At kMaxConnections, poll costs nothing.
   unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-  daemon_ = MHD_start_daemon(
-      flags, 0, &Callbacks::Accept, this, &Callbacks::Answer, this,  //
-      MHD_OPTION_EXTERNAL_LOGGER, &Callbacks::Log, this,             //
-      MHD_OPTION_LISTEN_SOCKET, MHD_socket(fd.value()),              //
-      // A backstop only: Accept() refuses connections over kMaxConnections first.
-      MHD_OPTION_CONNECTION_LIMIT, unsigned(kMaxConnections + 1),       //
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, size_t(kMemoryLimitBytes),    //
-      MHD_OPTION_CONNECTION_TIMEOUT, unsigned(kIdleTimeoutSeconds),     //
-      MHD_OPTION_NOTIFY_CONNECTION, &Callbacks::Notify, this,           //
-      MHD_OPTION_END);
+  daemon_ =
+      MHD_start_daemon(flags, 0, &Callbacks::Accept, this, &Callbacks::Answer, this,  //
+                       MHD_OPTION_EXTERNAL_LOGGER, &Callbacks::Log, this,             //
+                       MHD_OPTION_LISTEN_SOCKET, MHD_socket(fd.value()),              //
+                       // A backstop only: Accept() refuses connections over kMaxConnections first.
+                       MHD_OPTION_CONNECTION_LIMIT, unsigned(kMaxConnections + 1),     //
+                       MHD_OPTION_CONNECTION_MEMORY_LIMIT, size_t(kMemoryLimitBytes),  //
+                       MHD_OPTION_CONNECTION_TIMEOUT, unsigned(kIdleTimeoutSeconds),   //
+                       MHD_OPTION_NOTIFY_CONNECTION, &Callbacks::Notify, this,         //
+                       MHD_OPTION_END);
   if (daemon_ == nullptr) {
     // `fd` is not closed here: whether libmicrohttpd already closed it is
     // not documented, and klog-serve exits on this error anyway.

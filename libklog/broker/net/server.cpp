@@ -1,13 +1,12 @@
 #include "broker/net/server.h"
 
-
 #include <algorithm>
 #include <csignal>
 
-#include "broker/net/connection.h"
 #include "broker/diagnostics.h"
-#include "broker/net/metrics_http.h"
 #include "broker/net/address.h"
+#include "broker/net/connection.h"
+#include "broker/net/metrics_http.h"
 
 namespace klog::broker {
 namespace {

@@ -60,8 +60,7 @@ void SetBatchLength(std::span<uint8_t> frame);
 // iterator; nothing is copied.
 class BatchFrameIterator {
  public:
-  explicit BatchFrameIterator(std::span<const uint8_t> bytes,
-                              size_t max_frame = kMaxBatchFrameSize)
+  explicit BatchFrameIterator(std::span<const uint8_t> bytes, size_t max_frame = kMaxBatchFrameSize)
       : bytes_(bytes), max_frame_(max_frame) {}
 
   // Sets *batch to the next whole batch and returns true; returns false,

@@ -58,9 +58,9 @@ struct CleanerOptions {
 // What is cleanable right now, for deciding whether to clean
 // (min.cleanable.dirty.ratio).
 struct CleanableState {
-  int64_t first_dirty = 0;   // first offset not yet cleaned (klog.cleaner)
-  int64_t clean_bytes = 0;   // cleanable bytes below first_dirty
-  int64_t dirty_bytes = 0;   // cleanable bytes at or above first_dirty
+  int64_t first_dirty = 0;  // first offset not yet cleaned (klog.cleaner)
+  int64_t clean_bytes = 0;  // cleanable bytes below first_dirty
+  int64_t dirty_bytes = 0;  // cleanable bytes at or above first_dirty
   double dirty_ratio() const {
     int64_t total = clean_bytes + dirty_bytes;
     return total == 0 ? 0.0 : double(dirty_bytes) / double(total);
@@ -77,8 +77,8 @@ struct CleanResult {
   int64_t records_kept = 0;
   int64_t tombstones_removed = 0;  // whose horizon had passed
   int64_t keyless_removed = 0;
-  int64_t first_dirty = 0;    // afterwards
-  int64_t key_map_peak = 0;   // most keys held in the map in one pass
+  int64_t first_dirty = 0;   // afterwards
+  int64_t key_map_peak = 0;  // most keys held in the map in one pass
 };
 
 // One pass, made by Plan and carried to Run and Commit. Opaque.

@@ -9,9 +9,15 @@
 
 namespace klog {
 
-inline void PutBE16(uint8_t* p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
+inline void PutBE16(uint8_t* p, uint16_t v) {
+  p[0] = v >> 8;
+  p[1] = v;
+}
 inline void PutBE32(uint8_t* p, uint32_t v) {
-  p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+  p[0] = v >> 24;
+  p[1] = v >> 16;
+  p[2] = v >> 8;
+  p[3] = v;
 }
 inline void PutBE64(uint8_t* p, uint64_t v) {
   PutBE32(p, static_cast<uint32_t>(v >> 32));
@@ -21,9 +27,7 @@ inline uint16_t GetBE16(const uint8_t* p) { return static_cast<uint16_t>(p[0] <<
 inline uint32_t GetBE32(const uint8_t* p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
 }
-inline uint64_t GetBE64(const uint8_t* p) {
-  return uint64_t(GetBE32(p)) << 32 | GetBE32(p + 4);
-}
+inline uint64_t GetBE64(const uint8_t* p) { return uint64_t(GetBE32(p)) << 32 | GetBE32(p + 4); }
 
 inline uint32_t ZigZag32(int32_t n) { return (uint32_t(n) << 1) ^ uint32_t(n >> 31); }
 inline uint64_t ZigZag64(int64_t n) { return (uint64_t(n) << 1) ^ uint64_t(n >> 63); }
@@ -47,7 +51,10 @@ inline uint8_t* PutVarint32(uint8_t* p, int32_t v) { return PutUVarint64(p, ZigZ
 inline uint8_t* PutVarint64(uint8_t* p, int64_t v) { return PutUVarint64(p, ZigZag64(v)); }
 inline size_t UVarintLength(uint64_t v) {
   size_t n = 1;
-  while (v >= 0x80) { v >>= 7; ++n; }
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
   return n;
 }
 inline size_t Varint32Length(int32_t v) { return UVarintLength(ZigZag32(v)); }

@@ -15,13 +15,13 @@ namespace klog {
 constexpr std::string_view kLogSuffix = ".log";
 constexpr std::string_view kIndexSuffix = ".index";
 constexpr std::string_view kTimeIndexSuffix = ".timeindex";
-constexpr std::string_view kDigestSuffix = ".xxh3";         // klog: sealed-segment digest
-constexpr std::string_view kTopicMetaSuffix = ".topic.json"; // klog: <dir>/<topic>.topic.json
-constexpr std::string_view kWriterLockName = "klog.lock";    // klog: in the partition dir
-constexpr std::string_view kDataDirLockName = "klog.lock";   // klog: in the data dir
+constexpr std::string_view kDigestSuffix = ".xxh3";              // klog: sealed-segment digest
+constexpr std::string_view kTopicMetaSuffix = ".topic.json";     // klog: <dir>/<topic>.topic.json
+constexpr std::string_view kWriterLockName = "klog.lock";        // klog: in the partition dir
+constexpr std::string_view kDataDirLockName = "klog.lock";       // klog: in the data dir
 constexpr std::string_view kCheckpointName = "klog.checkpoint";  // klog: clean-shutdown point
-constexpr std::string_view kLogStartName = "klog.log-start";  // klog: persisted log start offset
-constexpr std::string_view kSegmentListName = "klog.segments";  // klog: the sealed segments
+constexpr std::string_view kLogStartName = "klog.log-start";     // klog: persisted log start offset
+constexpr std::string_view kSegmentListName = "klog.segments";   // klog: the sealed segments
 
 // Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 // The error names the topic and the rule it breaks.

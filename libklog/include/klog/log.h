@@ -35,10 +35,10 @@ struct FlushPolicy {
 };
 
 struct LogOptions {
-  int64_t segment_bytes = int64_t(1) << 30;         // roll when the .log would exceed this
+  int64_t segment_bytes = int64_t(1) << 30;            // roll when the .log would exceed this
   int64_t segment_ms = int64_t(7) * 24 * 3600 * 1000;  // roll when the segment is older
   int32_t index_interval_bytes = 4096;
-  int64_t max_batch_bytes = int64_t(16) << 20;      // Append() refuses larger batches
+  int64_t max_batch_bytes = int64_t(16) << 20;  // Append() refuses larger batches
   // message.timestamp.type=LogAppendTime: Append() sets the batch's timestamp
   // type bit and MaxTimestamp to the append time (and recomputes the CRC), so
   // every record reads back with the time it reached the log.
@@ -48,7 +48,7 @@ struct LogOptions {
   // adopted as it is, without checking that segments follow each other.
   bool compacted = false;
   FlushPolicy flush;
-  std::string owner = "klog";                       // tool name, written in the lock file
+  std::string owner = "klog";  // tool name, written in the lock file
   // The caller holds the data directory's lock exclusively (klog-serve, with
   // a DataDir from DataDir::OpenExclusive), so Open() does not take it shared
   // (see DataDirLock in klog/topic.h).
@@ -99,11 +99,11 @@ class LogWriter {
   // data directory above it shared unless opts.data_dir_locked (Busy "data
   // directory <dir> is served by pid N (klog-serve)" while a server holds
   // it) and the writer lock (Busy "partition <dir> is locked by pid N
-  // (<owner>)" if another writer holds it), and recovers: the active segment is validated and a torn tail
-  // truncated (with a warning); missing or damaged indexes are rebuilt.
-  // Corruption inside a sealed segment is an error naming file and position.
-  // klog.segments is brought in line with the directory (klog-format(5)): a
-  // segment it lists that is gone is warned about with its offset range
+  // (<owner>)" if another writer holds it), and recovers: the active segment is validated and a
+  // torn tail truncated (with a warning); missing or damaged indexes are rebuilt. Corruption inside
+  // a sealed segment is an error naming file and position. klog.segments is brought in line with
+  // the directory (klog-format(5)): a segment it lists that is gone is warned about with its offset
+  // range
   // ("segment <file> is missing: offsets A-B lost") and stays listed as lost,
   // so readers and klog-dump --verify keep reporting it until retention or
   // TruncateBefore passes it; a directory without the list (Kafka, an older
@@ -190,7 +190,7 @@ class LogReader {
   // deleted under the reader, the next Refresh() moves a cursor that was in
   // one of them to the new start.
   int64_t start_offset() const;
-  int64_t end_offset() const;    // last offset + 1 as of the last Refresh()
+  int64_t end_offset() const;  // last offset + 1 as of the last Refresh()
 
   // First offset whose record timestamp is >= ts_ms; end_offset() if none.
   Result<int64_t> OffsetForTimestamp(int64_t ts_ms);

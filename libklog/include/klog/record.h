@@ -113,8 +113,8 @@ class BatchBuilder {
                                     bool log_append_time = false);
 
  private:
-  std::vector<uint8_t> buf_;         // header space + uncompressed records
-  std::vector<uint8_t> out_;         // compressed batch when a codec is used
+  std::vector<uint8_t> buf_;  // header space + uncompressed records
+  std::vector<uint8_t> out_;  // compressed batch when a codec is used
   int64_t base_timestamp_ = 0;
   int64_t max_timestamp_ = 0;
   int count_ = 0;
@@ -148,7 +148,7 @@ class RecordIterator {
  private:
   BatchHeader header_;
   std::unique_ptr<Decompressor> decompressor_;  // created for the first compressed batch
-  std::vector<HeaderView> headers_;  // current record's headers, reused
+  std::vector<HeaderView> headers_;             // current record's headers, reused
   const uint8_t* pos_ = nullptr;
   const uint8_t* end_ = nullptr;
   int remaining_ = 0;

@@ -17,7 +17,7 @@ namespace klog {
 
 // What a scan found at one batch.
 struct BatchInfo {
-  int64_t position;    // byte position of the batch in the .log
+  int64_t position;  // byte position of the batch in the .log
   BatchHeader header;
   bool crc_ok;
 };

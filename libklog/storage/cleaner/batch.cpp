@@ -8,8 +8,8 @@
 #include "klog/batch_format.h"
 #include "klog/batch_frame.h"
 #include "klog/checksum.h"
-#include "klog/compression.h"
 #include "klog/coding.h"
+#include "klog/compression.h"
 #include "klog/record.h"
 
 namespace klog {

@@ -7,10 +7,10 @@
 #include <span>
 #include <vector>
 
-#include "storage/cleaner/keymap.h"
 #include "klog/cleaner.h"
 #include "klog/compression.h"
 #include "klog/status.h"
+#include "storage/cleaner/keymap.h"
 
 namespace klog {
 

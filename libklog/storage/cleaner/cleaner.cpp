@@ -1,8 +1,8 @@
 // CompactLog and CleanPass: see cleaner.h.
 #include "klog/cleaner.h"
 
-#include "storage/cleaner/internal.h"
 #include "klog/log.h"
+#include "storage/cleaner/internal.h"
 
 namespace klog {
 

@@ -17,13 +17,13 @@
 #include <cerrno>
 #include <sstream>
 
-#include "storage/cleaner/internal.h"
-#include "util/fileutil.h"
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/segment.h"
+#include "storage/cleaner/internal.h"
 #include "storage/segment_list.h"
 #include "storage/segment_scan.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

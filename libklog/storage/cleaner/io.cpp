@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "storage/cleaner/internal.h"
 #include "klog/batch_format.h"
 #include "klog/batch_frame.h"
 #include "klog/coding.h"
@@ -15,6 +14,7 @@
 #include "klog/index.h"
 #include "klog/record.h"
 #include "klog/segment.h"
+#include "storage/cleaner/internal.h"
 #include "storage/segment_scan.h"
 
 namespace klog {

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "util/fileutil.h"
-#include "storage/index_builder.h"
 #include "klog/checksum.h"
 #include "klog/status.h"
+#include "storage/index_builder.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

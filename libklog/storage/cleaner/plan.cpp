@@ -3,18 +3,18 @@
 
 #include <algorithm>
 #include <charconv>
-#include <climits>
 #include <chrono>
+#include <climits>
 #include <sstream>
 
-#include "storage/cleaner/internal.h"
-#include "util/fileutil.h"
 #include "klog/filename.h"
 #include "klog/index.h"
 #include "klog/log.h"
 #include "klog/segment.h"
+#include "storage/cleaner/internal.h"
 #include "storage/log_start.h"
 #include "storage/segment_list.h"
+#include "util/fileutil.h"
 
 namespace klog {
 

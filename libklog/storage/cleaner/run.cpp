@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <climits>
 
+#include "klog/filename.h"
+#include "klog/record.h"
 #include "storage/cleaner/batch.h"
 #include "storage/cleaner/internal.h"
 #include "storage/cleaner/io.h"
 #include "storage/cleaner/keymap.h"
-#include "klog/filename.h"
-#include "klog/record.h"
 #include "storage/segment_scan.h"
 
 namespace klog {

@@ -71,9 +71,9 @@ TEST_CASE("loop lag: a histogram of every tick's lag and the largest one as a ga
   std::string text = Render(m);
   CHECK(ValueOf(text, "klog_loop_lag_seconds_count") == "0");
   CHECK(ValueOf(text, "klog_loop_lag_max_seconds") == "0.000000000");
-  m.OnLoopLag(200'000);       // 0.2 ms
-  m.OnLoopLag(1'500 * kMs);   // 1.5 s
-  m.OnLoopLag(3 * kMs);       // 3 ms
+  m.OnLoopLag(200'000);      // 0.2 ms
+  m.OnLoopLag(1'500 * kMs);  // 1.5 s
+  m.OnLoopLag(3 * kMs);      // 3 ms
   text = Render(m);
   CHECK(ValueOf(text, "klog_loop_lag_seconds_bucket{le=\"0.00025\"}") == "1");
   CHECK(ValueOf(text, "klog_loop_lag_seconds_bucket{le=\"1\"}") == "2");

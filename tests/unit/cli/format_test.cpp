@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "cli_test_util.h"
 #include "cli/format.h"
+#include "cli_test_util.h"
 
 using klog::HeaderView;
 using klog::RecordView;

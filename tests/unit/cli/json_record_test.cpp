@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "cli_test_util.h"
 #include "cli/json_record.h"
+#include "cli_test_util.h"
 #include "klog/text.h"
 
 using klog::HeaderView;

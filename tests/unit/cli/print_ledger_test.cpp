@@ -8,8 +8,8 @@
 #include <chrono>
 #include <string>
 
-#include "cli/output.h"
 #include "cli/local/read_group_ledger.h"
+#include "cli/output.h"
 
 using klog::cli::Output;
 using klog::cli::PrintLedger;

@@ -3,12 +3,12 @@
 
 #include <filesystem>
 
+#include "cli/local/read_cmd.h"
 #include "cli_test_util.h"
 #include "klog/batch_format.h"
 #include "klog/checksum.h"
 #include "klog/log.h"
 #include "klog/topic.h"
-#include "cli/local/read_cmd.h"
 
 using klog::BatchBuilder;
 using klog::DataDir;

@@ -188,12 +188,14 @@ TEST_CASE("DeleteRecords v0-1 round trip") {
 
 TEST_CASE("every registry entry has message structs tested above") {
   // The table and the test list must not drift apart: every key served is one of these.
-  std::vector<int16_t> tested = {
-      kProduce,      kFetch,           kListOffsets,      kMetadata,        kApiVersions,
-      kCreateTopics, kDeleteTopics,    kDescribeConfigs,  kCreatePartitions, kOffsetCommit,
-      kOffsetFetch,  kFindCoordinator, kJoinGroup,        kHeartbeat,       kLeaveGroup,
-      kSyncGroup,    kDescribeGroups,  kListGroups,       kDeleteGroups,
-      kAlterConfigs, kIncrementalAlterConfigs, kDeleteRecords};
+  std::vector<int16_t> tested = {kProduce,      kFetch,           kListOffsets,
+                                 kMetadata,     kApiVersions,     kCreateTopics,
+                                 kDeleteTopics, kDescribeConfigs, kCreatePartitions,
+                                 kOffsetCommit, kOffsetFetch,     kFindCoordinator,
+                                 kJoinGroup,    kHeartbeat,       kLeaveGroup,
+                                 kSyncGroup,    kDescribeGroups,  kListGroups,
+                                 kDeleteGroups, kAlterConfigs,    kIncrementalAlterConfigs,
+                                 kDeleteRecords};
   for (const ApiEntry& e : ApiTable()) {
     CAPTURE(e.name);
     CHECK(std::find(tested.begin(), tested.end(), e.key) != tested.end());

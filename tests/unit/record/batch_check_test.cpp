@@ -16,8 +16,8 @@
 #include "klog/batch_format.h"
 #include "klog/batch_frame.h"
 #include "klog/checksum.h"
-#include "klog/compression.h"
 #include "klog/coding.h"
+#include "klog/compression.h"
 #include "record_test_util.h"
 
 // Counts heap allocations and the peak of live bytes, to show that checking
@@ -51,19 +51,18 @@ namespace klog {
 namespace {
 
 // One record as Kafka encodes it; `length` overrides the length varint.
-void AddRecord(std::vector<uint8_t>* out, int32_t offset_delta,
-               std::optional<std::string_view> key, std::string_view value,
-               std::optional<int32_t> length = std::nullopt) {
+void AddRecord(std::vector<uint8_t>* out, int32_t offset_delta, std::optional<std::string_view> key,
+               std::string_view value, std::optional<int32_t> length = std::nullopt) {
   uint8_t body[64];
   uint8_t* p = body;
-  *p++ = 0;                   // attributes
-  p = PutVarint64(p, 0);      // timestamp delta
+  *p++ = 0;               // attributes
+  p = PutVarint64(p, 0);  // timestamp delta
   p = PutVarint32(p, offset_delta);
   p = PutVarint32(p, key ? int32_t(key->size()) : -1);
   if (key) p = std::copy(key->begin(), key->end(), p);
   p = PutVarint32(p, int32_t(value.size()));
   p = std::copy(value.begin(), value.end(), p);
-  p = PutVarint32(p, 0);      // header count
+  p = PutVarint32(p, 0);  // header count
   uint8_t len[8];
   uint8_t* q = PutVarint32(len, length.value_or(int32_t(p - body)));
   out->insert(out->end(), len, q);
@@ -197,19 +196,19 @@ TEST_CASE("base offset and leader epoch are outside the CRC and not checked") {
 }
 
 TEST_CASE("a control batch from a client is refused") {
-  Status st = CheckOf(Encode(GoodRecords(1),
-                             {.count = 1, .last_offset_delta = 0, .attributes = batch::kControlBit}));
+  Status st = CheckOf(Encode(
+      GoodRecords(1), {.count = 1, .last_offset_delta = 0, .attributes = batch::kControlBit}));
   CHECK(st.code() == Status::Code::kInvalidArgument);
   CHECK(Has(st, "control batch"));
 }
 
 TEST_CASE("a producer id without a base sequence is refused") {
-  Status st = CheckOf(Encode(GoodRecords(1), {.count = 1, .last_offset_delta = 0,
-                                              .producer_id = 7, .base_sequence = -1}));
+  Status st = CheckOf(Encode(
+      GoodRecords(1), {.count = 1, .last_offset_delta = 0, .producer_id = 7, .base_sequence = -1}));
   CHECK(st.code() == Status::Code::kInvalidArgument);
   CHECK(Has(st, "producer id 7 with base sequence -1"));
-  CHECK(CheckOf(Encode(GoodRecords(1), {.count = 1, .last_offset_delta = 0, .producer_id = 7,
-                                        .base_sequence = 0}))
+  CHECK(CheckOf(Encode(GoodRecords(1),
+                       {.count = 1, .last_offset_delta = 0, .producer_id = 7, .base_sequence = 0}))
             .ok());
 }
 
@@ -265,7 +264,8 @@ TEST_CASE("bytes after the last record are corruption, compressed or not") {
 }
 
 TEST_CASE("fewer records than counted is corruption") {
-  Status st = CheckOf(Encode(GoodRecords(2), {.count = 3, .last_offset_delta = 2}, Compression::kLz4));
+  Status st =
+      CheckOf(Encode(GoodRecords(2), {.count = 3, .last_offset_delta = 2}, Compression::kLz4));
   CHECK(st.IsCorruption());
   CHECK(Has(st, "batch says 3 records but its data ends after 2"));
 }

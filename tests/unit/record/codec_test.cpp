@@ -5,8 +5,8 @@
 
 #include "klog/batch_format.h"
 #include "klog/batch_frame.h"
-#include "klog/compression.h"
 #include "klog/coding.h"
+#include "klog/compression.h"
 #include "klog/record.h"
 #include "record_test_util.h"
 

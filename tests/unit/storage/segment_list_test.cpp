@@ -159,8 +159,8 @@ TEST_CASE("orphaned index, time index and digest files are reported by verify") 
     std::filesystem::copy_file(SegmentPath(dir, segs[0], suffix), orphan);
     Status st = test::Verify(dir);
     CHECK(st.IsCorruption());
-    CHECK(st.message() == orphan + ": no " + OffsetFileStem(segs[1] + 1) +
-                              ".log beside it (orphaned)");
+    CHECK(st.message() ==
+          orphan + ": no " + OffsetFileStem(segs[1] + 1) + ".log beside it (orphaned)");
     std::filesystem::remove(orphan);
   }
   // Below the log start they are what an interrupted deletion leaves: warned about.
@@ -376,8 +376,8 @@ TEST_CASE("retention and truncate-before killed at every step never report a fal
   };
   for (bool truncate : {false, true}) {
     for (Kill k : {Kill{"log-start", 1}, Kill{"unlink", 1}, Kill{"unlink", 2}, Kill{"list", 1}}) {
-      INFO((truncate ? "truncate-before" : "retention") << " step " << k.step << " occurrence "
-                                                        << k.occurrence);
+      INFO((truncate ? "truncate-before" : "retention")
+           << " step " << k.step << " occurrence " << k.occurrence);
       TempDir d;
       std::string dir = d.Sub("t-0");
       WriteSegments(dir, 6);

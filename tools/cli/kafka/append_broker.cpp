@@ -7,9 +7,9 @@
 #include <climits>
 #include <cstdio>
 
-#include "cli/kafka/commands.h"
 #include "cli/cli.h"
 #include "cli/json_record.h"
+#include "cli/kafka/commands.h"
 #include "cli/record_splitter.h"
 
 namespace klog::cli {

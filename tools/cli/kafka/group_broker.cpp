@@ -8,12 +8,12 @@
 #include <map>
 #include <set>
 
-#include "cli/kafka/commands.h"
 #include "cli/cli.h"
+#include "cli/kafka/commands.h"
 #include "cli/local/group_cmd.h"
+#include "cli/output.h"
 #include "klog/filename.h"
 #include "klog/group.h"
-#include "cli/output.h"
 
 namespace klog::cli {
 namespace {

@@ -8,10 +8,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "cli/kafka/commands.h"
 #include "cli/cli.h"
-#include "klog/filename.h"
+#include "cli/kafka/commands.h"
 #include "cli/output.h"
+#include "klog/filename.h"
 
 namespace klog::cli {
 namespace {

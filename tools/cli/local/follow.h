@@ -5,8 +5,8 @@
 // SIGINT and SIGTERM (uv_signal) end the loop; the caller flushes and exits 0.
 #pragma once
 
-#include "klog/status.h"
 #include "cli/local/read_cmd.h"
+#include "klog/status.h"
 
 namespace klog::cli {
 

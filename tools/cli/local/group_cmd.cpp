@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "klog/filename.h"
 #include "klog/group.h"
 #include "klog/log.h"
 #include "klog/topic.h"
-#include "cli/output.h"
 
 namespace klog::cli {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "cli/cli.h"
-#include "cli/local/follow.h"
 #include "cli/json_record.h"
+#include "cli/local/follow.h"
 #include "klog/topic.h"
 
 namespace klog::cli {

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "cli/format.h"
+#include "cli/offset_spec.h"
+#include "cli/output.h"
 #include "klog/log.h"
 #include "klog/record.h"
 #include "klog/status.h"
-#include "cli/offset_spec.h"
-#include "cli/output.h"
 
 namespace klog::cli {
 

@@ -8,8 +8,8 @@
 #include <algorithm>
 
 #include "cli/cli.h"
-#include "klog/topic.h"
 #include "cli/local/read_group_reader.h"
+#include "klog/topic.h"
 
 namespace klog::cli {
 namespace group_read {

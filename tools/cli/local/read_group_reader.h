@@ -24,11 +24,11 @@
 #include <span>
 #include <vector>
 
-#include "klog/group.h"
-#include "cli/output.h"
 #include "cli/local/read_cmd.h"
 #include "cli/local/read_group.h"
 #include "cli/local/read_group_ledger.h"
+#include "cli/output.h"
+#include "klog/group.h"
 
 namespace klog::cli::group_read {
 

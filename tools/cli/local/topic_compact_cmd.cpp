@@ -7,12 +7,12 @@
 #include <cstdlib>
 
 #include "cli/cli.h"
+#include "cli/local/topic_cmd.h"
+#include "cli/output.h"
 #include "klog/cleaner.h"
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/topic.h"
-#include "cli/output.h"
-#include "cli/local/topic_cmd.h"
 
 namespace klog::cli {
 namespace {
