@@ -4,63 +4,24 @@
 # klog_loop_lag_seconds). klog-append -d writes a 500 MB active segment,
 # which is then pushed out of the page cache, so that reading it takes real
 # disk time. klog-serve starts on it (a restart, for the writer: it did not
-# see those bytes being written); one small Produce opens the partition's
-# writer; segment.bytes is lowered through the broker; then a small Produce
-# (an append the broker may write on its loop thread) makes the partition
-# roll. Meanwhile a raw-socket client sends ApiVersions requests back to
+# see those bytes being written, so sealing the segment reads it to compute
+# its digest); one small Produce opens the partition's writer; segment.bytes
+# is lowered through the broker; then a small Produce (an append the broker
+# would write on its loop thread if it did not roll) makes the partition
+# roll, on the pool. Meanwhile a raw-socket client sends ApiVersions requests back to
 # back: the slowest round trip, and the loop-lag metric, must stay below
 # MAX_LAG seconds (reading the whole segment on the loop thread, as klog did
 # before, takes seconds: 1.1 to 1.6 s here, against under 10 ms now). The
 # sealed segment's digest is then verified. Takes about 5 s and 500 MB of
 # $TMPDIR, removed on exit; every process started is killed on exit.
 set -euo pipefail
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [[ -f $T/log ]] && sed 's/^/  serve log: /' "$T/log" >&2
-  exit 1
-}
-S=$B/klog-serve
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
+BROKER_METRICS=1
 MAX_LAG=${MAX_LAG:-0.5}
 SEGMENT_MB=${SEGMENT_MB:-500}
 command -v kcat >/dev/null || fail "kcat is not installed (make deps installs it)"
 command -v python3 >/dev/null || fail "python3 is not installed"
-
-# start ARGS...: starts klog-serve on 127.0.0.1 port 0 with metrics; sets
-# PID, ADDR (its stdout) and METRICS (from the "metrics on" log line).
-start() {
-  : >"$T/addr"
-  : >"$T/log"
-  "$S" --listen 127.0.0.1:0 --metrics 127.0.0.1:0 "$@" >"$T/addr" 2>"$T/log" &
-  PID=$!
-  PIDS+=("$PID")
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $T/addr ]] && break
-    kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
-    sleep 0.1
-  done
-  ADDR=$(head -n1 "$T/addr")
-  [[ $ADDR =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR'"
-  METRICS=$(sed -n 's/^klog-serve: info: metrics on //p' "$T/log")
-  [[ $METRICS =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "no 'metrics on' line: '$METRICS'"
-}
-
-stop() {
-  kill -TERM "$PID"
-  local rc=0
-  timeout 30 tail --pid="$PID" -f /dev/null || fail "klog-serve still running 30 s after SIGTERM"
-  wait "$PID" || rc=$?
-  [[ $rc == 0 ]] || fail "klog-serve exited $rc after SIGTERM"
-}
 
 scrape() (
   exec {fd}<>"/dev/tcp/${METRICS%:*}/${METRICS##*:}"
@@ -94,9 +55,9 @@ os.fsync(fd)
 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 ' "$LOG"
 
-start -d "$D"
+broker_start --metrics 127.0.0.1:0 -d "$D"
 f0=$(date +%s.%N)
-produce first  # opens the writer (on the pool), which hashes the segment
+produce first  # opens the writer (on the pool)
 f1=$(date +%s.%N)
 timeout 30 "$B/klog-topic" -b "$ADDR" alter t --config segment.bytes=1048576 >/dev/null 2>"$T/alter.err" ||
   fail "alter segment.bytes: $(cat "$T/alter.err")"
@@ -149,7 +110,6 @@ awk -v w="$worst" -v m="$MAX_LAG" 'BEGIN { exit !(w < m) }' ||
 [[ $lag_count =~ ^[0-9]+$ ]] && ((lag_count > 0)) || fail "klog_loop_lag_seconds_count: '$lag_count'"
 awk -v w="$lag_max" -v m="$MAX_LAG" 'BEGIN { exit !(w < m) }' ||
   fail "klog_loop_lag_max_seconds is $lag_max (limit $MAX_LAG s)"
-stop
-# The digest the roll wrote (from the hash made when the writer opened) is
-# the segment's.
+broker_stop 30
+# The digest the roll wrote is the segment's.
 "$B/klog-dump" --verify "$D/t-0" >"$T/verify" 2>&1 || fail "klog-dump --verify: $(cat "$T/verify")"

@@ -84,9 +84,11 @@ for c in klog_bytes_in_total klog_bytes_out_total; do
 done
 check_histogram klog_produce_latency_seconds
 check_histogram klog_fetch_latency_seconds
+check_histogram klog_loop_lag_seconds
 for family in klog_requests_total klog_request_errors_total klog_bytes_in_total \
   klog_bytes_out_total klog_produce_latency_seconds klog_fetch_latency_seconds \
-  klog_connections klog_connections_accepted_total klog_partitions klog_log_end_offset; do
+  klog_connections klog_connections_accepted_total klog_partitions klog_log_end_offset \
+  klog_loop_lag_seconds klog_loop_lag_max_seconds; do
   grep -q "^# HELP $family " "$T/resp" || fail "no HELP for $family"
   grep -q "^# TYPE $family \(counter\|gauge\|histogram\)" "$T/resp" || fail "no TYPE for $family"
 done
