@@ -143,6 +143,20 @@ inline bool SendAll(int fd, std::span<const uint8_t> bytes) {
   return true;
 }
 
+// A Produce request for one partition of one topic.
+inline proto::ProduceRequest ProduceOne(const std::string& topic, int32_t partition,
+                                        std::span<const uint8_t> records, int16_t acks = 1) {
+  proto::ProduceRequest req;
+  req.acks = acks;
+  req.timeout_ms = 1000;
+  proto::ProduceTopicData& t = req.topic_data.emplace_back();
+  t.name = topic;
+  proto::ProducePartitionData& p = t.partition_data.emplace_back();
+  p.index = partition;
+  p.records.bytes = records;
+  return req;
+}
+
 // A Broker on a temporary data directory and its Server (not listening, not
 // running): the test drives the loop with Pump().
 struct BrokerFixture {
