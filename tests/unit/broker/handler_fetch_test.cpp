@@ -13,6 +13,7 @@
 #include "broker_fixture.h"
 #include "klog/batch_format.h"
 #include "klog/coding.h"
+#include "klog/record.h"
 #include "protocol/errors.h"
 
 using klog::broker::HandleFetch;
@@ -208,4 +209,34 @@ TEST_CASE("a long-poll fetch with an erroring partition answers at once") {
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   REQUIRE(resp.responses.size() == 2);
   CHECK(resp.responses[1].partitions[0].error_code == proto::kUnknownTopicOrPartition);
+}
+
+TEST_CASE("fetch limits of zero still return the first partition's first batch whole") {
+  BrokerFixture f;
+  DirectConnection c(f);
+  std::vector<uint8_t> first = MakeBatch(0, 3, 1000);
+  Fill(c, {first, MakeBatch(3, 2, 2000)});
+  proto::FetchRequest req = FetchOne("t", 0, 0, 0);
+  req.max_bytes = 0;
+  auto resp = c.Call<proto::FetchResponse>(HandleFetch, req, kVersion);
+  CHECK(Only(resp).error_code == proto::kNone);
+  CHECK(Bytes(Only(resp)) == first);
+}
+
+TEST_CASE("fetch before v10 of a zstd batch is UNSUPPORTED_COMPRESSION_TYPE, v10 returns it") {
+  BrokerFixture f;
+  DirectConnection c(f);
+  klog::BatchBuilder b;
+  b.Reset(1000);
+  for (int i = 0; i < 20; ++i) b.Add(std::string_view("k"), std::string_view("compressible"));
+  auto zstd = b.Finish(klog::Compression::kZstd);
+  REQUIRE(zstd.ok());
+  std::vector<uint8_t> batch(zstd->begin(), zstd->end());
+  Fill(c, {batch});
+  auto old = c.Call<proto::FetchResponse>(HandleFetch, FetchOne("t", 0, 0), 9);
+  CHECK(Only(old).error_code == proto::kUnsupportedCompressionType);
+  CHECK(Only(old).records.bytes.empty());
+  auto v10 = c.Call<proto::FetchResponse>(HandleFetch, FetchOne("t", 0, 0), 10);
+  CHECK(Only(v10).error_code == proto::kNone);
+  CHECK(Bytes(Only(v10)) == batch);
 }
