@@ -237,3 +237,28 @@ TEST_CASE("shutdown answers a waiting long-poll Fetch before closing its connect
   CHECK(PeerClosed(fd, {}));
   close(fd);
 }
+
+TEST_CASE("a request waits for memory held by a waiting request on another connection") {
+  proto::FetchRequest fetch;
+  fetch.max_wait_ms = 300;
+  fetch.min_bytes = 1;
+  fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20}}});
+  std::vector<uint8_t> fetch_frame = RequestFrame(fetch, 11, 1);
+  // Room for the Fetch alone: it holds its reservation until it is answered.
+  int64_t budget = int64_t(fetch_frame.size());
+  RunningServer s([budget](klog::broker::BrokerConfig& c) { c.max_queued_request_bytes = budget; });
+  s.f.CreateTopic("t", 1);
+  int waiting = s.Connect();
+  int other = s.Connect();
+  auto start = std::chrono::steady_clock::now();
+  REQUIRE(SendAll(waiting, fetch_frame));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the Fetch is held
+  REQUIRE(SendAll(other, ApiVersionsFrame(2)));
+  ExpectApiVersions(other, 2);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(250));
+  std::optional<std::vector<uint8_t>> fetched = ReadFrame(waiting, {});
+  REQUIRE(fetched.has_value());
+  CHECK(BigEndian32(fetched->data() + 4) == 1);
+  close(waiting);
+  close(other);
+}
