@@ -243,6 +243,9 @@ struct DirectConnection {
     std::vector<uint8_t> body;
     proto::Writer w(&body);
     proto::EncodeMessage(req, version, &w);
+    // As in a loop callback, where a handler runs: the loop's time is current
+    // (timers a handler starts are measured from now).
+    uv_update_time(f.loop());
     broker::Responder reply = NewResponder(Req::kApiKey, version, correlation_id);
     std::string peer = "test";
     broker::RequestContext ctx{*f.broker, f.loop(), reply.header(), body, peer};

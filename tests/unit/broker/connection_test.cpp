@@ -226,8 +226,14 @@ TEST_CASE("shutdown answers a waiting long-poll Fetch before closing its connect
   fetch.max_wait_ms = 30000;
   fetch.min_bytes = 1;
   fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20}}});
-  REQUIRE(SendAll(fd, RequestFrame(fetch, 11, 3)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the Fetch is waiting
+  // Sent in one write behind an ApiVersions: once that is answered, the
+  // Fetch has been read (shutdown answers only requests already read).
+  std::vector<uint8_t> bytes = ApiVersionsFrame(2);
+  std::vector<uint8_t> fetch_frame = RequestFrame(fetch, 11, 3);
+  bytes.insert(bytes.end(), fetch_frame.begin(), fetch_frame.end());
+  REQUIRE(SendAll(fd, bytes));
+  ExpectApiVersions(fd, 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto start = std::chrono::steady_clock::now();
   s.Stop();
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
@@ -243,18 +249,27 @@ TEST_CASE("a request waits for memory held by a waiting request on another conne
   fetch.max_wait_ms = 300;
   fetch.min_bytes = 1;
   fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20}}});
+  std::vector<uint8_t> bytes = ApiVersionsFrame(0);
+  size_t small = bytes.size();
   std::vector<uint8_t> fetch_frame = RequestFrame(fetch, 11, 1);
-  // Room for the Fetch alone: it holds its reservation until it is answered.
-  int64_t budget = int64_t(fetch_frame.size());
+  bytes.insert(bytes.end(), fetch_frame.begin(), fetch_frame.end());
+  proto::ApiVersionsRequest big_req;
+  big_req.client_software_name = std::string(small, 'x');
+  std::vector<uint8_t> big = RequestFrame(big_req, 3, 2);
+  // Room for the first connection's two requests, not for the Fetch (held
+  // until it is answered) and the larger request of the second connection.
+  int64_t budget = int64_t(bytes.size());
   RunningServer s([budget](klog::broker::BrokerConfig& c) { c.max_queued_request_bytes = budget; });
   s.f.CreateTopic("t", 1);
   int waiting = s.Connect();
   int other = s.Connect();
   auto start = std::chrono::steady_clock::now();
-  REQUIRE(SendAll(waiting, fetch_frame));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the Fetch is held
-  REQUIRE(SendAll(other, ApiVersionsFrame(2)));
-  ExpectApiVersions(other, 2);
+  REQUIRE(SendAll(waiting, bytes));
+  ExpectApiVersions(waiting, 0);  // the Fetch, read with it, now waits
+  REQUIRE(SendAll(other, big));
+  std::optional<std::vector<uint8_t>> answer = ReadFrame(other, {});
+  REQUIRE(answer.has_value());
+  CHECK(BigEndian32(answer->data() + 4) == 2);
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(250));
   std::optional<std::vector<uint8_t>> fetched = ReadFrame(waiting, {});
   REQUIRE(fetched.has_value());
