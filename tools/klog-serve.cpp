@@ -106,7 +106,7 @@ int Serve(klog::cli::Tool& tool, const BrokerConfig& cfg) {
     return tool.Fail(klog::Status::IOError("data directory " + cfg.data_dir + ": " + ec.message()));
   // One server per directory, and no local writer while it serves: the
   // directory's lock is held exclusively until exit (klog-format(5)).
-  auto dir = klog::DataDir::OpenExclusive(cfg.data_dir, "klog-serve");
+  auto dir = klog::DataDir::OpenExclusive(cfg.data_dir, tool.name());
   if (!dir.ok()) return tool.Fail(dir.status());
   klog::broker::Broker broker(cfg, std::move(*dir));
   klog::broker::Server server(&broker);
@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   using namespace klog::cli;
   Tool tool("klog-serve");
   auto app = MakeApp(tool, "Serve a klog data directory over the Kafka protocol.");
-  klog::broker::SetLogPrefix("klog-serve");
+  klog::broker::SetLogPrefix(tool.name());
   Flags flags;
   AddFlags(*app, &flags);
   return Run(tool, *app, argc, argv, [&] {

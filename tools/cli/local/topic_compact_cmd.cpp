@@ -25,7 +25,7 @@ std::string Where(const std::string& topic, int32_t p) { return topic + "-" + st
 // cleaner's, both from the topic's configs; an invalid config is an error.
 Status MakeOptions(Tool& tool, const TopicInfo& info, int64_t key_map_bytes, LogOptions* log,
                    CleanerOptions* clean) {
-  log->owner = "klog-topic";
+  log->owner = tool.name();
   log->warn = [&tool](const std::string& m) { tool.Diag("warning: " + m); };
   KLOG_RETURN_IF_ERROR(ApplyTopicConfigs(info, log));
   clean->key_map_bytes = key_map_bytes;

@@ -25,7 +25,7 @@ void Report(Tool& tool, const std::string& topic, int32_t p, const RetentionResu
 
 LogOptions WriterOptions(Tool& tool, const TopicInfo& info) {
   LogOptions opts;
-  opts.owner = "klog-topic";
+  opts.owner = tool.name();
   opts.warn = [&tool](const std::string& m) { tool.Diag(m); };
   (void)ApplyTopicConfigs(info, &opts);  // invalid configs: defaults, retention still applies
   return opts;
