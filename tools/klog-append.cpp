@@ -23,37 +23,38 @@ struct Flags {
 };
 
 // Turns the raw flag strings into options; returns a usage exit code or -1.
-int Convert(const Flags& f, CLI::App& app, klog::cli::AppendOptions* o) {
+int Convert(const klog::cli::Tool& tool, const Flags& f, CLI::App& app,
+            klog::cli::AppendOptions* o) {
   using namespace klog::cli;
   klog::Status st = klog::ValidateTopicName(o->topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   auto delim = ParseEscapes(f.delimiter);
-  if (!delim.ok()) return UsageError("--delimiter " + delim.status().message());
-  if (delim->empty()) return UsageError("--delimiter must not be empty");
+  if (!delim.ok()) return tool.UsageError("--delimiter " + delim.status().message());
+  if (delim->empty()) return tool.UsageError("--delimiter must not be empty");
   o->delimiter = *delim;
   if (app.count("--key-delimiter") > 0) {
     auto kd = ParseEscapes(f.key_delimiter);
-    if (!kd.ok()) return UsageError("--key-delimiter " + kd.status().message());
-    if (kd->empty()) return UsageError("--key-delimiter must not be empty");
+    if (!kd.ok()) return tool.UsageError("--key-delimiter " + kd.status().message());
+    if (kd->empty()) return tool.UsageError("--key-delimiter must not be empty");
     o->key_delimiter = *kd;
   }
   for (const auto& h : f.headers) {
     size_t eq = h.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return UsageError("--header '" + h + "': expected NAME=VALUE");
+      return tool.UsageError("--header '" + h + "': expected NAME=VALUE");
     }
     o->headers.emplace_back(h.substr(0, eq), h.substr(eq + 1));
   }
   if (f.partition >= 0) o->partition = f.partition;
   auto codec = klog::ParseCompression(f.compression);
-  if (!codec.ok()) return UsageError("--compression: " + codec.status().message());
+  if (!codec.ok()) return tool.UsageError("--compression: " + codec.status().message());
   o->codec = *codec;
   auto flush = ParseFlushPolicy(f.flush);
-  if (!flush.ok()) return UsageError("--flush: " + flush.status().message());
+  if (!flush.ok()) return tool.UsageError("--flush: " + flush.status().message());
   o->flush = *flush;
   auto bb = ParseSize(f.batch_bytes);
-  if (!bb.ok()) return UsageError("--batch-bytes: " + bb.status().message());
-  if (*bb < 1024) return UsageError("--batch-bytes: must be at least 1k");
+  if (!bb.ok()) return tool.UsageError("--batch-bytes: " + bb.status().message());
+  if (*bb < 1024) return tool.UsageError("--batch-bytes: must be at least 1k");
   o->batch_bytes = *bb;
   return -1;
 }
@@ -62,7 +63,8 @@ int Convert(const Flags& f, CLI::App& app, klog::cli::AppendOptions* o) {
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
-  auto app = MakeApp("klog-append", "Append records from stdin to a klog topic.");
+  Tool tool("klog-append");
+  auto app = MakeApp(tool, "Append records from stdin to a klog topic.");
   AppendOptions o;
   Flags f;
   std::string dir;
@@ -100,21 +102,21 @@ int main(int argc, char** argv) {
   app->add_option("--linger-ms", linger_ms, "Broker mode only: wait up to MS ms to fill a batch")
       ->type_name("MS")
       ->check(CLI::Range(int64_t(0), int64_t(900000)));
-  return Run(*app, argc, argv, [&] {
+  return Run(tool, *app, argc, argv, [&] {
     o.data_dir = ResolveDataDir(dir);
-    int rc = Convert(f, *app, &o);
+    int rc = Convert(tool, f, *app, &o);
     if (rc >= 0) return rc;
     if (auto brokers = ResolveBrokers(broker, dir)) {
       if (app->count("--flush") > 0) {
-        return UsageError("--flush applies to local mode only (not -b)");
+        return tool.UsageError("--flush applies to local mode only (not -b)");
       }
       if (app->count("--linger-ms") > 0) produce.linger_ms = linger_ms;
       produce.partitions_given = app->count("--partitions") > 0;
-      return RunAppendBroker(o, produce, {*brokers, broker});
+      return RunAppendBroker(tool, o, produce, {*brokers, broker});
     }
     // klog-serve's internal topics are refused to local writers as to clients.
     klog::Status internal = klog::CheckNotInternal(o.topic, "appending to it");
-    if (!internal.ok()) return Fail(internal);
-    return RunAppend(o);
+    if (!internal.ok()) return tool.Fail(internal);
+    return RunAppend(tool, o);
   });
 }

@@ -35,7 +35,8 @@ class OutputBuf : public std::streambuf {
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
-  auto app = MakeApp("klog-dump", "Print and verify klog segment, index and digest files.");
+  Tool tool("klog-dump");
+  auto app = MakeApp(tool, "Print and verify klog segment, index and digest files.");
   std::vector<std::string> paths;
   klog::DumpOptions o;
   app->add_option("paths", paths, "Segment files (.log .index .timeindex .xxh3) or partition dirs")
@@ -47,17 +48,17 @@ int main(int argc, char** argv) {
       ->excludes(records)
       ->excludes(index);
   app->add_flag("--json", o.json, "Print one JSON object per line");
-  return Run(*app, argc, argv, [&] {
-    OutputBuf buf(Stdout());
+  return Run(tool, *app, argc, argv, [&] {
+    OutputBuf buf(tool.out());
     std::ostream out(&buf);
-    auto warn = [](const std::string& m) {
-      Stdout().Flush();  // keep stdout and stderr in order on a terminal
-      Diag("warning: " + m);
+    auto warn = [&tool](const std::string& m) {
+      tool.out().Flush();  // keep stdout and stderr in order on a terminal
+      tool.Diag("warning: " + m);
     };
     klog::Status st = klog::Dump(paths, o, out, warn);
     if (!st.ok()) {
-      Stdout().Flush();
-      return Fail(st);
+      tool.out().Flush();
+      return tool.Fail(st);
     }
     return kExitOk;
   });

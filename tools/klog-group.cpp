@@ -18,7 +18,7 @@ struct ResetFlags {
 };
 
 // Turns the --to-* / --shift-by flags into o->to; returns a usage exit code or -1.
-int ConvertReset(const ResetFlags& f, CLI::App& sub, GroupResetOptions* o) {
+int ConvertReset(const Tool& tool, const ResetFlags& f, CLI::App& sub, GroupResetOptions* o) {
   using To = GroupResetOptions::To;
   int given = 0;
   if (f.earliest) o->to = To::kEarliest, ++given;
@@ -28,11 +28,11 @@ int ConvertReset(const ResetFlags& f, CLI::App& sub, GroupResetOptions* o) {
   if (sub.count("--to-datetime") > 0) {
     o->to = To::kDatetime, ++given;
     auto spec = ParseOffsetSpec(f.datetime[0] == '@' ? f.datetime : "@" + f.datetime);
-    if (!spec.ok()) return UsageError("--to-datetime: " + spec.status().message());
+    if (!spec.ok()) return tool.UsageError("--to-datetime: " + spec.status().message());
     o->value = spec->value;
   }
   if (given != 1) {
-    return UsageError(
+    return tool.UsageError(
         "reset needs exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, "
         "--shift-by");
   }
@@ -54,21 +54,22 @@ struct Flags {
 // A subcommand and what runs when it is the one given.
 struct Subcommand {
   CLI::App* app;
-  std::function<int(const CommandTarget&)> run;
+  std::function<int(Tool&, const CommandTarget&)> run;
 };
 
 Subcommand AddList(CLI::App& app, Flags& f) {
   auto* l = app.add_subcommand("list", "List group names");
   l->add_flag("--json", f.list_json, "One JSON object per group");
-  return {l, [&f](const CommandTarget& t) { return RunGroupList(t, f.list_json); }};
+  return {l,
+          [&f](Tool& tool, const CommandTarget& t) { return RunGroupList(tool, t, f.list_json); }};
 }
 
 Subcommand AddDescribe(CLI::App& app, Flags& f) {
   auto* d = app.add_subcommand("describe", "Show members, committed offsets and lag");
   d->add_option("group", f.describe_group, "Group name")->required()->type_name("GROUP");
   d->add_flag("--json", f.describe_json, "Print one JSON object");
-  return {d, [&f](const CommandTarget& t) {
-            return RunGroupDescribe(t, f.describe_group, f.describe_json);
+  return {d, [&f](Tool& tool, const CommandTarget& t) {
+            return RunGroupDescribe(tool, t, f.describe_group, f.describe_json);
           }};
 }
 
@@ -86,22 +87,25 @@ Subcommand AddReset(CLI::App& app, Flags& f) {
       ->type_name("T");
   r->add_option("--shift-by", rf.shift, "By N records (negative: back)")->type_name("N");
   r->add_flag("--execute", f.reset.execute, "Apply the plan (default: only print it)");
-  return {r, [&f, r](const CommandTarget& t) {
-            int rc = ConvertReset(f.reset_flags, *r, &f.reset);
-            return rc >= 0 ? rc : RunGroupReset(t, f.reset);
+  return {r, [&f, r](Tool& tool, const CommandTarget& t) {
+            int rc = ConvertReset(tool, f.reset_flags, *r, &f.reset);
+            return rc >= 0 ? rc : RunGroupReset(tool, t, f.reset);
           }};
 }
 
 Subcommand AddDelete(CLI::App& app, Flags& f) {
   auto* del = app.add_subcommand("delete", "Delete a group and its offsets");
   del->add_option("group", f.delete_group, "Group name")->required()->type_name("GROUP");
-  return {del, [&f](const CommandTarget& t) { return RunGroupDelete(t, f.delete_group); }};
+  return {del, [&f](Tool& tool, const CommandTarget& t) {
+            return RunGroupDelete(tool, t, f.delete_group);
+          }};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto app = MakeApp("klog-group", "List, describe, reset and delete klog consumer groups.");
+  Tool tool("klog-group");
+  auto app = MakeApp(tool, "List, describe, reset and delete klog consumer groups.");
   Flags f;
   AddDataDirOption(*app, &f.dir);
   AddBrokerOptions(*app, &f.broker);
@@ -112,10 +116,10 @@ int main(int argc, char** argv) {
     AddDataDirOption(*sub.app, &f.dir);
     AddBrokerOptions(*sub.app, &f.broker);
   }
-  return Run(*app, argc, argv, [&] {
+  return Run(tool, *app, argc, argv, [&] {
     const CommandTarget target = ResolveTarget(f.broker, f.dir);
     for (const Subcommand& sub : subcommands) {
-      if (sub.app->parsed()) return sub.run(target);
+      if (sub.app->parsed()) return sub.run(tool, target);
     }
     return kExitUsage;  // not reached: require_subcommand(1) demands one
   });

@@ -20,39 +20,40 @@ struct Flags {
 };
 
 // Turns the raw flag strings into options; returns a usage exit code or -1.
-int Convert(const Flags& f, CLI::App& app, klog::cli::ReadOptions* o) {
+int Convert(const klog::cli::Tool& tool, const Flags& f, CLI::App& app, klog::cli::ReadOptions* o) {
   using namespace klog::cli;
   klog::Status st = klog::ValidateTopicName(o->topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   auto start = ParseOffsetSpec(f.offset);
-  if (!start.ok()) return UsageError("--offset: " + start.status().message());
+  if (!start.ok()) return tool.UsageError("--offset: " + start.status().message());
   o->start = *start;
   if (app.count("--until") > 0) {
     auto until = ParseUntilSpec(f.until);
-    if (!until.ok()) return UsageError("--until: " + until.status().message());
+    if (!until.ok()) return tool.UsageError("--until: " + until.status().message());
     o->until = *until;
   }
   if (app.count("--count") > 0) o->count = f.count;
   if (app.count("--format") > 0) {
     auto fmt = RecordFormat::Compile(f.format);
-    if (!fmt.ok()) return UsageError("--format: " + fmt.status().message());
+    if (!fmt.ok()) return tool.UsageError("--format: " + fmt.status().message());
     o->format = std::move(*fmt);
     o->mode = ReadOptions::Mode::kFormat;
   }
   auto delim = ParseEscapes(f.delimiter);
-  if (!delim.ok()) return UsageError("--delimiter " + delim.status().message());
+  if (!delim.ok()) return tool.UsageError("--delimiter " + delim.status().message());
   o->delimiter = *delim;
   return -1;
 }
 
 // --group, --until-end and --commit-interval against the other flags;
 // returns a usage exit code or -1.
-int CheckGroupFlags(const klog::cli::GroupReadOptions& g, const klog::cli::ReadOptions& o) {
+int CheckGroupFlags(const klog::cli::Tool& tool, const klog::cli::GroupReadOptions& g,
+                    const klog::cli::ReadOptions& o) {
   using namespace klog::cli;
   if (g.until_end && o.follow)
-    return UsageError("--until-end and --follow cannot be used together");
+    return tool.UsageError("--until-end and --follow cannot be used together");
   if (!g.group.empty() && !o.partitions.empty()) {
-    return UsageError("--partition cannot be used with --group");
+    return tool.UsageError("--partition cannot be used with --group");
   }
   return -1;
 }
@@ -61,7 +62,8 @@ int CheckGroupFlags(const klog::cli::GroupReadOptions& g, const klog::cli::ReadO
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
-  auto app = MakeApp("klog-read", "Print the records of a klog topic.");
+  Tool tool("klog-read");
+  auto app = MakeApp(tool, "Print the records of a klog topic.");
   ReadOptions o;
   Flags f;
   std::string dir;
@@ -97,21 +99,21 @@ int main(int argc, char** argv) {
                 "Exit at the end of the partitions (default without -f)");
   BrokerFlags broker;
   AddBrokerOptions(*app, &broker);
-  return Run(*app, argc, argv, [&] {
+  return Run(tool, *app, argc, argv, [&] {
     o.data_dir = ResolveDataDir(dir);
     if (json) o.mode = ReadOptions::Mode::kJson;
     if (json && app->count("--format") > 0) {
-      return UsageError("--json and --format cannot be used together");
+      return tool.UsageError("--json and --format cannot be used together");
     }
-    int rc = Convert(f, *app, &o);
+    int rc = Convert(tool, f, *app, &o);
     if (rc >= 0) return rc;
-    rc = CheckGroupFlags(group, o);
+    rc = CheckGroupFlags(tool, group, o);
     if (rc >= 0) return rc;
     if (auto brokers = ResolveBrokers(broker, dir)) {
-      if (!group.group.empty()) return RunReadGroupBroker(o, group, {*brokers, broker});
-      return RunReadBroker(o, {*brokers, broker});
+      if (!group.group.empty()) return RunReadGroupBroker(tool, o, group, {*brokers, broker});
+      return RunReadBroker(tool, o, {*brokers, broker});
     }
-    if (!group.group.empty()) return RunReadGroup(o, group);
-    return RunRead(o);
+    if (!group.group.empty()) return RunReadGroup(tool, o, group);
+    return RunRead(tool, o);
   });
 }

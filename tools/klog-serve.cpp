@@ -67,13 +67,13 @@ void AddFlags(CLI::App& app, Flags* f) {
 
 // Builds the settings: defaults, the config file, then the flags given.
 // Returns an exit code, kExitOk when *cfg is ready.
-int BuildConfig(const Flags& f, BrokerConfig* cfg) {
+int BuildConfig(const klog::cli::Tool& tool, const Flags& f, BrokerConfig* cfg) {
   using namespace klog::cli;
   bool dir_from_file = false;
   if (!f.config_file.empty()) {
     std::string before = cfg->data_dir;
     klog::Status s = klog::broker::LoadConfigFile(f.config_file, cfg);
-    if (!s.ok()) return Fail(s);
+    if (!s.ok()) return tool.Fail(s);
     dir_from_file = cfg->data_dir != before;
   }
   if (!f.data_dir.empty() || !dir_from_file) cfg->data_dir = ResolveDataDir(f.data_dir);
@@ -82,7 +82,7 @@ int BuildConfig(const Flags& f, BrokerConfig* cfg) {
         std::pair{&f.metrics, &cfg->metrics}}) {
     if (text->empty()) continue;
     auto hp = klog::broker::ParseHostPort(*text);
-    if (!hp.ok()) return UsageError(hp.status().message());
+    if (!hp.ok()) return tool.UsageError(hp.status().message());
     *dest = *hp;
   }
   if (f.node_id) cfg->node_id = *f.node_id;
@@ -94,46 +94,47 @@ int BuildConfig(const Flags& f, BrokerConfig* cfg) {
   if (f.max_connections) cfg->max_connections = *f.max_connections;
   if (f.idle_timeout_ms) cfg->idle_timeout_ms = *f.idle_timeout_ms;
   klog::Status s = klog::broker::ValidateConfig(*cfg);
-  return s.ok() ? kExitOk : Fail(s);
+  return s.ok() ? kExitOk : tool.Fail(s);
 }
 
-int Serve(const BrokerConfig& cfg) {
+int Serve(klog::cli::Tool& tool, const BrokerConfig& cfg) {
   using namespace klog::cli;
   klog::broker::SetLogLevel(cfg.log_level);
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec)
-    return Fail(klog::Status::IOError("data directory " + cfg.data_dir + ": " + ec.message()));
+    return tool.Fail(klog::Status::IOError("data directory " + cfg.data_dir + ": " + ec.message()));
   // One server per directory, and no local writer while it serves: the
   // directory's lock is held exclusively until exit (klog-format(5)).
-  auto dir = klog::DataDir::OpenExclusive(cfg.data_dir, "klog-serve");
-  if (!dir.ok()) return Fail(dir.status());
+  auto dir = klog::DataDir::OpenExclusive(cfg.data_dir, tool.name());
+  if (!dir.ok()) return tool.Fail(dir.status());
   klog::broker::Broker broker(cfg, std::move(*dir));
   klog::broker::Server server(&broker);
   klog::Status s = server.Listen();
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return tool.Fail(s);
   if (cfg.listen.port == 0) {
     // Tests and scripts read the ephemeral address from here.
-    Stdout().Write(server.bound().ToString() + "\n");
-    if (!Stdout().Flush() && !Stdout().broken_pipe()) {
-      return Fail(klog::Status::IOError("stdout: " + Stdout().error()));
+    tool.out().Write(server.bound().ToString() + "\n");
+    if (!tool.out().Flush() && !tool.out().broken_pipe()) {
+      return tool.Fail(klog::Status::IOError("stdout: " + tool.out().error()));
     }
   }
   s = server.Run();
-  return s.ok() ? kExitOk : Fail(s);
+  return s.ok() ? kExitOk : tool.Fail(s);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
-  auto app = MakeApp("klog-serve", "Serve a klog data directory over the Kafka protocol.");
-  klog::broker::SetLogPrefix("klog-serve");
+  Tool tool("klog-serve");
+  auto app = MakeApp(tool, "Serve a klog data directory over the Kafka protocol.");
+  klog::broker::SetLogPrefix(tool.name());
   Flags flags;
   AddFlags(*app, &flags);
-  return Run(*app, argc, argv, [&] {
+  return Run(tool, *app, argc, argv, [&] {
     BrokerConfig cfg;
-    int rc = BuildConfig(flags, &cfg);
-    return rc == kExitOk ? Serve(cfg) : rc;
+    int rc = BuildConfig(tool, flags, &cfg);
+    return rc == kExitOk ? Serve(tool, cfg) : rc;
   });
 }

@@ -33,7 +33,7 @@ struct Flags {
 // A subcommand and what runs when it is the one given.
 struct Subcommand {
   CLI::App* app;
-  std::function<int(const CommandTarget&)> run;
+  std::function<int(Tool&, const CommandTarget&)> run;
 };
 
 Subcommand AddCreate(CLI::App& app, Flags& f) {
@@ -45,21 +45,23 @@ Subcommand AddCreate(CLI::App& app, Flags& f) {
   c->add_option("--config", f.create.configs, "Topic config KEY=VALUE (repeatable)")
       ->type_name("KEY=VALUE");
   c->add_flag("--if-not-exists", f.create.if_not_exists, "Succeed if the topic exists");
-  return {c, [&f](const CommandTarget& t) { return RunTopicCreate(t, f.create); }};
+  return {c,
+          [&f](Tool& tool, const CommandTarget& t) { return RunTopicCreate(tool, t, f.create); }};
 }
 
 Subcommand AddList(CLI::App& app, Flags& f) {
   auto* l = app.add_subcommand("list", "List topic names");
   l->add_flag("--json", f.list_json, "One JSON object per topic");
-  return {l, [&f](const CommandTarget& t) { return RunTopicList(t, f.list_json); }};
+  return {l,
+          [&f](Tool& tool, const CommandTarget& t) { return RunTopicList(tool, t, f.list_json); }};
 }
 
 Subcommand AddDescribe(CLI::App& app, Flags& f) {
   auto* d = app.add_subcommand("describe", "Show partitions, configs and offsets");
   d->add_option("topic", f.describe_topic, "Topic name")->required()->type_name("TOPIC");
   d->add_flag("--json", f.describe_json, "Print one JSON object");
-  return {d, [&f](const CommandTarget& t) {
-            return RunTopicDescribe(t, f.describe_topic, f.describe_json);
+  return {d, [&f](Tool& tool, const CommandTarget& t) {
+            return RunTopicDescribe(tool, t, f.describe_topic, f.describe_json);
           }};
 }
 
@@ -67,8 +69,9 @@ Subcommand AddDelete(CLI::App& app, Flags& f) {
   auto* del = app.add_subcommand("delete", "Delete a topic and its data");
   del->add_option("topic", f.delete_topic, "Topic name")->required()->type_name("TOPIC");
   del->add_flag("--if-exists", f.if_exists, "Succeed if the topic does not exist");
-  return {del,
-          [&f](const CommandTarget& t) { return RunTopicDelete(t, f.delete_topic, f.if_exists); }};
+  return {del, [&f](Tool& tool, const CommandTarget& t) {
+            return RunTopicDelete(tool, t, f.delete_topic, f.if_exists);
+          }};
 }
 
 Subcommand AddAlter(CLI::App& app, Flags& f) {
@@ -83,10 +86,10 @@ Subcommand AddAlter(CLI::App& app, Flags& f) {
   auto* reset =
       alt->add_option("--delete-config", f.alter.delete_configs, "Reset config KEY to its default")
           ->type_name("KEY");
-  return {alt, [&f, parts, set, reset](const CommandTarget& t) {
+  return {alt, [&f, parts, set, reset](Tool& tool, const CommandTarget& t) {
             if (parts->count() > 0) f.alter.partitions = f.alter_partitions;
             f.alter.change_configs = set->count() > 0 || reset->count() > 0;
-            return RunTopicAlter(t, f.alter);
+            return RunTopicAlter(tool, t, f.alter);
           }};
 }
 
@@ -95,8 +98,9 @@ Subcommand AddEnforceRetention(CLI::App& app, Flags& f) {
                                  "Delete old segments per retention.ms and retention.bytes");
   ret->add_option("topic", f.retention_topics, "Topic names (default: every topic)")
       ->type_name("TOPIC");
-  return {ret,
-          [&f](const CommandTarget& t) { return RunTopicEnforceRetention(t, f.retention_topics); }};
+  return {ret, [&f](Tool& tool, const CommandTarget& t) {
+            return RunTopicEnforceRetention(tool, t, f.retention_topics);
+          }};
 }
 
 Subcommand AddTruncateBefore(CLI::App& app, Flags& f) {
@@ -110,7 +114,9 @@ Subcommand AddTruncateBefore(CLI::App& app, Flags& f) {
       ->required()
       ->type_name("O")
       ->check(CLI::NonNegativeNumber);
-  return {trunc, [&f](const CommandTarget& t) { return RunTopicTruncateBefore(t, f.truncate); }};
+  return {trunc, [&f](Tool& tool, const CommandTarget& t) {
+            return RunTopicTruncateBefore(tool, t, f.truncate);
+          }};
 }
 
 Subcommand AddCompact(CLI::App& app, Flags& f) {
@@ -122,17 +128,18 @@ Subcommand AddCompact(CLI::App& app, Flags& f) {
   cmp->add_option("--key-map-bytes", f.key_map_bytes, "Memory for the key map (default 128M)")
       ->type_name("SIZE");
   cmp->add_flag("--force", f.compact.force, "Compact even if cleanup.policy has no compact");
-  return {cmp, [&f, part](const CommandTarget& t) {
+  return {cmp, [&f, part](Tool& tool, const CommandTarget& t) {
             if (part->count() > 0) f.compact.partition = f.compact_partition;
-            return RunTopicCompact(t, f.compact, f.key_map_bytes);
+            return RunTopicCompact(tool, t, f.compact, f.key_map_bytes);
           }};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  Tool tool("klog-topic");
   auto app = MakeApp(
-      "klog-topic",
+      tool,
       "Create, list, describe, delete and alter klog topics; apply retention and compaction.");
   Flags f;
   AddDataDirOption(*app, &f.dir);
@@ -147,10 +154,10 @@ int main(int argc, char** argv) {
     AddDataDirOption(*sub.app, &f.dir);
     AddBrokerOptions(*sub.app, &f.broker);
   }
-  return Run(*app, argc, argv, [&] {
+  return Run(tool, *app, argc, argv, [&] {
     const CommandTarget target = ResolveTarget(f.broker, f.dir);
     for (const Subcommand& sub : subcommands) {
-      if (sub.app->parsed()) return sub.run(target);
+      if (sub.app->parsed()) return sub.run(tool, target);
     }
     return kExitUsage;  // not reached: require_subcommand(1) demands one
   });

@@ -14,22 +14,6 @@
 namespace klog::cli {
 namespace {
 
-std::string& ToolNameStorage() {
-  static std::string name = "klog";
-  return name;
-}
-
-void WriteStderr(const std::string& s) {
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n > 0) {
-    ssize_t w = ::write(2, p, n);
-    if (w <= 0) return;  // nothing sensible to do if stderr is gone
-    p += w;
-    n -= size_t(w);
-  }
-}
-
 // CLI11 messages sometimes end in a newline; keep one line.
 std::string TrimMessage(std::string m) {
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
@@ -39,39 +23,17 @@ std::string TrimMessage(std::string m) {
 }  // namespace
 
 // Reports the first argument no option or subcommand took.
-static int CheckExtras(CLI::App& app) {
+static int CheckExtras(const Tool& tool, CLI::App& app) {
   std::vector<std::string> extras = app.remaining(true);
   if (extras.empty()) return kExitOk;
   const std::string& a = extras.front();
-  if (a.size() > 1 && a[0] == '-') return UsageError("unknown option '" + a + "'");
-  return UsageError("unexpected argument '" + a + "'");
+  if (a.size() > 1 && a[0] == '-') return tool.UsageError("unknown option '" + a + "'");
+  return tool.UsageError("unexpected argument '" + a + "'");
 }
 
-const std::string& ToolName() { return ToolNameStorage(); }
-void SetToolName(std::string_view name) { ToolNameStorage() = std::string(name); }
-
-void Diag(std::string_view msg) {
-  std::string line;
-  line.reserve(ToolName().size() + msg.size() + 3);
-  line.append(ToolName()).append(": ").append(msg).push_back('\n');
-  WriteStderr(line);
-}
-
-int Fail(const Status& s) {
-  Diag(s.message());
-  return kExitFailure;
-}
-
-int UsageError(std::string_view msg) {
-  Diag(msg);
-  WriteStderr("Try '" + ToolName() + " --help'.\n");
-  return kExitUsage;
-}
-
-std::unique_ptr<CLI::App> MakeApp(std::string_view tool, const std::string& description) {
-  SetToolName(tool);
-  auto app = std::make_unique<CLI::App>(description, std::string(tool));
-  app->set_version_flag("-V,--version", std::string(tool) + " " + KLOG_VERSION,
+std::unique_ptr<CLI::App> MakeApp(const Tool& tool, const std::string& description) {
+  auto app = std::make_unique<CLI::App>(description, tool.name());
+  app->set_version_flag("-V,--version", tool.name() + " " + KLOG_VERSION,
                         "Print the version and exit");
   app->set_help_flag("-h,--help", "Print this help and exit");
   // Unknown arguments are collected and reported by Run() before anything
@@ -106,11 +68,11 @@ Status LockForLocalWrite(const std::string& data_dir, DataDirLock* out) {
                       "-b HOST:PORT");
 }
 
-int Run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+int Run(Tool& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
   ::signal(SIGPIPE, SIG_IGN);
   try {
     app.parse(argc, argv);
-    int rc = CheckExtras(app);
+    int rc = CheckExtras(tool, app);
     if (rc != kExitOk) return rc;
   } catch (const CLI::CallForVersion& e) {
     std::cout << e.what() << std::endl;
@@ -122,15 +84,15 @@ int Run(CLI::App& app, int argc, char** argv, const std::function<int()>& body) 
     std::cout << app.help("", CLI::AppFormatMode::All) << std::flush;
     return std::cout ? kExitOk : kExitFailure;
   } catch (const CLI::ParseError& e) {
-    int rc = CheckExtras(app);
-    return rc != kExitOk ? rc : UsageError(TrimMessage(e.what()));
+    int rc = CheckExtras(tool, app);
+    return rc != kExitOk ? rc : tool.UsageError(TrimMessage(e.what()));
   }
   int rc = body();
-  Output& out = Stdout();
+  Output& out = tool.out();
   out.Flush();
   if (out.broken_pipe()) return rc == kExitFailure ? rc : kExitOk;
   if (!out.ok()) {
-    Diag("stdout: " + out.error());
+    tool.Diag("stdout: " + out.error());
     return kExitFailure;
   }
   return rc;

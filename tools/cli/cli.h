@@ -1,5 +1,5 @@
-// The frame every klog tool runs in: the tool's name, diagnostics on stderr
-// ("klog-read: message"), exit codes, CLI11 parsing with klog's conventions
+// The frame every klog tool runs in: its per-run context (tool.h: name,
+// stdout, diagnostics on stderr, exit codes), CLI11 parsing with klog's conventions
 // (help and version on stdout with exit 0, usage errors on stderr with exit
 // 2), data-directory resolution, SIGPIPE handling, and stdout flushed and
 // checked at exit (see output.h).
@@ -12,29 +12,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/tool.h"
 #include "klog/status.h"
 #include "klog/topic.h"
 
 namespace klog::cli {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-
-// "klog-read" etc.; set by MakeApp().
-const std::string& ToolName();
-void SetToolName(std::string_view name);
-
-// Writes "<tool>: <msg>\n" to stderr with one write(2).
-void Diag(std::string_view msg);
-// Diag(status message) and returns kExitFailure.
-int Fail(const Status& s);
-// Diag(msg), then "Try '<tool> --help'." and returns kExitUsage.
-int UsageError(std::string_view msg);
-
-// A CLI11 app named `tool` with -h/--help and -V/--version ("<tool> 0.1.0").
-// Also sets the tool name used by Diag().
-std::unique_ptr<CLI::App> MakeApp(std::string_view tool, const std::string& description);
+// A CLI11 app named after `tool` with -h/--help and -V/--version
+// ("<tool> 0.1.0").
+std::unique_ptr<CLI::App> MakeApp(const Tool& tool, const std::string& description);
 
 // Adds -d/--data-dir; resolve the value with ResolveDataDir().
 void AddDataDirOption(CLI::App& app, std::string* dir);
@@ -50,8 +36,8 @@ Status LockForLocalWrite(const std::string& data_dir, DataDirLock* out);
 
 // Runs a tool: ignores SIGPIPE, parses argv with `app` (help/version/usage
 // errors handled as above), runs `body` and returns its exit code after
-// flushing stdout. A broken pipe on stdout ends quietly with 0; any other
+// flushing tool.out(). A broken pipe on stdout ends quietly with 0; any other
 // write error on stdout prints a message and returns kExitFailure.
-int Run(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
+int Run(Tool& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 
 }  // namespace klog::cli

@@ -151,7 +151,7 @@ Result<OffsetSpec> ParseUntilSpec(std::string_view in) {
   return spec;
 }
 
-Result<int64_t> ResolveStartOffset(const OffsetSpec& spec, LogReader& reader) {
+Result<int64_t> ResolveStartOffset(const Tool& tool, const OffsetSpec& spec, LogReader& reader) {
   const int64_t start = reader.start_offset();
   const int64_t end = reader.end_offset();
   switch (spec.kind) {
@@ -162,9 +162,9 @@ Result<int64_t> ResolveStartOffset(const OffsetSpec& spec, LogReader& reader) {
     case OffsetSpec::Kind::kAbsolute:
       if (spec.value < start) {
         // Deleted by retention or truncate-before: say so, then read from the start.
-        Diag("offset " + std::to_string(spec.value) + " is below the log start offset " +
-             std::to_string(start) + " of " + reader.dir() + "; starting at " +
-             std::to_string(start));
+        tool.Diag("offset " + std::to_string(spec.value) + " is below the log start offset " +
+                  std::to_string(start) + " of " + reader.dir() + "; starting at " +
+                  std::to_string(start));
       }
       return std::max(start, spec.value);
     case OffsetSpec::Kind::kFromEnd:

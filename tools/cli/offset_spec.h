@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "cli/tool.h"
 #include "klog/log.h"
 #include "klog/status.h"
 
@@ -31,6 +32,6 @@ Result<int64_t> ParseIsoTimestamp(std::string_view in);
 
 // The first offset to read in a partition for `spec` (never below the log's
 // start; may be above its end for an absolute offset not written yet).
-Result<int64_t> ResolveStartOffset(const OffsetSpec& spec, LogReader& reader);
+Result<int64_t> ResolveStartOffset(const Tool& tool, const OffsetSpec& spec, LogReader& reader);
 
 }  // namespace klog::cli

@@ -121,11 +121,6 @@ bool Output::WriteAll(const char* p, size_t n) {
   return true;
 }
 
-Output& Stdout() {
-  static Output out(1);
-  return out;
-}
-
 struct WriteAlarm::Impl {
   timer_t timer{};
   bool have_timer = false;

@@ -91,9 +91,6 @@ class Output {
   uint64_t written_ = 0;  // bytes written to fd_ since the start
 };
 
-// The process's stdout writer (fd 1). cli::Run() flushes and checks it at exit.
-Output& Stdout();
-
 // While armed, interrupts this thread's blocking write(2)s: a timer sends it
 // SIGALRM every `interval_ms`, whose handler does nothing and is installed
 // without SA_RESTART, so a write to a pipe, socket or terminal nobody reads

@@ -82,9 +82,10 @@ TEST_CASE("other BROKERUA lines are not fetch errors") {
 
 TEST_CASE("a consumer checks CRCs; -X check.crcs and -X debug still apply") {
   BrokerFlags f;
+  const Tool tool("klog-test");  // outlives the client
   std::unique_ptr<KafkaClient> c;
-  REQUIRE(KafkaClient::Create(ClientRole::kConsumer, "127.0.0.1:1", f, {{"group.id", "g"}}, &c) ==
-          -1);
+  REQUIRE(KafkaClient::Create(tool, ClientRole::kConsumer, "127.0.0.1:1", f, {{"group.id", "g"}},
+                              &c) == -1);
   char buf[256];
   size_t n = sizeof buf;
   rd_kafka_conf_t* conf = const_cast<rd_kafka_conf_t*>(rd_kafka_conf(c->handle()));
@@ -95,8 +96,8 @@ TEST_CASE("a consumer checks CRCs; -X check.crcs and -X debug still apply") {
   CHECK(std::string(buf).find("topic") != std::string::npos);
 
   f.properties = {"check.crcs=false", "debug=fetch"};
-  REQUIRE(KafkaClient::Create(ClientRole::kConsumer, "127.0.0.1:1", f, {{"group.id", "g"}}, &c) ==
-          -1);
+  REQUIRE(KafkaClient::Create(tool, ClientRole::kConsumer, "127.0.0.1:1", f, {{"group.id", "g"}},
+                              &c) == -1);
   conf = const_cast<rd_kafka_conf_t*>(rd_kafka_conf(c->handle()));
   n = sizeof buf;
   REQUIRE(rd_kafka_conf_get(conf, "check.crcs", buf, &n) == RD_KAFKA_CONF_OK);
@@ -110,23 +111,26 @@ TEST_CASE("a consumer checks CRCs; -X check.crcs and -X debug still apply") {
 TEST_CASE("an unknown -X key is a usage error before connecting") {
   BrokerFlags f;
   f.properties = {"no.such.key=1"};
+  const Tool tool("klog-test");  // outlives the client
   std::unique_ptr<KafkaClient> c;
-  CHECK(KafkaClient::Create(ClientRole::kConsumer, "127.0.0.1:1", f, {}, &c) == 2);
+  CHECK(KafkaClient::Create(tool, ClientRole::kConsumer, "127.0.0.1:1", f, {}, &c) == 2);
   CHECK(c == nullptr);
 }
 
 TEST_CASE("-X without '=' is a usage error") {
   BrokerFlags f;
   f.properties = {"acks"};
+  const Tool tool("klog-test");  // outlives the client
   std::unique_ptr<KafkaClient> c;
-  CHECK(KafkaClient::Create(ClientRole::kProducer, "127.0.0.1:1", f, {}, &c) == 2);
+  CHECK(KafkaClient::Create(tool, ClientRole::kProducer, "127.0.0.1:1", f, {}, &c) == 2);
 }
 
 TEST_CASE("-X settings win over klog's defaults") {
   BrokerFlags f;
   f.properties = {"socket.timeout.ms=2500"};
+  const Tool tool("klog-test");  // outlives the client
   std::unique_ptr<KafkaClient> c;
-  REQUIRE(KafkaClient::Create(ClientRole::kAdmin, "127.0.0.1:1", f, {}, &c) == -1);
+  REQUIRE(KafkaClient::Create(tool, ClientRole::kAdmin, "127.0.0.1:1", f, {}, &c) == -1);
   CHECK(c->timeout_ms() == 2500);
 }
 

@@ -64,7 +64,8 @@ std::string ReadAll(const std::string& dir, ReadOptions o) {
   o.mode = ReadOptions::Mode::kFormat;
   o.format = RecordFormat::Compile("%o:%s,").value();
   CapturedOutput cap;
-  ReadSession s(o, cap.out());
+  klog::cli::Tool tool("klog-read");
+  ReadSession s(tool, o, cap.out());
   klog::Status st = s.Open();
   REQUIRE_MESSAGE(st.ok(), st.message());
   for (auto& c : s.cursors()) REQUIRE(s.Drain(*c, false).ok());

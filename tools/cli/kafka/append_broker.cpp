@@ -135,7 +135,7 @@ class ProduceRun {
  private:
   using Bytes = std::optional<std::string_view>;
   void RecordError(const std::string& msg) {
-    Diag(noun_ + " " + std::to_string(number_) + ": " + msg);
+    c_.tool().Diag(noun_ + " " + std::to_string(number_) + ": " + msg);
     had_errors_ = true;
   }
   // Adds a header to the record being built; a null `value` is a null value.
@@ -244,7 +244,7 @@ bool ProduceRun::Loop(RecordSplitter& in, Progress& progress) {
   for (;;) {
     auto more = in.Fill();
     if (!more.ok()) {
-      Fail(more.status());
+      c_.tool().Fail(more.status());
       return false;
     }
     if (!*more) return true;
@@ -266,19 +266,19 @@ void FlushAll(KafkaClient& c) {
 
 }  // namespace
 
-int RunAppendBroker(const AppendOptions& opts, const ProduceOptions& produce,
+int RunAppendBroker(Tool& tool, const AppendOptions& opts, const ProduceOptions& produce,
                     const BrokerTarget& target) {
   std::unique_ptr<KafkaClient> client;
-  int rc = KafkaClient::Create(ClientRole::kProducer, target.brokers, target.flags,
+  int rc = KafkaClient::Create(tool, ClientRole::kProducer, target.brokers, target.flags,
                                ProducerDefaults(opts, produce), &client, AddDeliveryCallback);
   if (rc >= 0) return rc;
   TopicPtr rkt(nullptr, rd_kafka_topic_destroy);
   auto partitions = PrepareTopic(*client, opts, produce, &rkt);
-  if (!partitions.ok()) return Fail(partitions.status());
+  if (!partitions.ok()) return tool.Fail(partitions.status());
   if (opts.partition && *opts.partition >= *partitions) {
-    return Fail(Status::InvalidArgument("partition " + std::to_string(*opts.partition) +
-                                        " does not exist (topic '" + opts.topic + "' has " +
-                                        std::to_string(*partitions) + ")"));
+    return tool.Fail(Status::InvalidArgument("partition " + std::to_string(*opts.partition) +
+                                             " does not exist (topic '" + opts.topic + "' has " +
+                                             std::to_string(*partitions) + ")"));
   }
   RecordSplitter in(opts.input_fd, opts.json ? "\n" : opts.delimiter);
   Progress progress(opts.progress);
@@ -290,8 +290,8 @@ int RunAppendBroker(const AppendOptions& opts, const ProduceOptions& produce,
   if (d.failed > 0) {
     std::string why = d.first_error;
     if (!client->broker_error().empty()) why += " (" + client->broker_error() + ")";
-    Diag(std::to_string(d.failed) + (d.failed == 1 ? " record was" : " records were") +
-         " not appended: " + why);
+    tool.Diag(std::to_string(d.failed) + (d.failed == 1 ? " record was" : " records were") +
+              " not appended: " + why);
     return kExitFailure;
   }
   return ok && !run.had_errors() ? kExitOk : kExitFailure;

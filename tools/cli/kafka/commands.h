@@ -44,20 +44,23 @@ struct ProduceOptions {
   bool partitions_given = false;     // --partitions was on the command line
 };
 
-int RunAppendBroker(const AppendOptions& opts, const ProduceOptions& produce,
+int RunAppendBroker(Tool& tool, const AppendOptions& opts, const ProduceOptions& produce,
                     const BrokerTarget& target);
 
-int RunReadBroker(const ReadOptions& opts, const BrokerTarget& target);
+int RunReadBroker(Tool& tool, const ReadOptions& opts, const BrokerTarget& target);
 
-int TopicCreateBroker(const BrokerTarget& target, const TopicCreateOptions& o);
-int TopicListBroker(const BrokerTarget& target, bool json);
-int TopicDescribeBroker(const BrokerTarget& target, const std::string& topic, bool json);
-int TopicDeleteBroker(const BrokerTarget& target, const std::string& topic, bool if_exists);
+int TopicCreateBroker(Tool& tool, const BrokerTarget& target, const TopicCreateOptions& o);
+int TopicListBroker(Tool& tool, const BrokerTarget& target, bool json);
+int TopicDescribeBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
+                        bool json);
+int TopicDeleteBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
+                      bool if_exists);
 // klog-topic alter TOPIC --partitions N: CreatePartitions to N in total.
-int TopicAlterBroker(const BrokerTarget& target, const std::string& topic, int32_t partitions);
+int TopicAlterBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
+                     int32_t partitions);
 // klog-topic alter TOPIC --config K=V --delete-config K: AlterConfigs of the
 // topic's whole dynamic config set (read first with DescribeConfigs).
-int TopicAlterConfigsBroker(const BrokerTarget& target, const std::string& topic,
+int TopicAlterConfigsBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
                             const std::vector<std::string>& configs,
                             const std::vector<std::string>& delete_configs);
 

@@ -24,8 +24,8 @@ struct GroupListDeleter {
 using GroupListPtr = std::unique_ptr<const rd_kafka_group_list, GroupListDeleter>;
 using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
 
-int Connect(const BrokerTarget& t, std::unique_ptr<KafkaClient>* out) {
-  return KafkaClient::Create(ClientRole::kAdmin, t.brokers, t.flags, {}, out);
+int Connect(const Tool& tool, const BrokerTarget& t, std::unique_ptr<KafkaClient>* out) {
+  return KafkaClient::Create(tool, ClientRole::kAdmin, t.brokers, t.flags, {}, out);
 }
 
 // ListGroups, or DescribeGroups of one group when `group` is given.
@@ -186,26 +186,27 @@ Status AlterOffsets(KafkaClient& c, const std::string& group,
 
 }  // namespace
 
-int GroupListBroker(const BrokerTarget& target, bool as_json) {
+int GroupListBroker(Tool& tool, const BrokerTarget& target, bool as_json) {
   std::unique_ptr<KafkaClient> c;
-  if (int rc = Connect(target, &c); rc >= 0) return rc;
+  if (int rc = Connect(tool, target, &c); rc >= 0) return rc;
   auto list = ListGroups(*c, nullptr);
-  if (!list.ok()) return Fail(list.status());
+  if (!list.ok()) return tool.Fail(list.status());
   std::set<std::string> names;
   for (int i = 0; i < (*list)->group_cnt; i++) names.insert((*list)->groups[i].group);
   for (const std::string& g : names) {
-    Stdout().Write(as_json ? "{\"group\":\"" + g + "\"}\n" : g + "\n");  // names need no escaping
+    tool.out().Write(as_json ? "{\"group\":\"" + g + "\"}\n" : g + "\n");  // names need no escaping
   }
   return kExitOk;
 }
 
-int GroupDescribeBroker(const BrokerTarget& target, const std::string& group, bool as_json) {
+int GroupDescribeBroker(Tool& tool, const BrokerTarget& target, const std::string& group,
+                        bool as_json) {
   Status st = ValidateGroupName(group);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   std::unique_ptr<KafkaClient> c;
-  if (int rc = Connect(target, &c); rc >= 0) return rc;
+  if (int rc = Connect(tool, target, &c); rc >= 0) return rc;
   auto list = ListGroups(*c, group.c_str());
-  if (!list.ok()) return Fail(list.status());
+  if (!list.ok()) return tool.Fail(list.status());
   std::vector<std::string> members;
   std::map<std::pair<std::string, int32_t>, std::string> owners;
   for (int i = 0; i < (*list)->group_cnt; i++) {
@@ -216,51 +217,51 @@ int GroupDescribeBroker(const BrokerTarget& target, const std::string& group, bo
     }
   }
   auto committed = CommittedAnywhere(*c, group);
-  if (!committed.ok()) return Fail(committed.status());
+  if (!committed.ok()) return tool.Fail(committed.status());
   std::set<std::string> topics;
   for (const auto& [tp, o] : *committed) topics.insert(tp.first);
   for (const auto& [tp, o] : owners) topics.insert(tp.first);
   if (topics.empty() && members.empty()) {
-    return Fail(Status::NotFound("group '" + group + "' does not exist"));
+    return tool.Fail(Status::NotFound("group '" + group + "' does not exist"));
   }
   std::vector<GroupPartitionRow> rows;
   for (const std::string& topic : topics) {
     auto count = PartitionCount(*c, topic);
-    if (!count.ok()) return Fail(count.status());
+    if (!count.ok()) return tool.Fail(count.status());
     for (int32_t p = 0; p < *count; p++) {
       GroupPartitionRow r;
       r.topic = topic;
       r.partition = p;
       st = Watermarks(*c, topic, p, &r.start, &r.end);
-      if (!st.ok()) return Fail(st);
+      if (!st.ok()) return tool.Fail(st);
       if (auto it = committed->find({topic, p}); it != committed->end()) r.committed = it->second;
       if (auto it = owners.find({topic, p}); it != owners.end()) r.owner = it->second;
       rows.push_back(std::move(r));
     }
   }
-  PrintGroupDescription(group, members, rows, as_json);
+  PrintGroupDescription(tool, group, members, rows, as_json);
   return kExitOk;
 }
 
-int GroupResetBroker(const BrokerTarget& target, const GroupResetOptions& o) {
+int GroupResetBroker(Tool& tool, const BrokerTarget& target, const GroupResetOptions& o) {
   Status st = ValidateGroupName(o.group);
   if (st.ok()) st = ValidateTopicName(o.topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   std::unique_ptr<KafkaClient> c;
-  if (int rc = Connect(target, &c); rc >= 0) return rc;
+  if (int rc = Connect(tool, target, &c); rc >= 0) return rc;
   auto list = ListGroups(*c, o.group.c_str());
-  if (!list.ok()) return Fail(list.status());
+  if (!list.ok()) return tool.Fail(list.status());
   for (int i = 0; i < (*list)->group_cnt; i++) {
     st = CheckEmpty((*list)->groups[i], "reset its offsets");
-    if (!st.ok()) return Fail(st);
+    if (!st.ok()) return tool.Fail(st);
   }
   auto count = PartitionCount(*c, o.topic);
-  if (!count.ok()) return Fail(count.status());
+  if (!count.ok()) return tool.Fail(count.status());
   rd_kafka_topic_partition_list_t* mine = rd_kafka_topic_partition_list_new(*count);
   for (int32_t p = 0; p < *count; p++) rd_kafka_topic_partition_list_add(mine, o.topic.c_str(), p);
   auto committed = Committed(*c, o.group, mine);
   rd_kafka_topic_partition_list_destroy(mine);
-  if (!committed.ok()) return Fail(committed.status());
+  if (!committed.ok()) return tool.Fail(committed.status());
   rd_kafka_topic_partition_list_t* plan = rd_kafka_topic_partition_list_new(*count);
   for (int32_t p = 0; st.ok() && p < *count; p++) {
     int64_t low = 0, high = 0;
@@ -281,26 +282,26 @@ int GroupResetBroker(const BrokerTarget& target, const GroupResetOptions& o) {
     std::optional<int64_t> current;
     if (auto it = committed->find({o.topic, p}); it != committed->end()) current = it->second;
     int64_t next = ResetTarget(o, low, high, current, at_time);
-    PrintResetLine(o.topic, p, current, next);
+    PrintResetLine(tool, o.topic, p, current, next);
     rd_kafka_topic_partition_list_add(plan, o.topic.c_str(), p)->offset = next;
   }
-  if (st.ok() && !o.execute) Diag("dry run: nothing changed (add --execute to apply)");
+  if (st.ok() && !o.execute) tool.Diag("dry run: nothing changed (add --execute to apply)");
   if (st.ok() && o.execute) st = AlterOffsets(*c, o.group, plan);
   rd_kafka_topic_partition_list_destroy(plan);
-  return st.ok() ? kExitOk : Fail(st);
+  return st.ok() ? kExitOk : tool.Fail(st);
 }
 
-int GroupDeleteBroker(const BrokerTarget& target, const std::string& group) {
+int GroupDeleteBroker(Tool& tool, const BrokerTarget& target, const std::string& group) {
   Status st = ValidateGroupName(group);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   std::unique_ptr<KafkaClient> c;
-  if (int rc = Connect(target, &c); rc >= 0) return rc;
+  if (int rc = Connect(tool, target, &c); rc >= 0) return rc;
   rd_kafka_DeleteGroup_t* req = rd_kafka_DeleteGroup_new(group.c_str());
   auto ev = AdminCall(*c, "DeleteGroups", [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
     rd_kafka_DeleteGroups(c->handle(), &req, 1, o, q);
   });
   rd_kafka_DeleteGroup_destroy(req);
-  if (!ev.ok()) return Fail(ev.status());
+  if (!ev.ok()) return tool.Fail(ev.status());
   size_t cnt = 0;
   const auto* res = rd_kafka_event_DeleteGroups_result(ev->get());
   const rd_kafka_group_result_t** gs = rd_kafka_DeleteGroups_result_groups(res, &cnt);
@@ -308,12 +309,13 @@ int GroupDeleteBroker(const BrokerTarget& target, const std::string& group) {
     if (const rd_kafka_error_t* e = rd_kafka_group_result_error(gs[i])) {
       rd_kafka_resp_err_t code = rd_kafka_error_code(e);
       if (code == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
-        return Fail(Status::NotFound("group '" + group + "' does not exist"));
+        return tool.Fail(Status::NotFound("group '" + group + "' does not exist"));
       }
       if (code == RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP) {
-        return Fail(Status::Busy("group '" + group + "' has live members; stop them to delete it"));
+        return tool.Fail(
+            Status::Busy("group '" + group + "' has live members; stop them to delete it"));
       }
-      return Fail(Status::IOError("group '" + group + "': " + rd_kafka_error_string(e)));
+      return tool.Fail(Status::IOError("group '" + group + "': " + rd_kafka_error_string(e)));
     }
   }
   return kExitOk;

@@ -8,12 +8,13 @@
 
 #include "cli/kafka/commands.h"
 #include "cli/local/group_cmd.h"
+#include "cli/tool.h"
 
 namespace klog::cli {
 
-int RunGroupList(const CommandTarget& t, bool json);
-int RunGroupDescribe(const CommandTarget& t, const std::string& group, bool json);
-int RunGroupReset(const CommandTarget& t, const GroupResetOptions& o);
-int RunGroupDelete(const CommandTarget& t, const std::string& group);
+int RunGroupList(Tool& tool, const CommandTarget& t, bool json);
+int RunGroupDescribe(Tool& tool, const CommandTarget& t, const std::string& group, bool json);
+int RunGroupReset(Tool& tool, const CommandTarget& t, const GroupResetOptions& o);
+int RunGroupDelete(Tool& tool, const CommandTarget& t, const std::string& group);
 
 }  // namespace klog::cli

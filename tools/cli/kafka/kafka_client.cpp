@@ -22,10 +22,10 @@ Status SetConf(rd_kafka_conf_t* conf, const std::string& key, const std::string&
 }
 
 // klog's defaults for every role: bounded waits, warnings and worse logged.
-KafkaClient::Properties CommonDefaults(const std::string& brokers) {
+KafkaClient::Properties CommonDefaults(const Tool& tool, const std::string& brokers) {
   return {
       {"bootstrap.servers", brokers},
-      {"client.id", ToolName()},
+      {"client.id", tool.name()},
       {"socket.timeout.ms", "10000"},
       {"socket.connection.setup.timeout.ms", "10000"},
       {"log_level", "4"},
@@ -102,12 +102,13 @@ std::string BrokerErrorText(const std::string& reason) {
   return broker.empty() ? "broker: " + cause : "broker " + broker + ": " + cause;
 }
 
-int KafkaClient::Create(ClientRole role, const std::string& brokers, const BrokerFlags& flags,
-                        const Properties& role_defaults, std::unique_ptr<KafkaClient>* out,
-                        void (*hook)(rd_kafka_conf_t*)) {
+int KafkaClient::Create(const Tool& tool, ClientRole role, const std::string& brokers,
+                        const BrokerFlags& flags, const Properties& role_defaults,
+                        std::unique_ptr<KafkaClient>* out, void (*hook)(rd_kafka_conf_t*)) {
   auto user = ParseProperties(flags.properties);
-  if (!user.ok()) return UsageError(user.status().message());
+  if (!user.ok()) return tool.UsageError(user.status().message());
   std::unique_ptr<KafkaClient> c(new KafkaClient());
+  c->tool_ = &tool;
   c->brokers_ = brokers;
   c->role_ = role;
   c->debug_ = Has(*user, "debug");
@@ -117,7 +118,7 @@ int KafkaClient::Create(ClientRole role, const std::string& brokers, const Broke
   }
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   Status st;
-  const Properties common = CommonDefaults(brokers);
+  const Properties common = CommonDefaults(tool, brokers);
   const Properties& given = *user;
   const bool consumer = role == ClientRole::kConsumer;
   const Properties checks = consumer ? Properties{{"check.crcs", "true"}} : Properties{};
@@ -130,7 +131,7 @@ int KafkaClient::Create(ClientRole role, const std::string& brokers, const Broke
   if (st.ok() && c->debug_ && !Has(*user, "log_level")) st = SetConf(conf, "log_level", "7");
   if (!st.ok()) {
     rd_kafka_conf_destroy(conf);
-    return UsageError(st.message());
+    return tool.UsageError(st.message());
   }
   char buf[64];
   size_t n = sizeof buf;
@@ -146,7 +147,7 @@ int KafkaClient::Create(ClientRole role, const std::string& brokers, const Broke
   c->rk_ = rd_kafka_new(type, conf, err, sizeof err);  // takes conf on success
   if (c->rk_ == nullptr) {
     rd_kafka_conf_destroy(conf);
-    return UsageError(std::string("-X: ") + err);
+    return tool.UsageError(std::string("-X: ") + err);
   }
   *out = std::move(c);
   return -1;
@@ -182,7 +183,7 @@ void KafkaClient::OnLog(const rd_kafka_t* rk, int level, const char* fac, const 
   }
   if (level > c->log_level_) return;
   if (!c->debug_ && std::strcmp(fac, "FAIL") == 0) return;
-  Diag(std::string("librdkafka: ") + fac + ": " + buf);
+  c->tool_->Diag(std::string("librdkafka: ") + fac + ": " + buf);
 }
 
 std::optional<FetchError> KafkaClient::TakeStorageError() {
@@ -235,7 +236,7 @@ void KafkaClient::OnError(rd_kafka_t* rk, int err, const char* reason, void* opa
       if (c->broker_error_.empty()) c->broker_error_ = "broker " + c->brokers_ + ": " + reason;
       return;
     default:
-      Diag(std::string("broker: ") + reason);
+      c->tool_->Diag(std::string("broker: ") + reason);
   }
 }
 

@@ -19,6 +19,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/tool.h"
+
 #include "klog/record.h"
 #include "klog/status.h"
 
@@ -68,14 +70,18 @@ class KafkaClient {
   // success, else the exit code with the diagnostic printed: 2 when a -X
   // setting or the combination is rejected (naming the key). `hook`, if
   // given, adds callbacks (such as a delivery report) to the configuration.
-  static int Create(ClientRole role, const std::string& brokers, const BrokerFlags& flags,
-                    const Properties& role_defaults, std::unique_ptr<KafkaClient>* out,
-                    void (*hook)(rd_kafka_conf_t*) = nullptr);
+  // `tool` names the client (client.id) and prints its diagnostics; it must
+  // outlive the client.
+  static int Create(const Tool& tool, ClientRole role, const std::string& brokers,
+                    const BrokerFlags& flags, const Properties& role_defaults,
+                    std::unique_ptr<KafkaClient>* out, void (*hook)(rd_kafka_conf_t*) = nullptr);
   ~KafkaClient();
   KafkaClient(const KafkaClient&) = delete;
   KafkaClient& operator=(const KafkaClient&) = delete;
 
   rd_kafka_t* handle() const { return rk_; }
+  // The tool this client was created for.
+  const Tool& tool() const { return *tool_; }
   // The bound on every wait for the broker (socket.timeout.ms, default 10 s).
   int timeout_ms() const { return timeout_ms_; }
 
@@ -119,6 +125,7 @@ class KafkaClient {
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static void OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
 
+  const Tool* tool_ = nullptr;
   rd_kafka_t* rk_ = nullptr;
   ClientRole role_ = ClientRole::kProducer;
   std::string brokers_;

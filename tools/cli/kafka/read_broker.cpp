@@ -269,7 +269,7 @@ Status BrokerReader::Consume(const std::vector<PartState*>& parts, bool follow) 
       // does not heal, so it ends the read (with -f too).
       if (std::optional<FetchError> e = c_.TakeStorageError()) return c_.StorageError(*e);
       if (follow && c_.brokers_down()) {
-        Diag(c_.broker_error() + " (still waiting)");
+        c_.tool().Diag(c_.broker_error() + " (still waiting)");
         c_.ClearBrokersDown();
       }
       if (!follow && MonotonicMs() - last_event > c_.timeout_ms()) {
@@ -287,14 +287,14 @@ Status BrokerReader::Consume(const std::vector<PartState*>& parts, bool follow) 
 
 }  // namespace
 
-int RunReadBroker(const ReadOptions& opts, const BrokerTarget& target) {
+int RunReadBroker(Tool& tool, const ReadOptions& opts, const BrokerTarget& target) {
   std::unique_ptr<KafkaClient> client;
-  int rc = KafkaClient::Create(ClientRole::kConsumer, target.brokers, target.flags,
+  int rc = KafkaClient::Create(tool, ClientRole::kConsumer, target.brokers, target.flags,
                                ConsumerDefaults(opts.follow), &client);
   if (rc >= 0) return rc;
-  BrokerReader reader(opts, *client, Stdout());
+  BrokerReader reader(opts, *client, tool.out());
   Status st = reader.Open();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   // From here on rd_kafka_consumer_poll() serves errors too; KafkaClient::Poll() must not be used.
   rd_kafka_poll_set_consumer(client->handle());
   if (opts.follow) {
@@ -302,7 +302,7 @@ int RunReadBroker(const ReadOptions& opts, const BrokerTarget& target) {
     std::vector<PartState*> all;
     for (PartState& p : reader.parts()) {
       auto empty = reader.ResolveStart(p);
-      if (!empty.ok()) return Fail(empty.status());
+      if (!empty.ok()) return tool.Fail(empty.status());
       all.push_back(&p);
     }
     st = reader.Consume(all, true);
@@ -320,7 +320,7 @@ int RunReadBroker(const ReadOptions& opts, const BrokerTarget& target) {
     }
   }
   rd_kafka_assign(client->handle(), nullptr);
-  return st.ok() ? kExitOk : Fail(st);
+  return st.ok() ? kExitOk : tool.Fail(st);
 }
 
 }  // namespace klog::cli

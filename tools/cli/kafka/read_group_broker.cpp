@@ -33,8 +33,8 @@ struct Assigned {
 
 class GroupConsumer {
  public:
-  GroupConsumer(const ReadOptions& opts, const GroupReadOptions& g, KafkaClient& c)
-      : opts_(opts), g_(g), c_(c), out_(Stdout()), printer_(opts, out_) {
+  GroupConsumer(const ReadOptions& opts, const GroupReadOptions& g, KafkaClient& c, Output& out)
+      : opts_(opts), g_(g), c_(c), out_(out), printer_(opts, out_) {
     if (opts.count) remaining_ = *opts.count;
   }
   Status Run();
@@ -140,7 +140,7 @@ Status GroupConsumer::Handle(const rd_kafka_message_t* m) {
   }
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (m->rkt == nullptr) {  // a consumer-level event: librdkafka retries
-      Diag(rd_kafka_message_errstr(m));
+      c_.tool().Diag(rd_kafka_message_errstr(m));
       return Status::Ok();
     }
     return Status::IOError("topic '" + opts_.topic + "' partition " + std::to_string(m->partition) +
@@ -187,7 +187,7 @@ Status GroupConsumer::Run() {
     if (m == nullptr && c_.brokers_down()) {
       // Without --until-end a member waits for the broker, saying so once.
       if (g_.until_end) return Status::IOError(c_.broker_error());
-      Diag(c_.broker_error() + " (still waiting)");
+      c_.tool().Diag(c_.broker_error() + " (still waiting)");
       c_.ClearBrokersDown();
     }
     if (m != nullptr) {
@@ -213,10 +213,10 @@ Status GroupConsumer::Run() {
 
 }  // namespace
 
-int RunReadGroupBroker(const ReadOptions& opts, const GroupReadOptions& group,
+int RunReadGroupBroker(Tool& tool, const ReadOptions& opts, const GroupReadOptions& group,
                        const BrokerTarget& target) {
   Status st = ValidateGroupName(group.group);
-  if (!st.ok()) return UsageError("--group: " + st.message());
+  if (!st.ok()) return tool.UsageError("--group: " + st.message());
   const char* reset = nullptr;
   switch (opts.start.kind) {
     case OffsetSpec::Kind::kBeginning:
@@ -226,7 +226,7 @@ int RunReadGroupBroker(const ReadOptions& opts, const GroupReadOptions& group,
       reset = "latest";
       break;
     default:
-      return UsageError("with --group and -b, --offset must be 'beginning' or 'end'");
+      return tool.UsageError("with --group and -b, --offset must be 'beginning' or 'end'");
   }
   KafkaClient::Properties props = {
       {"group.id", group.group},
@@ -238,22 +238,22 @@ int RunReadGroupBroker(const ReadOptions& opts, const GroupReadOptions& group,
       {"queued.min.messages", "500000"},  // see ConsumerDefaults in read_broker.cpp
   };
   std::unique_ptr<KafkaClient> client;
-  int rc = KafkaClient::Create(ClientRole::kConsumer, target.brokers, target.flags, props, &client,
-                               AddRebalanceCb);
+  int rc = KafkaClient::Create(tool, ClientRole::kConsumer, target.brokers, target.flags, props,
+                               &client, AddRebalanceCb);
   if (rc >= 0) return rc;
   struct sigaction sa {};
   sa.sa_handler = [](int) { g_stop = 1; };
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  GroupConsumer consumer(opts, group, *client);
+  GroupConsumer consumer(opts, group, *client, tool.out());
   client->set_rebalance_handler(
       [&consumer](rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
         consumer.Rebalance(err, parts);
       });
   st = consumer.Run();
   client->set_rebalance_handler(nullptr);
-  return st.ok() ? kExitOk : Fail(st);
+  return st.ok() ? kExitOk : tool.Fail(st);
 }
 
 }  // namespace klog::cli

@@ -37,6 +37,7 @@ Status TopicResultStatus(const rd_kafka_topic_result_t* r, const std::string& to
 // without DescribeConfigs gives empty maps after one warning.
 std::map<std::string, ConfigMap> TopicConfigs(KafkaClient& c,
                                               const std::vector<std::string>& topics) {
+  const Tool& tool = c.tool();
   std::map<std::string, ConfigMap> out;
   for (const auto& t : topics) out[t];
   if (topics.empty()) return out;
@@ -48,7 +49,7 @@ std::map<std::string, ConfigMap> TopicConfigs(KafkaClient& c,
   });
   rd_kafka_ConfigResource_destroy_array(res.data(), res.size());
   if (!ev.ok()) {
-    Diag("configs not shown: " + ev.status().message());
+    tool.Diag("configs not shown: " + ev.status().message());
     return out;
   }
   const rd_kafka_DescribeConfigs_result_t* r = rd_kafka_event_DescribeConfigs_result(ev->get());
@@ -57,8 +58,8 @@ std::map<std::string, ConfigMap> TopicConfigs(KafkaClient& c,
   for (size_t i = 0; i < n; i++) {
     std::string name = rd_kafka_ConfigResource_name(rs[i]);
     if (rd_kafka_ConfigResource_error(rs[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      Diag("topic '" + name +
-           "': configs not shown: " + rd_kafka_ConfigResource_error_string(rs[i]));
+      tool.Diag("topic '" + name +
+                "': configs not shown: " + rd_kafka_ConfigResource_error_string(rs[i]));
       continue;
     }
     size_t cnt = 0;
@@ -85,12 +86,12 @@ std::string ConfigText(const ConfigMap& configs) {
 // Connects (bounded: a broker that cannot be reached is exit 1) and runs
 // `body` with the client and the cluster's metadata.
 template <typename Body>
-int WithCluster(const BrokerTarget& target, Body body) {
+int WithCluster(const Tool& tool, const BrokerTarget& target, Body body) {
   std::unique_ptr<KafkaClient> client;
-  int rc = KafkaClient::Create(ClientRole::kAdmin, target.brokers, target.flags, {}, &client);
+  int rc = KafkaClient::Create(tool, ClientRole::kAdmin, target.brokers, target.flags, {}, &client);
   if (rc >= 0) return rc;
   auto raw = client->AllTopicsMetadata();
-  if (!raw.ok()) return Fail(raw.status());
+  if (!raw.ok()) return tool.Fail(raw.status());
   MetadataPtr md(*raw);
   return body(*client, md.get());
 }
@@ -114,26 +115,26 @@ Status CreateTopicOnBroker(KafkaClient& c, const std::string& topic, int32_t par
   return n == 1 ? TopicResultStatus(r[0], topic) : Status::IOError("CreateTopics: no result");
 }
 
-int TopicCreateBroker(const BrokerTarget& target, const TopicCreateOptions& o) {
+int TopicCreateBroker(Tool& tool, const BrokerTarget& target, const TopicCreateOptions& o) {
   Status st = ValidateTopicName(o.topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   std::vector<std::pair<std::string, std::string>> configs;
   for (const auto& kv : o.configs) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return UsageError("--config '" + kv + "': expected KEY=VALUE");
+      return tool.UsageError("--config '" + kv + "': expected KEY=VALUE");
     }
     configs.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  return WithCluster(target, [&](KafkaClient& c, const rd_kafka_metadata_t*) {
+  return WithCluster(tool, target, [&](KafkaClient& c, const rd_kafka_metadata_t*) {
     Status st = CreateTopicOnBroker(c, o.topic, o.partitions, configs);
     if (st.code() == Status::Code::kExists && o.if_not_exists) return kExitOk;
-    return st.ok() ? kExitOk : Fail(st);
+    return st.ok() ? kExitOk : tool.Fail(st);
   });
 }
 
-int TopicListBroker(const BrokerTarget& target, bool json_out) {
-  return WithCluster(target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
+int TopicListBroker(Tool& tool, const BrokerTarget& target, bool json_out) {
+  return WithCluster(tool, target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
     std::map<std::string, int32_t> topics;
     for (int i = 0; i < md->topic_cnt; i++) {
       if (md->topics[i].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
@@ -145,7 +146,7 @@ int TopicListBroker(const BrokerTarget& target, bool json_out) {
       for (const auto& [name, parts] : topics) names.push_back(name);
       configs = TopicConfigs(c, names);
     }
-    Output& out = Stdout();
+    Output& out = tool.out();
     for (const auto& [name, parts] : topics) {
       if (json_out) {
         json j{{"topic", name}, {"partitions", parts}, {"configs", configs[name]}};
@@ -159,12 +160,13 @@ int TopicListBroker(const BrokerTarget& target, bool json_out) {
   });
 }
 
-int TopicDescribeBroker(const BrokerTarget& target, const std::string& topic, bool json_out) {
+int TopicDescribeBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
+                        bool json_out) {
   Status st = ValidateTopicName(topic);
-  if (!st.ok()) return UsageError(st.message());
-  return WithCluster(target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
+  if (!st.ok()) return tool.UsageError(st.message());
+  return WithCluster(tool, target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
     const rd_kafka_metadata_topic_t* t = FindTopic(md, topic);
-    if (t == nullptr) return Fail(Status::NotFound("topic '" + topic + "' does not exist"));
+    if (t == nullptr) return tool.Fail(Status::NotFound("topic '" + topic + "' does not exist"));
     const int32_t count = t->partition_cnt;
     std::vector<std::pair<int64_t, int64_t>> marks(count);
     for (int32_t p = 0; p < count; p++) {
@@ -175,11 +177,11 @@ int TopicDescribeBroker(const BrokerTarget& target, const std::string& topic, bo
         Status e = err == RD_KAFKA_RESP_ERR__TIMED_OUT
                        ? c.TimeoutError("a ListOffsets request")
                        : Status::IOError(std::string("offsets: ") + rd_kafka_err2str(err));
-        return Fail(e.WithContext(topic + "-" + std::to_string(p)));
+        return tool.Fail(e.WithContext(topic + "-" + std::to_string(p)));
       }
     }
     ConfigMap configs = TopicConfigs(c, {topic})[topic];
-    Output& out = Stdout();
+    Output& out = tool.out();
     if (json_out) {
       json j{{"topic", topic}, {"partitions", count}, {"configs", configs}};
       j["partition_info"] = json::array();
@@ -202,63 +204,65 @@ int TopicDescribeBroker(const BrokerTarget& target, const std::string& topic, bo
   });
 }
 
-int TopicDeleteBroker(const BrokerTarget& target, const std::string& topic, bool if_exists) {
+int TopicDeleteBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
+                      bool if_exists) {
   Status st = ValidateTopicName(topic);
-  if (!st.ok()) return UsageError(st.message());
-  return WithCluster(target, [&](KafkaClient& c, const rd_kafka_metadata_t*) {
+  if (!st.ok()) return tool.UsageError(st.message());
+  return WithCluster(tool, target, [&](KafkaClient& c, const rd_kafka_metadata_t*) {
     rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(topic.c_str());
     auto ev = AdminCall(c, "DeleteTopics", [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
       rd_kafka_DeleteTopics(c.handle(), &dt, 1, o, q);
     });
     rd_kafka_DeleteTopic_destroy(dt);
-    if (!ev.ok()) return Fail(ev.status());
+    if (!ev.ok()) return tool.Fail(ev.status());
     size_t n = 0;
     const rd_kafka_topic_result_t** r =
         rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev->get()), &n);
     Status st =
         n == 1 ? TopicResultStatus(r[0], topic) : Status::IOError("DeleteTopics: no result");
     if (st.IsNotFound() && if_exists) return kExitOk;
-    return st.ok() ? kExitOk : Fail(st);
+    return st.ok() ? kExitOk : tool.Fail(st);
   });
 }
 
-int TopicAlterBroker(const BrokerTarget& target, const std::string& topic, int32_t partitions) {
+int TopicAlterBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
+                     int32_t partitions) {
   Status st = ValidateTopicName(topic);
-  if (!st.ok()) return UsageError(st.message());
-  return WithCluster(target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
+  if (!st.ok()) return tool.UsageError(st.message());
+  return WithCluster(tool, target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
     if (FindTopic(md, topic) == nullptr) {
-      return Fail(Status::NotFound("topic '" + topic + "' does not exist"));
+      return tool.Fail(Status::NotFound("topic '" + topic + "' does not exist"));
     }
     char err[512];
     rd_kafka_NewPartitions_t* np =
         rd_kafka_NewPartitions_new(topic.c_str(), size_t(partitions), err, sizeof err);
-    if (np == nullptr) return Fail(Status::InvalidArgument("topic '" + topic + "': " + err));
+    if (np == nullptr) return tool.Fail(Status::InvalidArgument("topic '" + topic + "': " + err));
     auto ev =
         AdminCall(c, "CreatePartitions", [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
           rd_kafka_CreatePartitions(c.handle(), &np, 1, o, q);
         });
     rd_kafka_NewPartitions_destroy(np);
-    if (!ev.ok()) return Fail(ev.status());
+    if (!ev.ok()) return tool.Fail(ev.status());
     size_t n = 0;
     const rd_kafka_topic_result_t** r = rd_kafka_CreatePartitions_result_topics(
         rd_kafka_event_CreatePartitions_result(ev->get()), &n);
     Status st =
         n == 1 ? TopicResultStatus(r[0], topic) : Status::IOError("CreatePartitions: no result");
-    return st.ok() ? kExitOk : Fail(st);
+    return st.ok() ? kExitOk : tool.Fail(st);
   });
 }
 
-int TopicAlterConfigsBroker(const BrokerTarget& target, const std::string& topic,
+int TopicAlterConfigsBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
                             const std::vector<std::string>& configs,
                             const std::vector<std::string>& delete_configs) {
   Status st = ValidateTopicName(topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   std::vector<std::pair<std::string, std::string>> pairs;
   int code = kExitOk;
-  if (!SplitConfigs(configs, &pairs, &code)) return code;
-  return WithCluster(target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
+  if (!SplitConfigs(tool, configs, &pairs, &code)) return code;
+  return WithCluster(tool, target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
     if (FindTopic(md, topic) == nullptr) {
-      return Fail(Status::NotFound("topic '" + topic + "' does not exist"));
+      return tool.Fail(Status::NotFound("topic '" + topic + "' does not exist"));
     }
     // librdkafka 2.0 has no IncrementalAlterConfigs: AlterConfigs replaces
     // the whole set, so start from the configs the topic has now.
@@ -272,14 +276,14 @@ int TopicAlterConfigsBroker(const BrokerTarget& target, const std::string& topic
       rd_kafka_AlterConfigs(c.handle(), &res, 1, o, q);
     });
     rd_kafka_ConfigResource_destroy(res);
-    if (!ev.ok()) return Fail(ev.status());
+    if (!ev.ok()) return tool.Fail(ev.status());
     size_t n = 0;
     const rd_kafka_ConfigResource_t** rs =
         rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev->get()), &n);
-    if (n != 1) return Fail(Status::IOError("AlterConfigs: no result"));
+    if (n != 1) return tool.Fail(Status::IOError("AlterConfigs: no result"));
     if (rd_kafka_ConfigResource_error(rs[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* text = rd_kafka_ConfigResource_error_string(rs[0]);
-      return Fail(Status::InvalidArgument(
+      return tool.Fail(Status::InvalidArgument(
           "topic '" + topic + "': " +
           (text != nullptr ? text : rd_kafka_err2str(rd_kafka_ConfigResource_error(rs[0])))));
     }

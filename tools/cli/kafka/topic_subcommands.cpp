@@ -5,42 +5,43 @@
 
 namespace klog::cli {
 
-int RunTopicCreate(const CommandTarget& t, const TopicCreateOptions& o) {
-  if (t.broker) return TopicCreateBroker(*t.broker, o);
+int RunTopicCreate(Tool& tool, const CommandTarget& t, const TopicCreateOptions& o) {
+  if (t.broker) return TopicCreateBroker(tool, *t.broker, o);
   DataDirLock lock;
-  int rc = BeginLocalChange(t.data_dir, o.topic, "creating it", &lock);
-  return rc >= 0 ? rc : TopicCreate(t.data_dir, o);
+  int rc = BeginLocalChange(tool, t.data_dir, o.topic, "creating it", &lock);
+  return rc >= 0 ? rc : TopicCreate(tool, t.data_dir, o);
 }
 
-int RunTopicList(const CommandTarget& t, bool json) {
-  return t.broker ? TopicListBroker(*t.broker, json) : TopicList(t.data_dir, json);
+int RunTopicList(Tool& tool, const CommandTarget& t, bool json) {
+  return t.broker ? TopicListBroker(tool, *t.broker, json) : TopicList(tool, t.data_dir, json);
 }
 
-int RunTopicDescribe(const CommandTarget& t, const std::string& topic, bool json) {
-  if (t.broker) return TopicDescribeBroker(*t.broker, topic, json);
-  return TopicDescribe(t.data_dir, topic, json);
+int RunTopicDescribe(Tool& tool, const CommandTarget& t, const std::string& topic, bool json) {
+  if (t.broker) return TopicDescribeBroker(tool, *t.broker, topic, json);
+  return TopicDescribe(tool, t.data_dir, topic, json);
 }
 
-int RunTopicDelete(const CommandTarget& t, const std::string& topic, bool if_exists) {
-  if (t.broker) return TopicDeleteBroker(*t.broker, topic, if_exists);
+int RunTopicDelete(Tool& tool, const CommandTarget& t, const std::string& topic, bool if_exists) {
+  if (t.broker) return TopicDeleteBroker(tool, *t.broker, topic, if_exists);
   DataDirLock lock;
-  int rc = BeginLocalChange(t.data_dir, topic, "deleting it", &lock);
-  return rc >= 0 ? rc : TopicDelete(t.data_dir, topic, if_exists);
+  int rc = BeginLocalChange(tool, t.data_dir, topic, "deleting it", &lock);
+  return rc >= 0 ? rc : TopicDelete(tool, t.data_dir, topic, if_exists);
 }
 
-int RunTopicAlter(const CommandTarget& t, const TopicAlterOptions& o) {
+int RunTopicAlter(Tool& tool, const CommandTarget& t, const TopicAlterOptions& o) {
   if (o.partitions.has_value() == o.change_configs) {
-    return UsageError("alter: give either --partitions or --config/--delete-config");
+    return tool.UsageError("alter: give either --partitions or --config/--delete-config");
   }
   if (t.broker && o.change_configs) {
-    return TopicAlterConfigsBroker(*t.broker, o.topic, o.configs, o.delete_configs);
+    return TopicAlterConfigsBroker(tool, *t.broker, o.topic, o.configs, o.delete_configs);
   }
-  if (t.broker) return TopicAlterBroker(*t.broker, o.topic, *o.partitions);
+  if (t.broker) return TopicAlterBroker(tool, *t.broker, o.topic, *o.partitions);
   DataDirLock lock;
-  int rc = BeginLocalChange(t.data_dir, o.topic, "altering it", &lock);
+  int rc = BeginLocalChange(tool, t.data_dir, o.topic, "altering it", &lock);
   if (rc >= 0) return rc;
-  if (o.change_configs) return TopicAlterConfigs(t.data_dir, o.topic, o.configs, o.delete_configs);
-  return TopicAlter(t.data_dir, o.topic, *o.partitions);
+  if (o.change_configs)
+    return TopicAlterConfigs(tool, t.data_dir, o.topic, o.configs, o.delete_configs);
+  return TopicAlter(tool, t.data_dir, o.topic, *o.partitions);
 }
 
 namespace {
@@ -50,35 +51,36 @@ constexpr const char* kLocalOnly =
 
 }  // namespace
 
-int RunTopicEnforceRetention(const CommandTarget& t, const std::vector<std::string>& topics) {
-  if (t.broker) return UsageError(kLocalOnly);
+int RunTopicEnforceRetention(Tool& tool, const CommandTarget& t,
+                             const std::vector<std::string>& topics) {
+  if (t.broker) return tool.UsageError(kLocalOnly);
   DataDirLock lock;
-  int rc = BeginLocalChange(t.data_dir, "", "", &lock);
-  return rc >= 0 ? rc : TopicEnforceRetention(t.data_dir, topics);
+  int rc = BeginLocalChange(tool, t.data_dir, "", "", &lock);
+  return rc >= 0 ? rc : TopicEnforceRetention(tool, t.data_dir, topics);
 }
 
-int RunTopicTruncateBefore(const CommandTarget& t, const TopicTruncateOptions& o) {
-  if (t.broker) return UsageError(kLocalOnly);
+int RunTopicTruncateBefore(Tool& tool, const CommandTarget& t, const TopicTruncateOptions& o) {
+  if (t.broker) return tool.UsageError(kLocalOnly);
   DataDirLock lock;
-  int rc = BeginLocalChange(t.data_dir, o.topic, "truncating it", &lock);
-  return rc >= 0 ? rc : TopicTruncateBefore(t.data_dir, o.topic, o.partition, o.offset);
+  int rc = BeginLocalChange(tool, t.data_dir, o.topic, "truncating it", &lock);
+  return rc >= 0 ? rc : TopicTruncateBefore(tool, t.data_dir, o.topic, o.partition, o.offset);
 }
 
-int RunTopicCompact(const CommandTarget& t, TopicCompactOptions o,
+int RunTopicCompact(Tool& tool, const CommandTarget& t, TopicCompactOptions o,
                     const std::string& key_map_bytes) {
   if (t.broker) {
-    return UsageError(
+    return tool.UsageError(
         "compact works on a data directory (-d); a broker compacts a topic itself when its "
         "dirty ratio reaches min.cleanable.dirty.ratio");
   }
   DataDirLock lock;
-  int rc = BeginLocalChange(t.data_dir, "", "", &lock);
+  int rc = BeginLocalChange(tool, t.data_dir, "", "", &lock);
   if (rc >= 0) return rc;
   auto kmb = ParseSize(key_map_bytes);
-  if (!kmb.ok()) return UsageError("--key-map-bytes: " + kmb.status().message());
-  if (*kmb < 1024) return UsageError("--key-map-bytes: must be at least 1k");
+  if (!kmb.ok()) return tool.UsageError("--key-map-bytes: " + kmb.status().message());
+  if (*kmb < 1024) return tool.UsageError("--key-map-bytes: must be at least 1k");
   o.key_map_bytes = *kmb;
-  return TopicCompact(t.data_dir, o);
+  return TopicCompact(tool, t.data_dir, o);
 }
 
 }  // namespace klog::cli

@@ -12,13 +12,14 @@
 
 #include "cli/kafka/commands.h"
 #include "cli/local/topic_cmd.h"
+#include "cli/tool.h"
 
 namespace klog::cli {
 
-int RunTopicCreate(const CommandTarget& t, const TopicCreateOptions& o);
-int RunTopicList(const CommandTarget& t, bool json);
-int RunTopicDescribe(const CommandTarget& t, const std::string& topic, bool json);
-int RunTopicDelete(const CommandTarget& t, const std::string& topic, bool if_exists);
+int RunTopicCreate(Tool& tool, const CommandTarget& t, const TopicCreateOptions& o);
+int RunTopicList(Tool& tool, const CommandTarget& t, bool json);
+int RunTopicDescribe(Tool& tool, const CommandTarget& t, const std::string& topic, bool json);
+int RunTopicDelete(Tool& tool, const CommandTarget& t, const std::string& topic, bool if_exists);
 
 struct TopicAlterOptions {
   std::string topic;
@@ -28,10 +29,11 @@ struct TopicAlterOptions {
   bool change_configs = false;              // --config or --delete-config was given
 };
 // Exactly one of a new partition count and a config change is a usage error otherwise.
-int RunTopicAlter(const CommandTarget& t, const TopicAlterOptions& o);
+int RunTopicAlter(Tool& tool, const CommandTarget& t, const TopicAlterOptions& o);
 
 // Local mode only (a broker applies retention itself).
-int RunTopicEnforceRetention(const CommandTarget& t, const std::vector<std::string>& topics);
+int RunTopicEnforceRetention(Tool& tool, const CommandTarget& t,
+                             const std::vector<std::string>& topics);
 
 struct TopicTruncateOptions {
   std::string topic;
@@ -39,11 +41,11 @@ struct TopicTruncateOptions {
   int64_t offset = 0;  // the new log start offset
 };
 // Local mode only.
-int RunTopicTruncateBefore(const CommandTarget& t, const TopicTruncateOptions& o);
+int RunTopicTruncateBefore(Tool& tool, const CommandTarget& t, const TopicTruncateOptions& o);
 
 // Local mode only (a broker compacts by itself). `key_map_bytes` is the
 // --key-map-bytes SIZE, parsed into o.key_map_bytes once the lock is held.
-int RunTopicCompact(const CommandTarget& t, TopicCompactOptions o,
+int RunTopicCompact(Tool& tool, const CommandTarget& t, TopicCompactOptions o,
                     const std::string& key_map_bytes);
 
 }  // namespace klog::cli

@@ -52,7 +52,8 @@ class Progress {
 // The per-run state of the input loop.
 class AppendRun {
  public:
-  AppendRun(const AppendOptions& opts, TopicAppender& app) : opts_(opts), app_(app) {
+  AppendRun(const Tool& tool, const AppendOptions& opts, TopicAppender& app)
+      : tool_(tool), opts_(opts), app_(app) {
     for (const auto& [k, v] : opts.headers) cli_headers_.push_back({k, std::string_view(v)});
     noun_ = opts.delimiter == "\n" || opts.json ? "line" : "record";
   }
@@ -65,7 +66,7 @@ class AppendRun {
 
  private:
   void RecordError(const std::string& msg) {
-    Diag(noun_ + " " + std::to_string(number_) + ": " + msg);
+    tool_.Diag(noun_ + " " + std::to_string(number_) + ": " + msg);
     had_errors_ = true;
   }
   // Adds one record; false on a fatal (writer) error.
@@ -75,6 +76,7 @@ class AppendRun {
   bool AddText(std::string_view rec);
   bool AddJson(std::string_view line);
 
+  const Tool& tool_;
   const AppendOptions& opts_;
   TopicAppender& app_;
   std::vector<BatchBuilder::Header> cli_headers_;
@@ -122,7 +124,7 @@ bool AppendRun::AddRecord(std::optional<std::string_view> key,
   bool rolled = false;
   Status st = app_.Add(p, key, value, headers, timestamp, now_, number_, &rolled);
   if (!st.ok()) {
-    Fail(st);
+    tool_.Fail(st);
     return false;
   }
   // A full batch moves unkeyed records on to the next partition.
@@ -170,19 +172,19 @@ void AppendRun::ReportUnappended() const {
   std::string appended = std::to_string(app_.records_appended()) + " records appended";
   std::string from = "input " + noun_ + " " + std::to_string(u->first_line);
   if (u->later_appended == 0) {
-    Diag(appended + "; " + from + " and after were not");
+    tool_.Diag(appended + "; " + from + " and after were not");
     return;
   }
-  Diag(appended + ": every record before " + from + ", and " + std::to_string(u->later_appended) +
-       " of later " + noun_ + "s (other partitions); the other records from " + from +
-       " on were not");
+  tool_.Diag(appended + ": every record before " + from + ", and " +
+             std::to_string(u->later_appended) + " of later " + noun_ +
+             "s (other partitions); the other records from " + from + " on were not");
 }
 
 bool AppendRun::Loop(RecordSplitter& in, Progress& progress) {
   for (;;) {
     auto more = in.Fill();
     if (!more.ok()) {
-      Fail(more.status());
+      tool_.Fail(more.status());
       return false;
     }
     if (!*more) return true;
@@ -194,7 +196,7 @@ bool AppendRun::Loop(RecordSplitter& in, Progress& progress) {
     }
     Status st = app_.FlushBatches();
     if (!st.ok()) {
-      Fail(st);
+      tool_.Fail(st);
       return false;
     }
     rr_ = (rr_ + 1) % app_.partitions();
@@ -222,31 +224,31 @@ Result<FlushPolicy> ParseFlushPolicy(const std::string& s) {
   return p;
 }
 
-int RunAppend(const AppendOptions& opts) {
+int RunAppend(Tool& tool, const AppendOptions& opts) {
   // Refused before any input is read while klog-serve serves the directory.
   DataDirLock lock;
   Status locked = LockForLocalWrite(opts.data_dir, &lock);
-  if (!locked.ok()) return Fail(locked);
+  if (!locked.ok()) return tool.Fail(locked);
   DataDir dd(opts.data_dir);
   auto info = OpenOrCreateTopic(dd, opts.topic, opts.no_create, opts.create_partitions);
-  if (!info.ok()) return Fail(info.status());
+  if (!info.ok()) return tool.Fail(info.status());
   if (opts.partition && *opts.partition >= info->partitions) {
-    return Fail(Status::InvalidArgument("partition " + std::to_string(*opts.partition) +
-                                        " does not exist (topic '" + opts.topic + "' has " +
-                                        std::to_string(info->partitions) + ")"));
+    return tool.Fail(Status::InvalidArgument("partition " + std::to_string(*opts.partition) +
+                                             " does not exist (topic '" + opts.topic + "' has " +
+                                             std::to_string(info->partitions) + ")"));
   }
-  AppenderOptions aopts{opts.codec, opts.flush, opts.batch_bytes, ToolName(),
-                        [](const std::string& m) { Diag("warning: " + m); }};
+  AppenderOptions aopts{opts.codec, opts.flush, opts.batch_bytes, tool.name(),
+                        [&tool](const std::string& m) { tool.Diag("warning: " + m); }};
   TopicAppender app(dd, *info, aopts);
   Status st = app.Init();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   RecordSplitter in(opts.input_fd, opts.json ? "\n" : opts.delimiter);
   Progress progress(opts.progress);
-  AppendRun run(opts, app);
+  AppendRun run(tool, opts, app);
   bool ok = run.Loop(in, progress);
   st = app.Close();
   progress.Update(app.records_appended(), in.bytes_read(), true);
-  if (!st.ok() && ok) return Fail(st);  // after a fatal error, that error was reported
+  if (!st.ok() && ok) return tool.Fail(st);  // after a fatal error, that error was reported
   run.ReportUnappended();
   return ok && !run.had_errors() ? kExitOk : kExitFailure;
 }

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/tool.h"
 #include "klog/log.h"
 #include "klog/record.h"
 #include "klog/status.h"
@@ -35,6 +36,6 @@ struct AppendOptions {
 Result<FlushPolicy> ParseFlushPolicy(const std::string& s);
 
 // Runs the append and returns the exit code (diagnostics already printed).
-int RunAppend(const AppendOptions& opts);
+int RunAppend(Tool& tool, const AppendOptions& opts);
 
 }  // namespace klog::cli

@@ -86,7 +86,8 @@ int64_t GroupPartitionRow::lag() const {
   return std::max<int64_t>(0, end - std::max(committed.value_or(start), start));
 }
 
-void PrintGroupDescription(const std::string& group, const std::vector<std::string>& members,
+void PrintGroupDescription(Tool& tool, const std::string& group,
+                           const std::vector<std::string>& members,
                            const std::vector<GroupPartitionRow>& rows, bool as_json) {
   int64_t total = 0;
   for (const GroupPartitionRow& r : rows) total += r.lag();
@@ -102,10 +103,10 @@ void PrintGroupDescription(const std::string& group, const std::vector<std::stri
                        {"owner", r.owner.empty() ? json(nullptr) : json(r.owner)}});
     }
     json j{{"group", group}, {"members", members}, {"partitions", parts}, {"total_lag", total}};
-    Stdout().Write(j.dump() + "\n");
+    tool.out().Write(j.dump() + "\n");
     return;
   }
-  Output& out = Stdout();
+  Output& out = tool.out();
   std::string ids;
   for (const std::string& m : members) ids += (ids.empty() ? "" : " ") + m;
   out.Write("group: " + group + "\nmembers: " + std::to_string(members.size()) +
@@ -144,81 +145,83 @@ int64_t ResetTarget(const GroupResetOptions& o, int64_t start, int64_t end,
   return std::clamp(v, start, end);
 }
 
-void PrintResetLine(const std::string& topic, int32_t partition, std::optional<int64_t> current,
-                    int64_t next) {
-  Stdout().Write(topic + "\t" + std::to_string(partition) + "\t" +
-                 (current ? std::to_string(*current) : "-") + " -> " + std::to_string(next) + "\n");
+void PrintResetLine(Tool& tool, const std::string& topic, int32_t partition,
+                    std::optional<int64_t> current, int64_t next) {
+  tool.out().Write(topic + "\t" + std::to_string(partition) + "\t" +
+                   (current ? std::to_string(*current) : "-") + " -> " + std::to_string(next) +
+                   "\n");
 }
 
-int GroupList(const std::string& data_dir, bool as_json) {
+int GroupList(Tool& tool, const std::string& data_dir, bool as_json) {
   auto groups = GroupStore(data_dir).ListGroups();
-  if (!groups.ok()) return Fail(groups.status());
+  if (!groups.ok()) return tool.Fail(groups.status());
   for (const std::string& g : *groups) {
-    Stdout().Write(as_json ? json{{"group", g}}.dump() + "\n" : g + "\n");
+    tool.out().Write(as_json ? json{{"group", g}}.dump() + "\n" : g + "\n");
   }
   return kExitOk;
 }
 
-int GroupDescribe(const std::string& data_dir, const std::string& group, bool as_json) {
+int GroupDescribe(Tool& tool, const std::string& data_dir, const std::string& group, bool as_json) {
   Status st = CheckGroup(group);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   GroupStore store(data_dir);
-  if (!store.Exists(group)) return Fail(Status::NotFound("group '" + group + "' does not exist"));
+  if (!store.Exists(group))
+    return tool.Fail(Status::NotFound("group '" + group + "' does not exist"));
   auto members = store.LiveMembers(group);
-  if (!members.ok()) return Fail(members.status());
+  if (!members.ok()) return tool.Fail(members.status());
   auto rows = DescribeRows(data_dir, group);
-  if (!rows.ok()) return Fail(rows.status());
+  if (!rows.ok()) return tool.Fail(rows.status());
   std::vector<std::string> pids;
   for (int pid : *members) pids.push_back(std::to_string(pid));
-  PrintGroupDescription(group, pids, *rows, as_json);
+  PrintGroupDescription(tool, group, pids, *rows, as_json);
   return kExitOk;
 }
 
-int GroupReset(const std::string& data_dir, const GroupResetOptions& o) {
+int GroupReset(Tool& tool, const std::string& data_dir, const GroupResetOptions& o) {
   Status st = CheckGroup(o.group);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   st = ValidateTopicName(o.topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   GroupStore store(data_dir);
   DataDir dd(data_dir);
   st = CheckInactive(store, o.group, "reset its offsets");
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   auto info = dd.DescribeTopic(o.topic);
-  if (!info.ok()) return Fail(info.status());
+  if (!info.ok()) return tool.Fail(info.status());
   auto offsets = store.ReadOffsets(o.group);
-  if (!offsets.ok()) return Fail(offsets.status());
+  if (!offsets.ok()) return tool.Fail(offsets.status());
   GroupOffsets updates;
   for (int32_t p = 0; p < info->partitions; ++p) {
     auto reader = LogReader::Open(dd.PartitionPath(o.topic, p));
-    if (!reader.ok()) return Fail(reader.status());
+    if (!reader.ok()) return tool.Fail(reader.status());
     std::optional<int64_t> current;
     auto it = offsets->find({o.topic, p});
     if (it != offsets->end()) current = it->second.offset;
     int64_t at_time = (*reader)->end_offset();
     if (o.to == GroupResetOptions::To::kDatetime) {
       auto at = (*reader)->OffsetForTimestamp(o.value);
-      if (!at.ok()) return Fail(at.status());
+      if (!at.ok()) return tool.Fail(at.status());
       at_time = *at;
     }
     int64_t next =
         ResetTarget(o, (*reader)->start_offset(), (*reader)->end_offset(), current, at_time);
-    PrintResetLine(o.topic, p, current, next);
+    PrintResetLine(tool, o.topic, p, current, next);
     updates[{o.topic, p}] = CommittedOffset{next, "", 0};
   }
   if (!o.execute) {
-    Diag("dry run: nothing changed (add --execute to apply)");
+    tool.Diag("dry run: nothing changed (add --execute to apply)");
     return kExitOk;
   }
   st = store.Commit(o.group, updates);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   return kExitOk;
 }
 
-int GroupDelete(const std::string& data_dir, const std::string& group) {
+int GroupDelete(Tool& tool, const std::string& data_dir, const std::string& group) {
   Status st = CheckGroup(group);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   st = GroupStore(data_dir).DeleteGroup(group);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   return kExitOk;
 }
 

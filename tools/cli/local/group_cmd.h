@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+
 #include <optional>
 #include <string>
 #include <vector>
+#include "cli/tool.h"
 
 namespace klog::cli {
 
@@ -34,7 +36,8 @@ struct GroupPartitionRow {
 };
 
 // Prints `describe` output (text or one JSON object) on stdout.
-void PrintGroupDescription(const std::string& group, const std::vector<std::string>& members,
+void PrintGroupDescription(Tool& tool, const std::string& group,
+                           const std::vector<std::string>& members,
                            const std::vector<GroupPartitionRow>& rows, bool json);
 
 // The offset `reset` moves a partition to, clamped to [start, end].
@@ -42,19 +45,20 @@ void PrintGroupDescription(const std::string& group, const std::vector<std::stri
 int64_t ResetTarget(const GroupResetOptions& o, int64_t start, int64_t end,
                     std::optional<int64_t> current, int64_t at_time);
 // One line of the reset plan: "TOPIC\tPARTITION\tCURRENT -> NEW\n".
-void PrintResetLine(const std::string& topic, int32_t partition, std::optional<int64_t> current,
-                    int64_t next);
+void PrintResetLine(Tool& tool, const std::string& topic, int32_t partition,
+                    std::optional<int64_t> current, int64_t next);
 
-int GroupList(const std::string& data_dir, bool json);
-int GroupDescribe(const std::string& data_dir, const std::string& group, bool json);
-int GroupReset(const std::string& data_dir, const GroupResetOptions& o);
-int GroupDelete(const std::string& data_dir, const std::string& group);
+int GroupList(Tool& tool, const std::string& data_dir, bool json);
+int GroupDescribe(Tool& tool, const std::string& data_dir, const std::string& group, bool json);
+int GroupReset(Tool& tool, const std::string& data_dir, const GroupResetOptions& o);
+int GroupDelete(Tool& tool, const std::string& data_dir, const std::string& group);
 
 // The same through a Kafka broker (group_broker_cmd.cpp, librdkafka's admin API).
 struct BrokerTarget;
-int GroupListBroker(const BrokerTarget& target, bool json);
-int GroupDescribeBroker(const BrokerTarget& target, const std::string& group, bool json);
-int GroupResetBroker(const BrokerTarget& target, const GroupResetOptions& o);
-int GroupDeleteBroker(const BrokerTarget& target, const std::string& group);
+int GroupListBroker(Tool& tool, const BrokerTarget& target, bool json);
+int GroupDescribeBroker(Tool& tool, const BrokerTarget& target, const std::string& group,
+                        bool json);
+int GroupResetBroker(Tool& tool, const BrokerTarget& target, const GroupResetOptions& o);
+int GroupDeleteBroker(Tool& tool, const BrokerTarget& target, const std::string& group);
 
 }  // namespace klog::cli

@@ -36,11 +36,11 @@ Status ReadSession::Open() {
     auto c = std::make_unique<PartitionCursor>();
     c->partition = p;
     ReaderOptions ro;
-    ro.warn = [](const std::string& m) { Diag("warning: " + m); };
+    ro.warn = [&tool = tool_](const std::string& m) { tool.Diag("warning: " + m); };
     auto reader = LogReader::Open(dd.PartitionPath(opts_.topic, p), ro);
     if (!reader.ok()) return reader.status();
     c->reader = std::move(*reader);
-    auto start = ResolveStartOffset(opts_.start, *c->reader);
+    auto start = ResolveStartOffset(tool_, opts_.start, *c->reader);
     if (!start.ok()) return start.status();
     c->next = *start;
     KLOG_RETURN_IF_ERROR(c->reader->Seek(c->next));
@@ -101,19 +101,19 @@ Status ReadSession::Drain(PartitionCursor& c, bool refresh) {
   return Status::Ok();
 }
 
-int RunRead(const ReadOptions& opts) {
-  ReadSession session(opts, Stdout());
+int RunRead(Tool& tool, const ReadOptions& opts) {
+  ReadSession session(tool, opts, tool.out());
   Status st = session.Open();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   for (auto& c : session.cursors()) {
     st = session.Drain(*c, false);
-    if (!st.ok()) return Fail(st);
+    if (!st.ok()) return tool.Fail(st);
     if (session.finished()) break;
   }
   if (!opts.follow || session.finished()) return kExitOk;
   session.out().Flush();
   st = Follow(session);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include "cli/format.h"
 #include "cli/offset_spec.h"
 #include "cli/output.h"
+#include "cli/tool.h"
 #include "klog/log.h"
 #include "klog/record.h"
 #include "klog/status.h"
@@ -77,7 +78,9 @@ struct PartitionCursor {
 // Shared state of one klog-read run.
 class ReadSession {
  public:
-  ReadSession(const ReadOptions& opts, Output& out) : opts_(opts), out_(out), printer_(opts, out) {
+  // Diagnostics go through `tool`, records to `out`.
+  ReadSession(const Tool& tool, const ReadOptions& opts, Output& out)
+      : tool_(tool), opts_(opts), out_(out), printer_(opts, out) {
     if (opts.count) remaining_ = *opts.count;
   }
   // Opens a cursor per selected partition and positions it.
@@ -93,6 +96,7 @@ class ReadSession {
  private:
   Status DrainBatch(PartitionCursor& c, std::span<const uint8_t> batch);
 
+  const Tool& tool_;
   const ReadOptions& opts_;
   Output& out_;
   RecordPrinter printer_;
@@ -101,6 +105,6 @@ class ReadSession {
 };
 
 // Runs klog-read and returns the exit code (diagnostics already printed).
-int RunRead(const ReadOptions& opts);
+int RunRead(Tool& tool, const ReadOptions& opts);
 
 }  // namespace klog::cli

@@ -22,8 +22,13 @@ void CloseWatch(Watch* w) {
 
 }  // namespace
 
-GroupReader::GroupReader(const ReadOptions& opts, const GroupReadOptions& g)
-    : opts_(opts), g_(g), out_(Stdout()), printer_(opts, out_), store_(opts.data_dir) {
+GroupReader::GroupReader(Tool& tool, const ReadOptions& opts, const GroupReadOptions& g)
+    : tool_(tool),
+      opts_(opts),
+      g_(g),
+      out_(tool.out()),
+      printer_(opts, out_),
+      store_(opts.data_dir) {
   if (opts.count) remaining_ = *opts.count;
 }
 
@@ -86,7 +91,7 @@ Status GroupReader::Add(int32_t partition, const GroupOffsets& committed) {
     c.next = std::max(it->second.offset, c.reader->start_offset());
     o.committed = it->second.offset;
   } else {
-    auto start = ResolveStartOffset(opts_.start, *c.reader);
+    auto start = ResolveStartOffset(tool_, opts_.start, *c.reader);
     if (!start.ok()) return start.status();
     c.next = *start;
   }
@@ -237,12 +242,12 @@ Status GroupReader::Run() {
 
 }  // namespace group_read
 
-int RunReadGroup(const ReadOptions& opts, const GroupReadOptions& group) {
+int RunReadGroup(Tool& tool, const ReadOptions& opts, const GroupReadOptions& group) {
   Status st = ValidateGroupName(group.group);
-  if (!st.ok()) return UsageError("--group: " + st.message());
-  group_read::GroupReader reader(opts, group);
+  if (!st.ok()) return tool.UsageError("--group: " + st.message());
+  group_read::GroupReader reader(tool, opts, group);
   st = reader.Run();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   return kExitOk;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cli/local/read_cmd.h"
+#include "cli/tool.h"
 
 namespace klog::cli {
 
@@ -24,13 +25,13 @@ struct GroupReadOptions {
 
 // Runs klog-read in local group mode and returns the exit code (diagnostics
 // already printed). `opts.partitions` must be empty.
-int RunReadGroup(const ReadOptions& opts, const GroupReadOptions& group);
+int RunReadGroup(Tool& tool, const ReadOptions& opts, const GroupReadOptions& group);
 
 struct BrokerTarget;
 // The same through a Kafka broker (read_group_broker.cpp): librdkafka's
 // rd_kafka_subscribe with group.id G and the broker's group coordinator.
 // -o must be beginning or end there (auto.offset.reset).
-int RunReadGroupBroker(const ReadOptions& opts, const GroupReadOptions& group,
+int RunReadGroupBroker(Tool& tool, const ReadOptions& opts, const GroupReadOptions& group,
                        const BrokerTarget& target);
 
 }  // namespace klog::cli

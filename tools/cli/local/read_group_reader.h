@@ -58,7 +58,8 @@ struct Owned {
 
 class GroupReader {
  public:
-  GroupReader(const ReadOptions& opts, const GroupReadOptions& g);
+  // `tool` prints diagnostics and gives the stdout written in deferred mode.
+  GroupReader(Tool& tool, const ReadOptions& opts, const GroupReadOptions& g);
   // Runs the loop until a signal, an error or the end; commits and leaves.
   Status Run();
 
@@ -103,6 +104,7 @@ class GroupReader {
   bool WriteOutput();
   bool SliceOver() const { return uv_hrtime() > slice_end_ns_; }
 
+  const Tool& tool_;
   const ReadOptions& opts_;
   const GroupReadOptions& g_;
   Output& out_;

@@ -58,43 +58,43 @@ Status CheckName(const std::string& topic) { return ValidateTopicName(topic); }
 
 }  // namespace
 
-int BeginLocalChange(const std::string& data_dir, std::string_view topic, std::string_view action,
-                     DataDirLock* lock) {
+int BeginLocalChange(Tool& tool, const std::string& data_dir, std::string_view topic,
+                     std::string_view action, DataDirLock* lock) {
   if (!action.empty()) {
     Status internal = CheckNotInternal(topic, action);
-    if (!internal.ok()) return Fail(internal);
+    if (!internal.ok()) return tool.Fail(internal);
   }
   Status locked = LockForLocalWrite(data_dir, lock);
-  if (!locked.ok()) return Fail(locked);
+  if (!locked.ok()) return tool.Fail(locked);
   return -1;
 }
 
-int TopicCreate(const std::string& data_dir, const TopicCreateOptions& o) {
+int TopicCreate(Tool& tool, const std::string& data_dir, const TopicCreateOptions& o) {
   Status st = CheckName(o.topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   std::map<std::string, std::string> configs;
   for (const auto& kv : o.configs) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return UsageError("--config '" + kv + "': expected KEY=VALUE");
+      return tool.UsageError("--config '" + kv + "': expected KEY=VALUE");
     }
     std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
     st = ValidateTopicConfig(key, value);
-    if (!st.ok()) return Fail(st);
+    if (!st.ok()) return tool.Fail(st);
     configs[key] = value;
   }
   DataDir dd(data_dir);
   st = dd.CreateTopic(o.topic, o.partitions, configs);
   if (st.code() == Status::Code::kExists && o.if_not_exists) return kExitOk;
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   return kExitOk;
 }
 
-int TopicList(const std::string& data_dir, bool json_out) {
+int TopicList(Tool& tool, const std::string& data_dir, bool json_out) {
   DataDir dd(data_dir);
   auto topics = dd.ListTopics();
-  if (!topics.ok()) return Fail(topics.status());
-  Output& out = Stdout();
+  if (!topics.ok()) return tool.Fail(topics.status());
+  Output& out = tool.out();
   for (const auto& t : *topics) {
     out.Write(json_out ? TopicJson(t).dump() : t.name);
     out.Put('\n');
@@ -102,19 +102,20 @@ int TopicList(const std::string& data_dir, bool json_out) {
   return kExitOk;
 }
 
-int TopicDescribe(const std::string& data_dir, const std::string& topic, bool json_out) {
+int TopicDescribe(Tool& tool, const std::string& data_dir, const std::string& topic,
+                  bool json_out) {
   Status st = CheckName(topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   DataDir dd(data_dir);
   auto info = dd.DescribeTopic(topic);
-  if (!info.ok()) return Fail(info.status());
+  if (!info.ok()) return tool.Fail(info.status());
   std::vector<PartitionStats> stats;
   for (int32_t p = 0; p < info->partitions; p++) {
     auto s = StatPartition(dd, topic, p);
-    if (!s.ok()) return Fail(s.status().WithContext(topic + "-" + std::to_string(p)));
+    if (!s.ok()) return tool.Fail(s.status().WithContext(topic + "-" + std::to_string(p)));
     stats.push_back(*s);
   }
-  Output& out = Stdout();
+  Output& out = tool.out();
   if (json_out) {
     json j = TopicJson(*info);
     j["partition_info"] = json::array();
@@ -140,22 +141,23 @@ int TopicDescribe(const std::string& data_dir, const std::string& topic, bool js
   return kExitOk;
 }
 
-int TopicDelete(const std::string& data_dir, const std::string& topic, bool if_exists) {
+int TopicDelete(Tool& tool, const std::string& data_dir, const std::string& topic, bool if_exists) {
   Status st = CheckName(topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   DataDir dd(data_dir);
   st = dd.DeleteTopic(topic);
   if (st.IsNotFound() && if_exists) return kExitOk;
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   return kExitOk;
 }
 
-int TopicAlter(const std::string& data_dir, const std::string& topic, int32_t partitions) {
+int TopicAlter(Tool& tool, const std::string& data_dir, const std::string& topic,
+               int32_t partitions) {
   Status st = CheckName(topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   DataDir dd(data_dir);
   st = dd.AddPartitions(topic, partitions);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return tool.Fail(st);
   return kExitOk;
 }
 

@@ -1,6 +1,6 @@
 // klog-topic's subcommands after flag parsing: create, list, describe,
 // delete, alter (klog-topic(1)). Each returns the exit code with diagnostics
-// already printed; data goes to Stdout().
+// already printed; data goes to tool.out().
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/tool.h"
 #include "klog/topic.h"
 
 namespace klog::cli {
@@ -20,8 +21,8 @@ namespace klog::cli {
 // directory's lock into *lock (LockForLocalWrite), to be held while the
 // command runs. Returns -1 to go on, else the exit code with the diagnostic
 // printed.
-int BeginLocalChange(const std::string& data_dir, std::string_view topic, std::string_view action,
-                     DataDirLock* lock);
+int BeginLocalChange(Tool& tool, const std::string& data_dir, std::string_view topic,
+                     std::string_view action, DataDirLock* lock);
 
 struct TopicCreateOptions {
   std::string topic;
@@ -30,26 +31,28 @@ struct TopicCreateOptions {
   bool if_not_exists = false;
 };
 
-int TopicCreate(const std::string& data_dir, const TopicCreateOptions& o);
-int TopicList(const std::string& data_dir, bool json);
-int TopicDescribe(const std::string& data_dir, const std::string& topic, bool json);
-int TopicDelete(const std::string& data_dir, const std::string& topic, bool if_exists);
+int TopicCreate(Tool& tool, const std::string& data_dir, const TopicCreateOptions& o);
+int TopicList(Tool& tool, const std::string& data_dir, bool json);
+int TopicDescribe(Tool& tool, const std::string& data_dir, const std::string& topic, bool json);
+int TopicDelete(Tool& tool, const std::string& data_dir, const std::string& topic, bool if_exists);
 // Raises the topic's partition count to `partitions` (it never shrinks).
-int TopicAlter(const std::string& data_dir, const std::string& topic, int32_t partitions);
+int TopicAlter(Tool& tool, const std::string& data_dir, const std::string& topic,
+               int32_t partitions);
 
 // klog-topic alter --config/--delete-config: sets ("KEY=VALUE") and removes configs.
-int TopicAlterConfigs(const std::string& data_dir, const std::string& topic,
+int TopicAlterConfigs(Tool& tool, const std::string& data_dir, const std::string& topic,
                       const std::vector<std::string>& configs,
                       const std::vector<std::string>& delete_configs);
 // Splits "KEY=VALUE" arguments; prints a usage error and returns false on a bad one.
-bool SplitConfigs(const std::vector<std::string>& configs,
+bool SplitConfigs(Tool& tool, const std::vector<std::string>& configs,
                   std::vector<std::pair<std::string, std::string>>* out, int* exit_code);
 // klog-topic enforce-retention [TOPIC...]: applies each topic's retention.ms
 // and retention.bytes now (every topic when none is named).
-int TopicEnforceRetention(const std::string& data_dir, const std::vector<std::string>& topics);
+int TopicEnforceRetention(Tool& tool, const std::string& data_dir,
+                          const std::vector<std::string>& topics);
 // klog-topic truncate-before TOPIC -p N --offset O: advances the log start offset.
-int TopicTruncateBefore(const std::string& data_dir, const std::string& topic, int32_t partition,
-                        int64_t offset);
+int TopicTruncateBefore(Tool& tool, const std::string& data_dir, const std::string& topic,
+                        int32_t partition, int64_t offset);
 
 struct TopicCompactOptions {
   std::string topic;
@@ -61,6 +64,6 @@ struct TopicCompactOptions {
 // line per partition on stdout). Refuses a topic whose cleanup.policy does
 // not include compact unless o.force. $KLOG_TEST_CLEANER_CRASH=STEP kills the
 // process by SIGKILL just before that step of the swap (crash tests).
-int TopicCompact(const std::string& data_dir, const TopicCompactOptions& o);
+int TopicCompact(Tool& tool, const std::string& data_dir, const TopicCompactOptions& o);
 
 }  // namespace klog::cli

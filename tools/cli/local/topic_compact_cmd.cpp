@@ -23,10 +23,10 @@ std::string Where(const std::string& topic, int32_t p) { return topic + "-" + st
 
 // The writer's options (segment.bytes, index.interval.bytes ...) and the
 // cleaner's, both from the topic's configs; an invalid config is an error.
-Status MakeOptions(const TopicInfo& info, int64_t key_map_bytes, LogOptions* log,
+Status MakeOptions(Tool& tool, const TopicInfo& info, int64_t key_map_bytes, LogOptions* log,
                    CleanerOptions* clean) {
-  log->owner = "klog-topic";
-  log->warn = [](const std::string& m) { Diag("warning: " + m); };
+  log->owner = tool.name();
+  log->warn = [&tool](const std::string& m) { tool.Diag("warning: " + m); };
   KLOG_RETURN_IF_ERROR(ApplyTopicConfigs(info, log));
   clean->key_map_bytes = key_map_bytes;
   double min_dirty_ratio = 0;  // klog-topic compact cleans whatever the ratio
@@ -36,9 +36,9 @@ Status MakeOptions(const TopicInfo& info, int64_t key_map_bytes, LogOptions* log
   const char* crash = std::getenv(kCrashEnv);
   if (crash != nullptr && crash[0] != '\0') {
     std::string step = crash;
-    clean->step_hook = [step](std::string_view s) {
+    clean->step_hook = [step, &tool](std::string_view s) {
       if (s == step) {
-        Stdout().Flush();
+        tool.out().Flush();
         ::raise(SIGKILL);
       }
     };
@@ -47,21 +47,22 @@ Status MakeOptions(const TopicInfo& info, int64_t key_map_bytes, LogOptions* log
 }
 
 // One line per partition, tab-separated "name: value" fields.
-void Report(const std::string& topic, int32_t p, const CleanResult& r) {
+void Report(Tool& tool, const std::string& topic, int32_t p, const CleanResult& r) {
   auto f = [](const char* name, int64_t v) {
     return std::string("\t") + name + ": " + std::to_string(v);
   };
-  Stdout().Write(Where(topic, p) + f("passes", r.passes) + f("segments_read", r.segments_read) +
-                 f("segments_written", r.segments_written) + f("bytes_read", r.bytes_read) +
-                 f("bytes_written", r.bytes_written) + f("records_kept", r.records_kept) +
-                 f("records_removed", r.records_read - r.records_kept) +
-                 f("tombstones_removed", r.tombstones_removed) +
-                 f("keyless_removed", r.keyless_removed) + f("first_dirty", r.first_dirty) + "\n");
-  Stdout().Flush();
+  tool.out().Write(Where(topic, p) + f("passes", r.passes) + f("segments_read", r.segments_read) +
+                   f("segments_written", r.segments_written) + f("bytes_read", r.bytes_read) +
+                   f("bytes_written", r.bytes_written) + f("records_kept", r.records_kept) +
+                   f("records_removed", r.records_read - r.records_kept) +
+                   f("tombstones_removed", r.tombstones_removed) +
+                   f("keyless_removed", r.keyless_removed) + f("first_dirty", r.first_dirty) +
+                   "\n");
+  tool.out().Flush();
 }
 
-Status CompactPartition(const DataDir& dd, const TopicInfo& info, int32_t p, const LogOptions& lo,
-                        const CleanerOptions& co) {
+Status CompactPartition(Tool& tool, const DataDir& dd, const TopicInfo& info, int32_t p,
+                        const LogOptions& lo, const CleanerOptions& co) {
   auto w = LogWriter::Open(dd.PartitionPath(info.name, p), lo);
   if (!w.ok()) return w.status().WithContext(Where(info.name, p));
   CleanResult r;
@@ -69,39 +70,39 @@ Status CompactPartition(const DataDir& dd, const TopicInfo& info, int32_t p, con
   Status closed = (*w)->Close();
   if (st.ok()) st = closed;
   if (!st.ok()) return st.WithContext(Where(info.name, p));
-  Report(info.name, p, r);
+  Report(tool, info.name, p, r);
   return Status::Ok();
 }
 
 }  // namespace
 
-int TopicCompact(const std::string& data_dir, const TopicCompactOptions& o) {
+int TopicCompact(Tool& tool, const std::string& data_dir, const TopicCompactOptions& o) {
   Status st = ValidateTopicName(o.topic);
-  if (!st.ok()) return UsageError(st.message());
+  if (!st.ok()) return tool.UsageError(st.message());
   DataDir dd(data_dir);
   Result<TopicInfo> info = dd.DescribeTopic(o.topic);
-  if (!info.ok()) return Fail(info.status());
+  if (!info.ok()) return tool.Fail(info.status());
   if (!TopicIsCompacted(*info) && !o.force) {
     auto policy = info->configs.find("cleanup.policy");
-    return Fail(Status::InvalidArgument(
+    return tool.Fail(Status::InvalidArgument(
         "topic '" + o.topic +
         "' has cleanup.policy=" + (policy == info->configs.end() ? "delete" : policy->second) +
         ", not compact; set it with 'klog-topic alter " + o.topic +
         " --config cleanup.policy=compact' or give --force"));
   }
   if (o.partition && *o.partition >= info->partitions) {
-    return Fail(Status::NotFound("topic '" + o.topic + "' has no partition " +
-                                 std::to_string(*o.partition)));
+    return tool.Fail(Status::NotFound("topic '" + o.topic + "' has no partition " +
+                                      std::to_string(*o.partition)));
   }
   LogOptions lo;
   CleanerOptions co;
-  st = MakeOptions(*info, o.key_map_bytes, &lo, &co);
-  if (!st.ok()) return Fail(st);
+  st = MakeOptions(tool, *info, o.key_map_bytes, &lo, &co);
+  if (!st.ok()) return tool.Fail(st);
   int32_t first = o.partition.value_or(0);
   int32_t last = o.partition ? *o.partition + 1 : info->partitions;
   for (int32_t p = first; p < last; ++p) {
-    st = CompactPartition(dd, *info, p, lo, co);
-    if (!st.ok()) return Fail(st);
+    st = CompactPartition(tool, dd, *info, p, lo, co);
+    if (!st.ok()) return tool.Fail(st);
   }
   return kExitOk;
 }
