@@ -97,9 +97,9 @@ int BuildConfig(const Flags& f, BrokerConfig* cfg) {
   return s.ok() ? kExitOk : Fail(s);
 }
 
-int Serve(const BrokerConfig& cfg) {
+// Serves until shut down; `diagnostics` gets the broker's event lines.
+int Serve(const BrokerConfig& cfg, klog::broker::Diagnostics& diagnostics) {
   using namespace klog::cli;
-  klog::broker::SetLogLevel(cfg.log_level);
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec)
@@ -108,7 +108,7 @@ int Serve(const BrokerConfig& cfg) {
   // directory's lock is held exclusively until exit (klog-format(5)).
   auto dir = klog::DataDir::OpenExclusive(cfg.data_dir, "klog-serve");
   if (!dir.ok()) return Fail(dir.status());
-  klog::broker::Broker broker(cfg, std::move(*dir));
+  klog::broker::Broker broker(cfg, std::move(*dir), diagnostics);
   klog::broker::Server server(&broker);
   klog::Status s = server.Listen();
   if (!s.ok()) return Fail(s);
@@ -128,12 +128,14 @@ int Serve(const BrokerConfig& cfg) {
 int main(int argc, char** argv) {
   using namespace klog::cli;
   auto app = MakeApp("klog-serve", "Serve a klog data directory over the Kafka protocol.");
-  klog::broker::SetLogPrefix("klog-serve");
   Flags flags;
   AddFlags(*app, &flags);
   return Run(*app, argc, argv, [&] {
     BrokerConfig cfg;
     int rc = BuildConfig(flags, &cfg);
-    return rc == kExitOk ? Serve(cfg) : rc;
+    if (rc != kExitOk) return rc;
+    // The broker's event log: "klog-serve: <level>: <message>" on stderr.
+    klog::broker::Diagnostics diagnostics("klog-serve", cfg.log_level);
+    return Serve(cfg, diagnostics);
   });
 }
