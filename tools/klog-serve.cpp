@@ -97,9 +97,9 @@ int BuildConfig(const klog::cli::Tool& tool, const Flags& f, BrokerConfig* cfg) 
   return s.ok() ? kExitOk : tool.Fail(s);
 }
 
-int Serve(klog::cli::Tool& tool, const BrokerConfig& cfg) {
+// Serves until shut down; `diagnostics` gets the broker's event lines.
+int Serve(klog::cli::Tool& tool, const BrokerConfig& cfg, klog::broker::Diagnostics& diagnostics) {
   using namespace klog::cli;
-  klog::broker::SetLogLevel(cfg.log_level);
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec)
@@ -108,7 +108,7 @@ int Serve(klog::cli::Tool& tool, const BrokerConfig& cfg) {
   // directory's lock is held exclusively until exit (klog-format(5)).
   auto dir = klog::DataDir::OpenExclusive(cfg.data_dir, tool.name());
   if (!dir.ok()) return tool.Fail(dir.status());
-  klog::broker::Broker broker(cfg, std::move(*dir));
+  klog::broker::Broker broker(cfg, std::move(*dir), diagnostics);
   klog::broker::Server server(&broker);
   klog::Status s = server.Listen();
   if (!s.ok()) return tool.Fail(s);
@@ -129,12 +129,14 @@ int main(int argc, char** argv) {
   using namespace klog::cli;
   Tool tool("klog-serve");
   auto app = MakeApp(tool, "Serve a klog data directory over the Kafka protocol.");
-  klog::broker::SetLogPrefix(tool.name());
   Flags flags;
   AddFlags(*app, &flags);
   return Run(tool, *app, argc, argv, [&] {
     BrokerConfig cfg;
     int rc = BuildConfig(tool, flags, &cfg);
-    return rc == kExitOk ? Serve(tool, cfg) : rc;
+    if (rc != kExitOk) return rc;
+    // The broker's event log: "klog-serve: <level>: <message>" on stderr.
+    klog::broker::Diagnostics diagnostics(tool.name(), cfg.log_level);
+    return Serve(tool, cfg, diagnostics);
   });
 }

@@ -23,12 +23,13 @@ void OnDone(uv_work_t* req, int) {
 
 }  // namespace
 
-void RunInBackground(uv_loop_t* loop, std::function<void()> work, std::function<void()> done) {
+void RunInBackground(uv_loop_t* loop, Diagnostics& diagnostics, std::function<void()> work,
+                     std::function<void()> done) {
   auto* job = new Job{{}, std::move(work), std::move(done)};
   job->req.data = job;
   int rc = uv_queue_work(loop, &job->req, OnWork, OnDone);
   if (rc == 0) return;
-  LogWarn(std::string("thread pool: ") + uv_strerror(rc) + "; running on the loop thread");
+  diagnostics.Warn(std::string("thread pool: ") + uv_strerror(rc) + "; running on the loop thread");
   job->work();
   job->done();
   delete job;

@@ -40,10 +40,27 @@ std::string ClusterIdForPath(const std::string& path) {
   return out;  // 128 bits -> 22 characters
 }
 
-Broker::Broker(BrokerConfig config) : Broker(config, DataDir(config.data_dir)) {}
+Broker::Broker(BrokerConfig config)
+    : config_(std::move(config)),
+      own_diagnostics_(std::make_unique<Diagnostics>("klog-serve", config_.log_level)),
+      diagnostics_(*own_diagnostics_),
+      data_dir_(config_.data_dir),
+      partitions_(config_, data_dir_, diagnostics_) {
+  Init();
+}
 
-Broker::Broker(BrokerConfig config, DataDir data_dir)
-    : config_(std::move(config)), data_dir_(std::move(data_dir)), partitions_(config_, data_dir_) {
+Broker::Broker(BrokerConfig config, Diagnostics& diagnostics)
+    : Broker(config, DataDir(config.data_dir), diagnostics) {}
+
+Broker::Broker(BrokerConfig config, DataDir data_dir, Diagnostics& diagnostics)
+    : config_(std::move(config)),
+      diagnostics_(diagnostics),
+      data_dir_(std::move(data_dir)),
+      partitions_(config_, data_dir_, diagnostics_) {
+  Init();
+}
+
+void Broker::Init() {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(config_.data_dir, ec);
   std::filesystem::path canon = std::filesystem::weakly_canonical(abs, ec);

@@ -1,12 +1,16 @@
 // Broker: the state every request handler shares (settings, the data
 // directory, the identity the cluster reports). It does no I/O of its own and
 // knows nothing about connections. Loop thread only.
-// The partition logs (Partitions) are owned here too.
+// The partition logs (Partitions) are owned here too. The event log
+// (Diagnostics) is held here, so handlers and every part of the broker reach
+// it through diagnostics().
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "broker/config.h"
+#include "broker/diagnostics.h"
 #include "broker/groups/coordinator.h"
 #include "broker/metrics.h"
 #include "klog/topic.h"
@@ -18,14 +22,19 @@ class Broker {
  public:
   // `data_dir` is the directory of config.data_dir; klog-serve passes the
   // one from DataDir::OpenExclusive, so that the broker alone writes it.
-  Broker(BrokerConfig config, DataDir data_dir);
+  // `diagnostics` receives the broker's event lines and must outlive it.
+  Broker(BrokerConfig config, DataDir data_dir, Diagnostics& diagnostics);
   // With DataDir(config.data_dir), which takes no lock of its own (tests).
+  Broker(BrokerConfig config, Diagnostics& diagnostics);
+  // As above, with a Diagnostics of its own: stderr, prefix "klog-serve",
+  // level config.log_level (tests that do not look at the lines).
   explicit Broker(BrokerConfig config);
 
   const BrokerConfig& config() const { return config_; }
   DataDir& data_dir() { return data_dir_; }
   Partitions& partitions() { return partitions_; }
   Metrics& metrics() { return metrics_; }
+  Diagnostics& diagnostics() { return diagnostics_; }
   GroupCoordinator& groups() { return groups_; }
   int32_t node_id() const { return config_.node_id; }
   // A 22-character id fixed for the data directory: the same directory
@@ -40,7 +49,11 @@ class Broker {
   void SetBoundAddress(const HostPort& bound);
 
  private:
+  void Init();  // the cluster id and advertised address, from config_
+
   BrokerConfig config_;
+  std::unique_ptr<Diagnostics> own_diagnostics_;  // set by Broker(config) only
+  Diagnostics& diagnostics_;  // declared before partitions_, which reports through it
   DataDir data_dir_;
   std::string cluster_id_;
   HostPort advertised_;

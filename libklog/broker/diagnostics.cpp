@@ -5,47 +5,15 @@
 
 #include <algorithm>
 #include <mutex>
+#include <utility>
 
 namespace klog::broker {
 namespace {
-
-std::string g_prefix = "klog-serve";
-LogLevel g_level = LogLevel::kInfo;
-
-// The repeat table of every Log() call, and the lock that serialises them.
-struct Repeats {
-  std::mutex mu;
-  RepeatFilter filter{kLogRepeatWindowMs};
-};
-Repeats& TheRepeats() {
-  static Repeats r;
-  return r;
-}
 
 int64_t NowMs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-void WriteLine(const std::string& line) {
-  const char* p = line.data();
-  size_t n = line.size();
-  while (n > 0) {
-    ssize_t w = ::write(2, p, n);
-    if (w <= 0) return;  // stderr is gone; nothing sensible to do
-    p += w;
-    n -= size_t(w);
-  }
-}
-
-// "<line> (repeated N more times in T s)\n" for a collapsed line.
-void WriteRepeats(const std::string& line, uint64_t repeats, int64_t span_ms) {
-  std::string out = line;
-  out.append(" (repeated ").append(std::to_string(repeats)).append(" more time");
-  if (repeats != 1) out.push_back('s');
-  out.append(" in ").append(std::to_string((span_ms + 999) / 1000)).append(" s)\n");
-  WriteLine(out);
 }
 
 }  // namespace
@@ -103,27 +71,50 @@ const char* LogLevelName(LogLevel level) {
   return "info";
 }
 
-void SetLogPrefix(std::string_view prefix) { g_prefix = std::string(prefix); }
-void SetLogLevel(LogLevel level) { g_level = level; }
-bool LogEnabled(LogLevel level) { return level <= g_level; }
+Diagnostics::Diagnostics(std::string prefix, LogLevel level, Sink sink)
+    : prefix_(std::move(prefix)), level_(level), sink_(std::move(sink)) {}
 
-void Log(LogLevel level, std::string_view message) {
-  if (!LogEnabled(level)) return;
-  std::string line;
-  line.reserve(g_prefix.size() + message.size() + 12);
-  line.append(g_prefix).append(": ").append(LogLevelName(level)).append(": ");
-  line.append(message);
-  Repeats& r = TheRepeats();
-  std::lock_guard lock(r.mu);
-  if (!r.filter.Admit(line, NowMs(), WriteRepeats)) return;
-  line.push_back('\n');
-  WriteLine(line);
+void Diagnostics::Write(std::string_view line) const {
+  if (sink_) return sink_(line);
+  const char* p = line.data();
+  size_t n = line.size();
+  while (n > 0) {
+    ssize_t w = ::write(2, p, n);
+    if (w <= 0) return;  // stderr is gone; nothing sensible to do
+    p += w;
+    n -= size_t(w);
+  }
 }
 
-void FlushLogRepeats(bool all) {
-  Repeats& r = TheRepeats();
-  std::lock_guard lock(r.mu);
-  r.filter.Expire(NowMs(), all, WriteRepeats);
+void Diagnostics::WriteRepeats(const std::string& line, uint64_t repeats, int64_t span_ms) const {
+  std::string out = line;
+  out.append(" (repeated ").append(std::to_string(repeats)).append(" more time");
+  if (repeats != 1) out.push_back('s');
+  out.append(" in ").append(std::to_string((span_ms + 999) / 1000)).append(" s)\n");
+  Write(out);
+}
+
+void Diagnostics::Report(LogLevel level, std::string_view message) {
+  if (!Enabled(level)) return;
+  std::string line;
+  line.reserve(prefix_.size() + message.size() + 12);
+  line.append(prefix_).append(": ").append(LogLevelName(level)).append(": ");
+  line.append(message);
+  auto report = [this](const std::string& l, uint64_t n, int64_t span) {
+    WriteRepeats(l, n, span);
+  };
+  std::lock_guard lock(mu_);
+  if (!repeats_.Admit(line, NowMs(), report)) return;
+  line.push_back('\n');
+  Write(line);
+}
+
+void Diagnostics::FlushRepeats(bool all) {
+  auto report = [this](const std::string& l, uint64_t n, int64_t span) {
+    WriteRepeats(l, n, span);
+  };
+  std::lock_guard lock(mu_);
+  repeats_.Expire(NowMs(), all, report);
 }
 
 }  // namespace klog::broker

@@ -30,7 +30,7 @@ void MaintenanceScheduler::CleanNow() {
   auto error = std::make_shared<Status>();
   DataDir dir = data_dir_;  // a copy: listed on a pool thread
   int64_t key_map_bytes = config_.cleaner_dedupe_buffer_bytes;
-  auto work = [found, error, dir, key_map_bytes] {
+  auto work = [found, error, dir, key_map_bytes, &diag = diagnostics_] {
     Result<std::vector<TopicInfo>> topics = dir.ListTopics();
     if (!topics.ok()) {
       *error = topics.status();
@@ -43,7 +43,7 @@ void MaintenanceScheduler::CleanNow() {
       c.opts.key_map_bytes = key_map_bytes;
       Status s = TopicCleanerOptions(info, &c.opts, &c.min_dirty_ratio);
       if (!s.ok()) {
-        LogWarn("cleaner: " + s.message());
+        diag.Warn("cleaner: " + s.message());
         continue;
       }
       for (int32_t p = 0; p < info.partitions; ++p) {
@@ -56,10 +56,10 @@ void MaintenanceScheduler::CleanNow() {
     }
   };
   auto done = [this, found, error] {
-    if (!error->ok()) LogError("cleaner: " + error->message());
+    if (!error->ok()) diagnostics_.Error("cleaner: " + error->message());
     CleanNext(found, 0);
   };
-  RunInBackground(loop_, std::move(work), std::move(done));
+  RunInBackground(loop_, diagnostics_, std::move(work), std::move(done));
 }
 
 void MaintenanceScheduler::CleanNext(Candidates list, size_t i) {
@@ -80,12 +80,13 @@ void MaintenanceScheduler::CleanNext(Candidates list, size_t i) {
   std::string where = c.topic + "-" + std::to_string(c.partition);
   partitions_.Maintain(c.topic, c.partition, fn, [this, list, i, state, where](const Status& s) {
     const CleanCandidate& c = (*list)[i];
-    if (!s.ok()) LogWarn(where + ": cleaner: " + s.message());
+    if (!s.ok()) diagnostics_.Warn(where + ": cleaner: " + s.message());
     if (!s.ok() || state->dirty_bytes == 0 || state->dirty_ratio() < c.min_dirty_ratio) {
       return CleanNext(list, i + 1);
     }
-    LogInfo(where + ": cleaning: dirty ratio " + std::to_string(state->dirty_ratio()).substr(0, 4) +
-            " (" + std::to_string(state->dirty_bytes) + " dirty bytes)");
+    diagnostics_.Info(where + ": cleaning: dirty ratio " +
+                      std::to_string(state->dirty_ratio()).substr(0, 4) + " (" +
+                      std::to_string(state->dirty_bytes) + " dirty bytes)");
     CleanPassOf(list, i, std::make_shared<CleanResult>());
   });
 }
@@ -105,14 +106,14 @@ void MaintenanceScheduler::CleanPassOf(Candidates list, size_t i,
     return Status::Ok();
   };
   auto finished = [this, list, i, total, where](const Status& s) {
-    if (!s.ok()) LogWarn(where + ": cleaner: " + s.message());
+    if (!s.ok()) diagnostics_.Warn(where + ": cleaner: " + s.message());
     if (total->passes > 0) {
-      LogInfo(where + ": cleaned in " + std::to_string(total->passes) +
-              " pass(es): " + std::to_string(total->segments_read) + " segment(s), " +
-              std::to_string(total->bytes_read) + " bytes read, " +
-              std::to_string(total->bytes_written) + " written; kept " +
-              std::to_string(total->records_kept) + " of " + std::to_string(total->records_read) +
-              " records");
+      diagnostics_.Info(where + ": cleaned in " + std::to_string(total->passes) +
+                        " pass(es): " + std::to_string(total->segments_read) + " segment(s), " +
+                        std::to_string(total->bytes_read) + " bytes read, " +
+                        std::to_string(total->bytes_written) + " written; kept " +
+                        std::to_string(total->records_kept) + " of " +
+                        std::to_string(total->records_read) + " records");
     }
     CleanNext(list, i + 1);
   };
@@ -123,7 +124,7 @@ void MaintenanceScheduler::CleanPassOf(Candidates list, size_t i,
     }
     auto run_status = std::make_shared<Status>();
     RunInBackground(
-        loop_, [pass, run_status] { *run_status = RunClean(pass->get()); },
+        loop_, diagnostics_, [pass, run_status] { *run_status = RunClean(pass->get()); },
         [this, list, i, total, pass, run_status, finished] {
           if (!run_status->ok() || stopped_) {
             AbandonClean(pass->get());

@@ -57,8 +57,11 @@ struct RetentionCandidate {
 }  // namespace
 
 MaintenanceScheduler::MaintenanceScheduler(Partitions& partitions, const BrokerConfig& config,
-                                           DataDir data_dir)
-    : partitions_(partitions), config_(config), data_dir_(std::move(data_dir)) {}
+                                           DataDir data_dir, Diagnostics& diagnostics)
+    : partitions_(partitions),
+      config_(config),
+      data_dir_(std::move(data_dir)),
+      diagnostics_(diagnostics) {}
 
 MaintenanceScheduler::~MaintenanceScheduler() = default;
 
@@ -99,7 +102,7 @@ void MaintenanceScheduler::EnforceRetentionNow() {
     }
   };
   auto done = [this, found, error] {
-    if (!error->ok()) return LogError("retention: " + error->message());
+    if (!error->ok()) return diagnostics_.Error("retention: " + error->message());
     if (stopped_) return;
     for (const RetentionCandidate& c : *found) {
       if (partitions_.IsClosed(c.topic)) continue;
@@ -107,16 +110,16 @@ void MaintenanceScheduler::EnforceRetentionNow() {
       auto r = std::make_shared<RetentionResult>();
       int64_t ms = c.retention_ms, bytes = c.retention_bytes;
       auto fn = [ms, bytes, r](LogWriter* w) { return w->EnforceRetention(ms, bytes, r.get()); };
-      partitions_.Maintain(c.topic, c.partition, fn, [where, r](const Status& s) {
-        if (!s.ok()) return LogWarn(where + ": retention: " + s.message());
+      partitions_.Maintain(c.topic, c.partition, fn, [this, where, r](const Status& s) {
+        if (!s.ok()) return diagnostics_.Warn(where + ": retention: " + s.message());
         if (r->deleted_segments == 0) return;
-        LogInfo(where + ": retention deleted " + std::to_string(r->deleted_segments) +
-                " segment(s), " + std::to_string(r->deleted_bytes) + " bytes; log start offset " +
-                std::to_string(r->log_start_offset));
+        diagnostics_.Info(where + ": retention deleted " + std::to_string(r->deleted_segments) +
+                          " segment(s), " + std::to_string(r->deleted_bytes) +
+                          " bytes; log start offset " + std::to_string(r->log_start_offset));
       });
     }
   };
-  RunInBackground(loop_, std::move(work), std::move(done));
+  RunInBackground(loop_, diagnostics_, std::move(work), std::move(done));
 }
 
 }  // namespace klog::broker

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "broker/config.h"
+#include "broker/diagnostics.h"
 #include "klog/cleaner.h"
 #include "klog/log.h"
 #include "klog/topic.h"
@@ -24,8 +25,10 @@ class Partitions;
 
 class MaintenanceScheduler {
  public:
-  // `partitions` owns the scheduler and outlives it.
-  MaintenanceScheduler(Partitions& partitions, const BrokerConfig& config, DataDir data_dir);
+  // `partitions` owns the scheduler and outlives it, as does `diagnostics`
+  // (where rounds report).
+  MaintenanceScheduler(Partitions& partitions, const BrokerConfig& config, DataDir data_dir,
+                       Diagnostics& diagnostics);
   ~MaintenanceScheduler();
   MaintenanceScheduler(const MaintenanceScheduler&) = delete;
   MaintenanceScheduler& operator=(const MaintenanceScheduler&) = delete;
@@ -62,6 +65,7 @@ class MaintenanceScheduler {
   Partitions& partitions_;
   const BrokerConfig& config_;
   DataDir data_dir_;
+  Diagnostics& diagnostics_;
   uv_loop_t* loop_ = nullptr;
   bool stopped_ = false;
   bool cleaning_ = false;  // a CleanNow round is under way

@@ -70,9 +70,10 @@ Status SplitAndCheck(std::span<uint8_t> bytes, const AppendCheck& check,
 
 }  // namespace
 
-Partition::Partition(uv_loop_t* loop, std::string topic, int32_t index, std::string dir,
-                     LogOptions options)
+Partition::Partition(uv_loop_t* loop, Diagnostics& diagnostics, std::string topic, int32_t index,
+                     std::string dir, LogOptions options)
     : loop_(loop),
+      diagnostics_(diagnostics),
       topic_(std::move(topic)),
       index_(index),
       dir_(std::move(dir)),
@@ -119,7 +120,7 @@ void Partition::StartJob() {
   running_ = std::move(queue_);
   queue_.clear();
   RunInBackground(
-      loop_, [this] { RunAppendJob(); }, [this] { FinishJob(); });
+      loop_, diagnostics_, [this] { RunAppendJob(); }, [this] { FinishJob(); });
 }
 
 // Appends every pending request (each checked whole first, so a bad batch
@@ -217,7 +218,7 @@ void Partition::RunMaintenance(std::function<Status()> job,
   job_running_ = true;
   auto result = std::make_shared<Status>();
   RunInBackground(
-      loop_, [job, result] { *result = job(); },
+      loop_, diagnostics_, [job, result] { *result = job(); },
       [this, result, done] {
         // Segments may have been deleted: the reader forgets them now.
         if (reader_ && !reader_->Refresh().ok()) reader_.reset();

@@ -53,6 +53,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/diagnostics.h"
 #include "klog/log.h"
 #include "klog/status.h"
 
@@ -88,9 +89,11 @@ using AppendCheck = std::function<Status(std::span<const uint8_t> batch, size_t 
 
 class Partition {
  public:
-  // `dir` is the partition's directory; `options` those of its writer.
-  // Nothing is opened until first use.
-  Partition(uv_loop_t* loop, std::string topic, int32_t index, std::string dir, LogOptions options);
+  // `dir` is the partition's directory; `options` those of its writer;
+  // `diagnostics` (which must outlive it) gets its event lines. Nothing is
+  // opened until first use.
+  Partition(uv_loop_t* loop, Diagnostics& diagnostics, std::string topic, int32_t index,
+            std::string dir, LogOptions options);
   ~Partition();
   Partition(const Partition&) = delete;
   Partition& operator=(const Partition&) = delete;
@@ -180,6 +183,7 @@ class Partition {
   void CheckOffsets() const;
 
   uv_loop_t* loop_;
+  Diagnostics& diagnostics_;
   const std::string topic_;
   const int32_t index_;
   const std::string dir_;

@@ -21,10 +21,12 @@ Status Partition::PrepareReader() {
     // entry the reader cannot trust (it scans instead) is logged.
     std::string where = name();
     ReaderOptions opts{.verify_crc = true,
-                       .warn = [where](const std::string& m) { LogWarn(where + ": " + m); }};
+                       .warn = [where, &diag = diagnostics_](const std::string& m) {
+                         diag.Warn(where + ": " + m);
+                       }};
     Result<std::unique_ptr<LogReader>> r = LogReader::Open(dir_, opts);
     if (!r.ok()) {
-      LogError(name() + ": " + r.status().message());
+      diagnostics_.Error(name() + ": " + r.status().message());
       return Status::IOError(r.status().message());
     }
     reader_ = std::move(*r);
@@ -32,7 +34,7 @@ Status Partition::PrepareReader() {
   if (!writer_opened_ || reader_->end_offset() < high_watermark_) {
     Status s = reader_->Refresh();
     if (!s.ok()) {
-      LogError(name() + ": " + s.message());
+      diagnostics_.Error(name() + ": " + s.message());
       return Status::IOError(s.message());
     }
   }
@@ -72,8 +74,8 @@ Status Partition::Read(int64_t offset, size_t max_bytes, std::span<const uint8_t
   if (!got.ok()) {
     // Clients retry a failed fetch every few hundred milliseconds; the log
     // collapses the identical lines (broker/diagnostics.h).
-    LogError(name() + ": fetch from offset " + std::to_string(offset) + ": " +
-             got.status().message());
+    diagnostics_.Error(name() + ": fetch from offset " + std::to_string(offset) + ": " +
+                       got.status().message());
     return got.status().IsCorruption() ? got.status() : Status::IOError(got.status().message());
   }
   *out = *got;
@@ -85,7 +87,7 @@ Status Partition::OffsetForTimestamp(int64_t ts_ms, int64_t* offset, int64_t* ti
   KLOG_RETURN_IF_ERROR(PrepareReader());
   Result<int64_t> found = reader_->OffsetForTimestamp(ts_ms);
   if (!found.ok()) {
-    LogError(name() + ": " + found.status().message());
+    diagnostics_.Error(name() + ": " + found.status().message());
     return Status::IOError(found.status().message());
   }
   if (*found >= high_watermark_) return Status::Ok();

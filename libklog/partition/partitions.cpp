@@ -5,10 +5,12 @@
 
 namespace klog::broker {
 
-Partitions::Partitions(const BrokerConfig& config, DataDir data_dir)
+Partitions::Partitions(const BrokerConfig& config, DataDir data_dir, Diagnostics& diagnostics)
     : config_(config),
+      diagnostics_(diagnostics),
       data_dir_(std::move(data_dir)),
-      maintenance_(std::make_unique<MaintenanceScheduler>(*this, config_, data_dir_)) {}
+      maintenance_(
+          std::make_unique<MaintenanceScheduler>(*this, config_, data_dir_, diagnostics_)) {}
 
 Partitions::~Partitions() = default;
 
@@ -36,9 +38,11 @@ LogOptions Partitions::OptionsFor(const TopicInfo& info, int32_t partition) cons
   options.data_dir_locked = data_dir_.exclusive();
   options.max_batch_bytes = config_.message_max_bytes;
   Status s = ApplyTopicConfigs(info, &options);
-  if (!s.ok()) LogWarn("topic '" + info.name + "': " + s.message() + "; using defaults");
+  if (!s.ok()) diagnostics_.Warn("topic '" + info.name + "': " + s.message() + "; using defaults");
   std::string where = info.name + "-" + std::to_string(partition);
-  options.warn = [where](const std::string& m) { LogWarn(where + ": " + m); };
+  options.warn = [where, &diag = diagnostics_](const std::string& m) {
+    diag.Warn(where + ": " + m);
+  };
   return options;
 }
 
@@ -54,11 +58,11 @@ Result<Partition*> Partitions::Get(const std::string& topic, int32_t partition) 
   Result<const TopicInfo*> info = Topic(topic);
   if (!info.ok() || partition < 0 || partition >= (*info)->partitions || it != partitions_.end()) {
     if (!info.ok() && !info.status().IsNotFound()) {
-      LogError("topic '" + topic + "': " + info.status().message());
+      diagnostics_.Error("topic '" + topic + "': " + info.status().message());
     }
     return unknown();
   }
-  auto p = std::make_unique<Partition>(loop_, topic, partition,
+  auto p = std::make_unique<Partition>(loop_, diagnostics_, topic, partition,
                                        data_dir_.PartitionPath(topic, partition),
                                        OptionsFor(**info, partition));
   return partitions_.emplace(key, std::move(p)).first->second.get();
@@ -99,7 +103,7 @@ void Partitions::CloseTopic(const std::string& name, std::function<void()> done)
       Partition* p = it->second.get();
       p->FailQueued(Status::NotFound("topic '" + name + "' was deleted"));
       Status s = p->CloseWriter();
-      if (!s.ok()) LogWarn(p->name() + ": " + s.message());
+      if (!s.ok()) diagnostics_.Warn(p->name() + ": " + s.message());
       it = partitions_.erase(it);
     }
     topics_.erase(name);

@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "broker/config.h"
+#include "broker/diagnostics.h"
 #include "klog/log.h"
 #include "klog/status.h"
 #include "klog/topic.h"
@@ -36,7 +37,9 @@ class MaintenanceScheduler;
 
 class Partitions {
  public:
-  Partitions(const BrokerConfig& config, DataDir data_dir);
+  // `config` and `diagnostics` (where the partitions report events) must
+  // outlive it.
+  Partitions(const BrokerConfig& config, DataDir data_dir, Diagnostics& diagnostics);
   ~Partitions();
   Partitions(const Partitions&) = delete;
   Partitions& operator=(const Partitions&) = delete;
@@ -93,6 +96,7 @@ class Partitions {
   LogOptions OptionsFor(const TopicInfo& info, int32_t partition) const;
 
   const BrokerConfig& config_;
+  Diagnostics& diagnostics_;
   DataDir data_dir_;
   uv_loop_t* loop_ = nullptr;
   bool stopping_ = false;

@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "broker/broker.h"
 #include "broker/diagnostics.h"
 #include "broker/groups/detail.h"
 #include "protocol/errors.h"
@@ -156,7 +157,8 @@ void GroupCoordinator::ExpireDeadlines() {
         if (!m.join) late.push_back(id);
       }
       for (const std::string& id : late) {
-        LogInfo("group '" + gid + "': member " + id + " did not rejoin in time, removed");
+        diagnostics().Info("group '" + gid + "': member " + id +
+                           " did not rejoin in time, removed");
         if (g.members[id].instance_id) g.instances.erase(*g.members[id].instance_id);
         g.members.erase(id);
       }
@@ -167,7 +169,7 @@ void GroupCoordinator::ExpireDeadlines() {
       if (!m.join && !m.sync && m.session_deadline <= now) expired.push_back(id);
     }
     for (const std::string& id : expired) {
-      LogInfo("group '" + gid + "': member " + id + " session timed out, removed");
+      diagnostics().Info("group '" + gid + "': member " + id + " session timed out, removed");
       RemoveMember(g, id, proto::kUnknownMemberId);
     }
   }
@@ -215,7 +217,7 @@ void GroupCoordinator::Join(proto::JoinGroupRequest req, const std::string& clie
     m.client_id = client_id;
     m.client_host = host;
     g->protocol_type = req.protocol_type;
-    LogDebug("group '" + g->id + "': new member " + id);
+    diagnostics().Debug("group '" + g->id + "': new member " + id);
     return JoinKnown(*g, m, req, std::move(reply));
   }
   auto it = g->members.find(req.member_id);
@@ -271,8 +273,8 @@ void GroupCoordinator::PrepareRebalance(Group& g) {
   int32_t longest = 0;
   for (auto& [id, m] : g.members) longest = std::max(longest, m.rebalance_timeout_ms);
   g.rebalance_deadline = Now() + uint64_t(longest);
-  LogDebug("group '" + g.id + "': preparing rebalance (generation " + std::to_string(g.generation) +
-           ")");
+  diagnostics().Debug("group '" + g.id + "': preparing rebalance (generation " +
+                      std::to_string(g.generation) + ")");
   Arm(g.rebalance_deadline);
   MaybeCompleteJoin(g);
 }
@@ -298,9 +300,9 @@ void GroupCoordinator::CompleteJoin(Group& g) {
   if (!g.members.count(g.leader)) g.leader = g.members.begin()->first;
   g.protocol = SelectProtocol(g);
   g.state = GroupState::kCompletingRebalance;
-  LogInfo("group '" + g.id + "': generation " + std::to_string(g.generation) + " with " +
-          std::to_string(g.members.size()) + " member(s), protocol " + g.protocol + ", leader " +
-          g.leader);
+  diagnostics().Info("group '" + g.id + "': generation " + std::to_string(g.generation) + " with " +
+                     std::to_string(g.members.size()) + " member(s), protocol " + g.protocol +
+                     ", leader " + g.leader);
   for (auto& [id, m] : g.members) {
     Touch(g, m);
     if (!m.join) continue;
@@ -320,5 +322,7 @@ void GroupCoordinator::CompleteJoin(Group& g) {
     r.Send(resp);
   }
 }
+
+Diagnostics& GroupCoordinator::diagnostics() const { return broker_->diagnostics(); }
 
 }  // namespace klog::broker

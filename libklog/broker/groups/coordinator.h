@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "broker/diagnostics.h"
 #include "broker/net/responder.h"
 #include "klog/offsets_record.h"
 #include "klog/status.h"
@@ -133,6 +134,8 @@ class GroupCoordinator {
   static int32_t PartitionFor(const std::string& group_id, int32_t partitions);
 
  private:
+  // The broker's event log.
+  Diagnostics& diagnostics() const;
   Group* Find(const std::string& group_id);
   uint64_t Now() const;
   void Arm(uint64_t deadline);

@@ -76,7 +76,7 @@ int16_t GroupCoordinator::Leave(const std::string& group_id, const std::string& 
     id = it->second;
   }
   if (!g->members.count(id)) return proto::kUnknownMemberId;
-  LogInfo("group '" + group_id + "': member " + id + " left");
+  diagnostics().Info("group '" + group_id + "': member " + id + " left");
   RemoveMember(*g, id, proto::kUnknownMemberId);
   return proto::kNone;
 }

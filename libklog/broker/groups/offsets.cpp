@@ -90,19 +90,19 @@ void GroupCoordinator::WithOffsetsTopic(std::function<void(int16_t, int32_t)> th
     int32_t parts = 0;
     Result<const TopicInfo*> t = broker_->partitions().Topic(kOffsetsTopic);
     if (!status->ok() || !t.ok()) {
-      LogError(std::string("creating ") + kOffsetsTopic + ": " +
-               (status->ok() ? t.status().message() : status->message()));
+      diagnostics().Error(std::string("creating ") + kOffsetsTopic + ": " +
+                          (status->ok() ? t.status().message() : status->message()));
       err = proto::kCoordinatorNotAvailable;
     } else {
-      LogInfo(std::string("created ") + kOffsetsTopic + " with " +
-              std::to_string((*t)->partitions) + " partitions");
+      diagnostics().Info(std::string("created ") + kOffsetsTopic + " with " +
+                         std::to_string((*t)->partitions) + " partitions");
       parts = (*t)->partitions;
     }
     std::vector<std::function<void(int16_t, int32_t)>> waiters;
     waiters.swap(topic_waiters_);
     for (auto& w : waiters) w(err, parts);
   };
-  RunInBackground(loop_, std::move(work), std::move(done));
+  RunInBackground(loop_, diagnostics(), std::move(work), std::move(done));
 }
 
 void GroupCoordinator::AppendOffsetRecords(
@@ -118,14 +118,14 @@ void GroupCoordinator::AppendOffsetRecords(
     }
     Result<std::span<uint8_t>> batch = b.Finish();
     if (!batch.ok()) {
-      LogError("offset batch: " + batch.status().message());
+      diagnostics().Error("offset batch: " + batch.status().message());
       return done(proto::kUnknownServerError);
     }
     std::vector<uint8_t> bytes(batch->begin(), batch->end());
     int32_t p = PartitionFor(group_id, parts);
-    auto appended = [done, group_id](const Status& st, const AppendResult&) {
+    auto appended = [done, group_id, &diag = diagnostics()](const Status& st, const AppendResult&) {
       if (!st.ok()) {
-        LogError("group '" + group_id + "': writing offsets: " + st.message());
+        diag.Error("group '" + group_id + "': writing offsets: " + st.message());
         return done(proto::kCoordinatorNotAvailable);
       }
       done(proto::kNone);
@@ -294,7 +294,7 @@ void GroupCoordinator::DeleteGroups(
         (*results)[i].error_code = err;
         Group* grp = Find(name);
         if (err == proto::kNone && grp != nullptr && grp->members.empty()) {
-          LogInfo("deleted group '" + name + "'");
+          diagnostics().Info("deleted group '" + name + "'");
           groups_.erase(name);
         }
         finish();

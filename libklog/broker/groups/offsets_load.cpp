@@ -28,6 +28,7 @@ constexpr int kMaxWarnings = 10;
 // One partition's load: where it is, what was applied and what was lost.
 struct PartitionLoad {
   std::map<std::string, Group>* groups;
+  Diagnostics* diag;         // where the warnings go
   int64_t start_offset = 0;  // records below the log start offset are deleted
   size_t records = 0;        // applied
   uint64_t skipped_records = 0;
@@ -36,7 +37,7 @@ struct PartitionLoad {
 };
 
 void WarnCapped(PartitionLoad* load, const std::string& message) {
-  if (load->warnings++ < kMaxWarnings) LogWarn(message);
+  if (load->warnings++ < kMaxWarnings) load->diag->Warn(message);
 }
 
 // Applies every record of the whole batch `b` of `path` (its CRC checked).
@@ -95,10 +96,10 @@ void LoadSegment(const std::string& path, bool sealed, PartitionLoad* load) {
     if (st.ok()) {
       if (valid_end >= size) return;
       load->dropped_bytes += uint64_t(size - valid_end);
-      LogWarn(path + " pos " + std::to_string(valid_end) + ": " +
-              (sealed ? "partial batch at the end of a sealed segment"
-                      : "torn tail (a partial batch)") +
-              ": " + std::to_string(size - valid_end) + " bytes not loaded");
+      load->diag->Warn(path + " pos " + std::to_string(valid_end) + ": " +
+                       (sealed ? "partial batch at the end of a sealed segment"
+                               : "torn tail (a partial batch)") +
+                       ": " + std::to_string(size - valid_end) + " bytes not loaded");
       return;
     }
     if (sealed && bad_end > valid_end) {
@@ -110,8 +111,9 @@ void LoadSegment(const std::string& path, bool sealed, PartitionLoad* load) {
     }
     int64_t rest = std::max<int64_t>(size - valid_end, 0);
     load->dropped_bytes += uint64_t(rest);
-    LogWarn(st.message() + ": the " + std::to_string(rest) + " bytes from there to the end of " +
-            (sealed ? "the segment" : "the active segment") + " are not loaded");
+    load->diag->Warn(st.message() + ": the " + std::to_string(rest) +
+                     " bytes from there to the end of " +
+                     (sealed ? "the segment" : "the active segment") + " are not loaded");
     return;
   }
 }
@@ -121,19 +123,19 @@ void LoadPartition(const std::string& dir, PartitionLoad* load) {
   if (reader.ok()) {
     load->start_offset = (*reader)->start_offset();
   } else if (!reader.status().IsNotFound()) {
-    LogWarn(dir + ": " + reader.status().message() + " (loading what can be read)");
+    load->diag->Warn(dir + ": " + reader.status().message() + " (loading what can be read)");
   }
   Result<std::vector<int64_t>> bases = ListSegments(dir);
   if (!bases.ok()) {
-    if (!bases.status().IsNotFound()) LogWarn(bases.status().message());
+    if (!bases.status().IsNotFound()) load->diag->Warn(bases.status().message());
     return;
   }
   for (size_t i = 0; i < bases->size(); ++i) {
     LoadSegment(SegmentPath(dir, (*bases)[i], kLogSuffix), i + 1 < bases->size(), load);
   }
   if (load->warnings > kMaxWarnings) {
-    LogWarn(dir + ": " + std::to_string(load->warnings - kMaxWarnings) +
-            " more damaged record(s) or batch(es) skipped (warnings not shown)");
+    load->diag->Warn(dir + ": " + std::to_string(load->warnings - kMaxWarnings) +
+                     " more damaged record(s) or batch(es) skipped (warnings not shown)");
   }
 }
 
@@ -157,14 +159,14 @@ void GroupCoordinator::LoadOffsets() {
   Result<TopicInfo> info = dir.DescribeTopic(kOffsetsTopic);
   if (!info.ok()) {
     if (!info.status().IsNotFound()) {
-      LogError(std::string("no committed offsets loaded: ") + info.status().message());
+      diagnostics().Error(std::string("no committed offsets loaded: ") + info.status().message());
     }
     return;
   }
   size_t records = 0;
   uint64_t skipped = 0, dropped = 0;
   for (int32_t p = 0; p < info->partitions; ++p) {
-    PartitionLoad load{&groups_};
+    PartitionLoad load{&groups_, &diagnostics()};
     LoadPartition(dir.PartitionPath(kOffsetsTopic, p), &load);
     records += load.records;
     skipped += load.skipped_records;
@@ -183,9 +185,9 @@ void GroupCoordinator::LoadOffsets() {
   std::string line = "loaded " + std::to_string(records) + " offset record(s) of " +
                      std::to_string(groups_.size()) + " group(s) from " + kOffsetsTopic;
   if (damage.empty()) {
-    LogInfo(line);
+    diagnostics().Info(line);
   } else {
-    LogWarn(line + damage);
+    diagnostics().Warn(line + damage);
   }
 }
 

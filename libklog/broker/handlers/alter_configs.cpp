@@ -80,8 +80,9 @@ void ApplyConfigChanges(RequestContext& ctx, std::vector<ConfigChange> changes, 
     }
     Check(ctx.broker, &c);
     if (c.result.error_code != proto::kNone) {
-      LogInfo("alter configs of '" + c.name + "' for " + ctx.peer + ": " +
-              proto::ErrorName(c.result.error_code) + ": " + c.result.error_message.value_or(""));
+      ctx.broker.diagnostics().Info("alter configs of '" + c.name + "' for " + ctx.peer + ": " +
+                                    proto::ErrorName(c.result.error_code) + ": " +
+                                    c.result.error_message.value_or(""));
     }
   }
   auto pending = std::make_shared<std::vector<ConfigChange>>(std::move(changes));
@@ -106,7 +107,8 @@ void ApplyConfigChanges(RequestContext& ctx, std::vector<ConfigChange> changes, 
         broker->partitions().RefreshTopicOptions(c.name);
         const Status& s = (*statuses)[i];
         if (s.ok()) {
-          LogInfo("configs of topic '" + c.name + "' altered (for " + peer + ")");
+          broker->diagnostics().Info("configs of topic '" + c.name + "' altered (for " + peer +
+                                     ")");
         } else {
           Refuse(&c,
                  s.IsNotFound()                               ? proto::kUnknownTopicOrPartition
@@ -119,7 +121,7 @@ void ApplyConfigChanges(RequestContext& ctx, std::vector<ConfigChange> changes, 
     }
     send(std::move(out));
   };
-  RunInBackground(ctx.loop, std::move(work), std::move(done));
+  RunInBackground(ctx.loop, ctx.broker.diagnostics(), std::move(work), std::move(done));
 }
 
 void HandleAlterConfigs(RequestContext& ctx, Responder reply) {

@@ -17,7 +17,7 @@ void HandleApiVersions(RequestContext& ctx, Responder reply) {
   proto::ApiVersionsRequest req;
   Status s = proto::DecodeMessage(ctx.body, ctx.header.api_version, &req);
   if (!s.ok()) {
-    LogWarn("client " + ctx.peer + ": " + s.message());
+    ctx.broker.diagnostics().Warn("client " + ctx.peer + ": " + s.message());
     resp.error_code = proto::kInvalidRequest;
   }
   reply.Send(resp);

@@ -69,7 +69,7 @@ bool Check(Broker& broker, const proto::CreatePartitionsTopic& t, bool duplicate
   if (ValidateTopicName(t.name).ok()) info = broker.partitions().Topic(t.name);
   if (!info.ok()) {
     if (!info.status().IsNotFound()) {
-      LogError("topic '" + t.name + "': " + info.status().message());
+      broker.diagnostics().Error("topic '" + t.name + "': " + info.status().message());
       return Refuse(out, proto::kUnknownServerError, info.status().message());
     }
     return Refuse(out, proto::kUnknownTopicOrPartition,
@@ -118,16 +118,18 @@ void GrowThenReply(RequestContext& ctx, std::shared_ptr<PendingGrow> pending) {
       broker->partitions().ForgetTopic(out.name);
       const Status& s = pending->grown[i];
       if (s.ok()) {
-        LogInfo("topic '" + out.name + "' now has " + std::to_string(pending->counts[i]) +
-                " partitions (for " + peer + ")");
+        broker->diagnostics().Info("topic '" + out.name + "' now has " +
+                                   std::to_string(pending->counts[i]) + " partitions (for " + peer +
+                                   ")");
         continue;
       }
       Refuse(&out, CodeFor(s), s.message());
-      LogWarn("create partitions of '" + out.name + "' for " + peer + ": " + s.message());
+      broker->diagnostics().Warn("create partitions of '" + out.name + "' for " + peer + ": " +
+                                 s.message());
     }
     pending->reply.Send(pending->resp);
   };
-  RunInBackground(ctx.loop, std::move(work), std::move(done));
+  RunInBackground(ctx.loop, ctx.broker.diagnostics(), std::move(work), std::move(done));
 }
 
 }  // namespace
@@ -151,8 +153,9 @@ void HandleCreatePartitions(RequestContext& ctx, Responder reply) {
     proto::CreatePartitionsTopicResult& out = pending->resp.results[i];
     out.name = t.name;
     if (!Check(ctx.broker, t, count[t.name] > 1, &out)) {
-      LogInfo("create partitions of '" + t.name + "' for " + ctx.peer + ": " +
-              proto::ErrorName(out.error_code) + ": " + out.error_message.value_or(""));
+      ctx.broker.diagnostics().Info("create partitions of '" + t.name + "' for " + ctx.peer + ": " +
+                                    proto::ErrorName(out.error_code) + ": " +
+                                    out.error_message.value_or(""));
       continue;
     }
     if (req.validate_only) continue;

@@ -145,14 +145,14 @@ void Check(Broker& broker, const proto::CreatableTopic& t, bool duplicate, Topic
   plan->create = true;
 }
 
-void LogResult(const std::string& name, const proto::CreatableTopicResult& r, int32_t partitions,
-               const std::string& peer) {
+void LogResult(Diagnostics& diag, const std::string& name, const proto::CreatableTopicResult& r,
+               int32_t partitions, const std::string& peer) {
   if (r.error_code == proto::kNone) {
-    LogInfo("created topic '" + name + "' with " + std::to_string(partitions) +
-            " partition(s) for " + peer);
+    diag.Info("created topic '" + name + "' with " + std::to_string(partitions) +
+              " partition(s) for " + peer);
   } else {
-    LogInfo("create topic '" + name + "' for " + peer + ": " + proto::ErrorName(r.error_code) +
-            ": " + r.error_message.value_or(""));
+    diag.Info("create topic '" + name + "' for " + peer + ": " + proto::ErrorName(r.error_code) +
+              ": " + r.error_message.value_or(""));
   }
 }
 
@@ -178,14 +178,14 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreateTopics> p
       if (s.code() == Status::Code::kExists) {
         Refuse(&out, proto::kTopicAlreadyExists, "Topic '" + out.name + "' already exists.");
       } else if (!s.ok()) {
-        LogError("creating topic '" + out.name + "': " + s.message());
+        broker->diagnostics().Error("creating topic '" + out.name + "': " + s.message());
         Refuse(&out, proto::kKafkaStorageError, s.message());
       }
-      LogResult(out.name, out, pending->plans[i].partitions, peer);
+      LogResult(broker->diagnostics(), out.name, out, pending->plans[i].partitions, peer);
     }
     pending->reply.Send(pending->resp);
   };
-  RunInBackground(ctx.loop, std::move(work), std::move(done));
+  RunInBackground(ctx.loop, ctx.broker.diagnostics(), std::move(work), std::move(done));
 }
 
 }  // namespace
@@ -214,7 +214,7 @@ void HandleCreateTopics(RequestContext& ctx, Responder reply) {
       plan.create = false;  // valid; nothing is written
       continue;
     }
-    if (!plan.create) LogResult(t.name, out, plan.partitions, ctx.peer);
+    if (!plan.create) LogResult(ctx.broker.diagnostics(), t.name, out, plan.partitions, ctx.peer);
     any = any || plan.create;
   }
   if (!any) return reply.Send(pending->resp);

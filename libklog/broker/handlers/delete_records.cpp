@@ -43,6 +43,7 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
   pending->resp.topics.resize(req.topics.size());
   Partitions& parts = ctx.broker.partitions();
   std::string peer = ctx.peer;
+  Diagnostics& diag = ctx.broker.diagnostics();  // outlives every job
   for (size_t t = 0; t < req.topics.size(); ++t) {
     const proto::DeleteRecordsTopic& topic = req.topics[t];
     proto::DeleteRecordsTopicResult& tout = pending->resp.topics[t];
@@ -55,8 +56,8 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
       PartitionOffsets offsets;
       if (IsInternalTopic(topic.name)) {
         out.error_code = proto::kInvalidTopicException;
-        LogWarn(topic.name + "-" + std::to_string(p.partition_index) + ": delete records for " +
-                peer + ": refused, an internal topic");
+        diag.Warn(topic.name + "-" + std::to_string(p.partition_index) + ": delete records for " +
+                  peer + ": refused, an internal topic");
         continue;
       }
       Result<Partition*> partition = parts.Get(topic.name, p.partition_index);
@@ -74,15 +75,15 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
       Partition* log = *partition;
       log->Maintain(
           [target, result](LogWriter* w) { return w->TruncateBefore(target, result.get()); },
-          [pending, t, i, result, where, peer, target](const Status& st) {
+          [pending, t, i, result, where, peer, target, &diag](const Status& st) {
             proto::DeleteRecordsPartitionResult& o = pending->resp.topics[t].partitions[i];
             if (st.ok()) {
               o.low_watermark = result->log_start_offset;
-              LogInfo(where + ": records before " + std::to_string(target) + " deleted (for " +
-                      peer + "), " + std::to_string(result->deleted_segments) + " segment(s)");
+              diag.Info(where + ": records before " + std::to_string(target) + " deleted (for " +
+                        peer + "), " + std::to_string(result->deleted_segments) + " segment(s)");
             } else {
               o.error_code = ReadErrorCode(st);
-              LogWarn(where + ": delete records for " + peer + ": " + st.message());
+              diag.Warn(where + ": delete records for " + peer + ": " + st.message());
             }
             pending->Release();
           });

@@ -60,16 +60,16 @@ void DeleteThenReply(Broker* broker, uv_loop_t* loop, std::string peer,
       broker->partitions().ForgetTopic(out.name);
       const Status& s = pending->deleted[i];
       if (s.ok()) {
-        LogInfo("deleted topic '" + out.name + "' for " + peer);
+        broker->diagnostics().Info("deleted topic '" + out.name + "' for " + peer);
         continue;
       }
       out.error_code = CodeFor(s);
-      LogWarn("delete topic '" + out.name + "' for " + peer + ": " + s.message() + " (" +
-              proto::ErrorName(out.error_code) + ")");
+      broker->diagnostics().Warn("delete topic '" + out.name + "' for " + peer + ": " +
+                                 s.message() + " (" + proto::ErrorName(out.error_code) + ")");
     }
     pending->reply.Send(pending->resp);
   };
-  RunInBackground(loop, std::move(work), std::move(done));
+  RunInBackground(loop, broker->diagnostics(), std::move(work), std::move(done));
 }
 
 }  // namespace
@@ -91,10 +91,12 @@ void HandleDeleteTopics(RequestContext& ctx, Responder reply) {
     bool exists = ValidateTopicName(name).ok() && (info.ok() || !info.status().IsNotFound());
     if (IsInternalTopic(name)) {
       out.error_code = proto::kInvalidTopicException;
-      LogWarn("delete topic '" + name + "' for " + ctx.peer + ": refused, an internal topic");
+      ctx.broker.diagnostics().Warn("delete topic '" + name + "' for " + ctx.peer +
+                                    ": refused, an internal topic");
     } else if (!exists) {
       out.error_code = proto::kUnknownTopicOrPartition;
-      LogInfo("delete topic '" + name + "' for " + ctx.peer + ": it does not exist");
+      ctx.broker.diagnostics().Info("delete topic '" + name + "' for " + ctx.peer +
+                                    ": it does not exist");
     } else {
       pending->slots.push_back(pending->resp.responses.size());
     }

@@ -78,7 +78,7 @@ void DescribeTopic(Broker& broker, const proto::DescribeConfigsResource& res,
     if (info.status().IsNotFound()) {
       return Fail(out, proto::kUnknownTopicOrPartition, "Topic '" + name + "' does not exist.");
     }
-    LogError("topic '" + name + "': " + info.status().message());
+    broker.diagnostics().Error("topic '" + name + "': " + info.status().message());
     return Fail(out, proto::kUnknownServerError, info.status().message());
   }
   std::map<std::string, std::string> set = (*info)->configs;  // a copy: the pointer may go
@@ -169,8 +169,9 @@ void HandleDescribeConfigs(RequestContext& ctx, Responder reply) {
                " is not supported; klog-serve describes topics (2) and brokers (4)");
     }
     if (out.error_code != proto::kNone) {
-      LogInfo("describe configs of '" + res.resource_name + "' for " + ctx.peer + ": " +
-              proto::ErrorName(out.error_code) + ": " + out.error_message.value_or(""));
+      ctx.broker.diagnostics().Info("describe configs of '" + res.resource_name + "' for " +
+                                    ctx.peer + ": " + proto::ErrorName(out.error_code) + ": " +
+                                    out.error_message.value_or(""));
     }
   }
   reply.Send(resp);

@@ -22,16 +22,16 @@ void Dispatch(Broker& broker, uv_loop_t* loop, const std::shared_ptr<Connection>
                        LogLevel::kWarn);
   }
   std::string what = std::string(api->name) + " v" + std::to_string(header.api_version);
-  if (LogEnabled(LogLevel::kDebug)) {
-    LogDebug("connection " + std::to_string(conn->id()) + ": " + what + " correlation id " +
-             std::to_string(header.correlation_id) + " client '" + std::string(header.client_id) +
-             "'");
+  if (broker.diagnostics().Enabled(LogLevel::kDebug)) {
+    broker.diagnostics().Debug("connection " + std::to_string(conn->id()) + ": " + what +
+                               " correlation id " + std::to_string(header.correlation_id) +
+                               " client '" + std::string(header.client_id) + "'");
   }
   broker.metrics().OnRequest(header.api_key);
   Responder reply(conn, seq, header, &broker.metrics());
   if (header.api_key == proto::kApiVersions && header.api_version > api->max_version) {
-    LogInfo("connection " + std::to_string(conn->id()) + ": " + what +
-            " is not supported; answering UNSUPPORTED_VERSION");
+    broker.diagnostics().Info("connection " + std::to_string(conn->id()) + ": " + what +
+                              " is not supported; answering UNSUPPORTED_VERSION");
     std::vector<uint8_t> frame_out;
     proto::Writer w(&frame_out);
     proto::EncodeApiVersionsUnsupported(header.correlation_id, *api, &w);

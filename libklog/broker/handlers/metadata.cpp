@@ -52,7 +52,7 @@ proto::MetadataTopic Describe(Broker& broker, const std::string& name, bool may_
   Result<const TopicInfo*> info = broker.partitions().Topic(name);
   if (info.ok()) return TopicEntry(**info, broker.node_id());
   if (!info.status().IsNotFound()) {
-    LogError("topic '" + name + "': " + info.status().message());
+    broker.diagnostics().Error("topic '" + name + "': " + info.status().message());
     return ErrorEntry(name, proto::kUnknownServerError);
   }
   *missing = may_create && !IsInternalTopic(name);  // created by the broker only
@@ -82,15 +82,16 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
     }
   };
   Partitions& parts = ctx.broker.partitions();
-  auto done = [pending, partitions, node_id, peer, &parts] {
+  Diagnostics& diag = ctx.broker.diagnostics();
+  auto done = [pending, partitions, node_id, peer, &parts, &diag] {
     for (size_t i = 0; i < pending->slots.size(); ++i) {
       proto::MetadataTopic& entry = pending->resp.topics[pending->slots[i]];
       const Status& s = pending->created[i];
       if (s.ok()) {
-        LogInfo("created topic '" + entry.name + "' with " + std::to_string(partitions) +
-                " partition(s) for " + peer);
+        diag.Info("created topic '" + entry.name + "' with " + std::to_string(partitions) +
+                  " partition(s) for " + peer);
       } else if (s.code() != Status::Code::kExists) {
-        LogError("auto-creating topic '" + entry.name + "': " + s.message());
+        diag.Error("auto-creating topic '" + entry.name + "': " + s.message());
         entry.error_code = proto::kUnknownServerError;
         continue;
       }
@@ -102,7 +103,7 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
     }
     pending->reply.Send(pending->resp);
   };
-  RunInBackground(ctx.loop, std::move(work), std::move(done));
+  RunInBackground(ctx.loop, ctx.broker.diagnostics(), std::move(work), std::move(done));
 }
 
 // Lists every topic of the data directory on the thread pool (a directory
@@ -111,10 +112,11 @@ void ListThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending) 
   DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   auto topics = std::make_shared<Result<std::vector<TopicInfo>>>(std::vector<TopicInfo>());
   int32_t node_id = ctx.broker.node_id();
+  Diagnostics& diag = ctx.broker.diagnostics();
   auto work = [dir, topics] { *topics = dir.ListTopics(); };
-  auto done = [pending, topics, node_id] {
+  auto done = [pending, topics, node_id, &diag] {
     if (!topics->ok()) {
-      LogError("listing topics: " + topics->status().message());
+      diag.Error("listing topics: " + topics->status().message());
     } else {
       for (const TopicInfo& t : **topics) {
         // Internal topics are listed only when asked for by name.
@@ -123,7 +125,7 @@ void ListThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending) 
     }
     pending->reply.Send(pending->resp);
   };
-  RunInBackground(ctx.loop, std::move(work), std::move(done));
+  RunInBackground(ctx.loop, ctx.broker.diagnostics(), std::move(work), std::move(done));
 }
 
 }  // namespace

@@ -91,14 +91,15 @@ void QueueAppend(Broker& broker, const std::shared_ptr<PendingProduce>& pending,
                  const proto::ProducePartitionData& part, bool sync, AppendCheck check) {
   ++pending->outstanding;
   std::string where = topic + "-" + std::to_string(part.index);
-  auto appended = [pending, out, where](const Status& st, const AppendResult& r) {
+  Diagnostics& diag = broker.diagnostics();
+  auto appended = [pending, out, where, &diag](const Status& st, const AppendResult& r) {
     out->error_code = AppendErrorCode(st);
     out->base_offset = r.base_offset;
     out->log_append_time_ms = r.log_append_time_ms;
     out->log_start_offset = r.log_start_offset;
     if (!st.ok()) {
-      LogWarn("produce to " + where + ": " + st.message() + " (" +
-              proto::ErrorName(out->error_code) + ")");
+      diag.Warn("produce to " + where + ": " + st.message() + " (" +
+                proto::ErrorName(out->error_code) + ")");
     }
     Finish(pending);
   };
@@ -140,8 +141,8 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
       std::string where = topic.name + "-" + std::to_string(part.index);
       if (code != proto::kNone) {
         out->error_code = code;
-        LogWarn("produce to " + where + " from " + ctx.peer + ": " + why + " (" +
-                proto::ErrorName(code) + ")");
+        ctx.broker.diagnostics().Warn("produce to " + where + " from " + ctx.peer + ": " + why +
+                                      " (" + proto::ErrorName(code) + ")");
         continue;
       }
       QueueAppend(ctx.broker, pending, out, topic.name, part, sync, std::move(check));

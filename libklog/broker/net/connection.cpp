@@ -55,14 +55,16 @@ void Connection::Start() {
   peer_ = PeerName(&tcp_);
   last_activity_ = uv_now(server_->loop());
   uv_tcp_nodelay(&tcp_, 1);
-  LogDebug("connection " + std::to_string(id_) + " from " + peer_ + " opened");
+  server_->broker().diagnostics().Debug("connection " + std::to_string(id_) + " from " + peer_ +
+                                        " opened");
   UpdateReading();
 }
 
 void Connection::Close(const std::string& reason, LogLevel level) {
   if (closing_) return;
   closing_ = true;
-  Log(level, "connection " + std::to_string(id_) + " from " + peer_ + " closed: " + reason);
+  server_->broker().diagnostics().Report(
+      level, "connection " + std::to_string(id_) + " from " + peer_ + " closed: " + reason);
   ready_.clear();
   ReleaseMemory();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClose);
@@ -108,15 +110,18 @@ void Connection::UpdateReading() {
   if (want) {
     int rc = uv_read_start(stream, OnAlloc, OnRead);
     if (rc != 0) return Close(std::string("read: ") + uv_strerror(rc), LogLevel::kWarn);
-    if (paused_) LogDebug("connection " + std::to_string(id_) + ": reading resumed");
+    if (paused_)
+      server_->broker().diagnostics().Debug("connection " + std::to_string(id_) +
+                                            ": reading resumed");
     paused_ = false;
   } else {
     uv_read_stop(stream);
     if (!draining_ && !peer_eof_ && Backlogged()) {
       size_t unsent = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&tcp_));
-      LogDebug("connection " + std::to_string(id_) + ": reading paused (" +
-               std::to_string(next_seq_ - next_send_) + " responses waiting, " +
-               std::to_string(unsent) + " bytes unsent)");
+      server_->broker().diagnostics().Debug(
+          "connection " + std::to_string(id_) + ": reading paused (" +
+          std::to_string(next_seq_ - next_send_) + " responses waiting, " + std::to_string(unsent) +
+          " bytes unsent)");
       paused_ = true;
     }
   }
@@ -209,19 +214,22 @@ bool Connection::ReserveHeadFrame(int32_t size) {
   awaiting_memory_ = true;
   const RequestBudget& budget = server_->request_memory();
   // The same words every time, so that the log collapses repeats.
-  LogInfo("request memory limit reached (max.queued.request.bytes " +
-          std::to_string(budget.limit()) + "): reading requests paused");
-  LogDebug("connection " + std::to_string(id_) + ": reading paused (a request of " +
-           std::to_string(bytes) + " bytes waits for memory; " + std::to_string(budget.reserved()) +
-           " bytes held by requests)");
+  server_->broker().diagnostics().Info("request memory limit reached (max.queued.request.bytes " +
+                                       std::to_string(budget.limit()) +
+                                       "): reading requests paused");
+  server_->broker().diagnostics().Debug(
+      "connection " + std::to_string(id_) + ": reading paused (a request of " +
+      std::to_string(bytes) + " bytes waits for memory; " + std::to_string(budget.reserved()) +
+      " bytes held by requests)");
   return false;
 }
 
 void Connection::OnMemoryGranted(int64_t bytes) {
   awaiting_memory_ = false;
   head_reserved_ = bytes;
-  LogDebug("connection " + std::to_string(id_) + ": request memory granted (" +
-           std::to_string(bytes) + " bytes)");
+  server_->broker().diagnostics().Debug("connection " + std::to_string(id_) +
+                                        ": request memory granted (" + std::to_string(bytes) +
+                                        " bytes)");
   if (!resume_scheduled_) {
     resume_scheduled_ = true;
     server_->ScheduleResume(shared_from_this());

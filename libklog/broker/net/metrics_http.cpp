@@ -59,7 +59,8 @@ struct MetricsHttp::Callbacks {
   static MHD_Result Accept(void* cls, const sockaddr*, socklen_t) {
     auto* self = static_cast<MetricsHttp*>(cls);
     if (self->open_connections_.load() < kMaxConnections) return MHD_YES;
-    LogWarn("metrics: too many connections (max " + std::to_string(kMaxConnections) + ")");
+    self->diagnostics_.Warn("metrics: too many connections (max " +
+                            std::to_string(kMaxConnections) + ")");
     return MHD_NO;
   }
 
@@ -70,13 +71,14 @@ struct MetricsHttp::Callbacks {
   }
 
   // libmicrohttpd's own messages (a malformed request, an oversized head).
-  static void Log(void*, const char* format, va_list args) {
-    if (!LogEnabled(LogLevel::kDebug)) return;
+  static void Log(void* cls, const char* format, va_list args) {
+    auto* self = static_cast<MetricsHttp*>(cls);
+    if (!self->diagnostics_.Enabled(LogLevel::kDebug)) return;
     char line[512];
     std::vsnprintf(line, sizeof(line), format, args);
     std::string_view text(line);
     while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    LogDebug("metrics: " + std::string(text));
+    self->diagnostics_.Debug("metrics: " + std::string(text));
   }
 
   // Answers once the request head is in, whatever body follows (it is
@@ -90,7 +92,8 @@ struct MetricsHttp::Callbacks {
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
     MHD_Result queued = MHD_queue_response(conn, unsigned(status), response);
     MHD_destroy_response(response);
-    if (LogEnabled(LogLevel::kDebug)) LogDebug("metrics: answered " + std::to_string(status));
+    if (self->diagnostics_.Enabled(LogLevel::kDebug))
+      self->diagnostics_.Debug("metrics: answered " + std::to_string(status));
     return queued;
   }
 
@@ -120,7 +123,8 @@ struct MetricsHttp::Callbacks {
   }
 };
 
-MetricsHttp::MetricsHttp(uv_loop_t* loop, Broker* broker) : loop_(loop), broker_(broker) {}
+MetricsHttp::MetricsHttp(uv_loop_t* loop, Broker* broker)
+    : loop_(loop), broker_(broker), diagnostics_(broker->diagnostics()) {}
 
 MetricsHttp::~MetricsHttp() {
   // Close() must have run (and the loop closed the uv_async_t); this only
@@ -155,7 +159,7 @@ Status MetricsHttp::Listen(const HostPort& address) {
     // not documented, and klog-serve exits on this error anyway.
     return Status::IOError("metrics: cannot start the HTTP server on " + bound_.ToString());
   }
-  LogInfo("metrics on " + bound_.ToString());
+  diagnostics_.Info("metrics on " + bound_.ToString());
   return Status::Ok();
 }
 

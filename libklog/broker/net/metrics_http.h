@@ -37,6 +37,7 @@
 #include <string_view>
 
 #include "broker/config.h"
+#include "broker/diagnostics.h"
 #include "broker/net/metrics_snapshot.h"
 #include "klog/status.h"
 
@@ -79,6 +80,9 @@ class MetricsHttp {
 
   uv_loop_t* loop_;
   Broker* broker_;
+  // The broker's event log, kept here so the HTTP thread reports through it
+  // without touching the Broker (Diagnostics is thread-safe).
+  Diagnostics& diagnostics_;
   uv_async_t render_;
   bool render_open_ = false;
   MHD_Daemon* daemon_ = nullptr;

@@ -60,9 +60,10 @@ Status Server::Listen() {
   sockaddr_storage addr{};
   KLOG_RETURN_IF_ERROR(ResolveForBind(config().listen, &addr));
   if (!IsLoopback(addr)) {
-    LogWarn("listen address " + config().listen.ToString() +
-            " is not a loopback address: clients are not authenticated (klog-serve has no SASL "
-            "or TLS yet), so anyone who can connect can read, write and delete every topic");
+    broker_->diagnostics().Warn(
+        "listen address " + config().listen.ToString() +
+        " is not a loopback address: clients are not authenticated (klog-serve has no SASL "
+        "or TLS yet), so anyone who can connect can read, write and delete every topic");
   }
   uv_tcp_init(&loop_, &listener_);
   listener_.data = this;
@@ -91,23 +92,24 @@ Status Server::Run() {
   uint64_t tick = uint64_t(std::clamp<int64_t>(config().idle_timeout_ms / 4, 10, 1000));
   uv_timer_start(&sweep_, OnSweep, tick, tick);
   loop_lag_.Start();
-  LogInfo("listening on " + bound_.ToString() + ", advertising " +
-          broker_->advertised().ToString() + ", node id " + std::to_string(broker_->node_id()) +
-          ", data directory " + broker_->data_dir().path());
+  broker_->diagnostics().Info("listening on " + bound_.ToString() + ", advertising " +
+                              broker_->advertised().ToString() + ", node id " +
+                              std::to_string(broker_->node_id()) + ", data directory " +
+                              broker_->data_dir().path());
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Every append job has finished (they keep the loop alive): close the
   // writers, which syncs them and marks the clean shutdown.
   Status s = broker_->partitions().CloseAll();
-  if (!s.ok()) LogError("closing partitions: " + s.message());
-  FlushLogRepeats(true);
-  LogInfo("stopped");
+  if (!s.ok()) broker_->diagnostics().Error("closing partitions: " + s.message());
+  broker_->diagnostics().FlushRepeats(true);
+  broker_->diagnostics().Info("stopped");
   return s;
 }
 
 void Server::OnConnection(uv_stream_t* listener, int status) {
   auto* self = static_cast<Server*>(listener->data);
   if (status != 0) {
-    LogWarn(std::string("accept: ") + uv_strerror(status));
+    self->broker_->diagnostics().Warn(std::string("accept: ") + uv_strerror(status));
     return;
   }
   self->Accept();
@@ -181,7 +183,8 @@ void Server::OnSignal(uv_signal_t* handle, int signum) {
 void Server::Shutdown(const std::string& why) {
   if (shutting_down_) return;
   shutting_down_ = true;
-  LogInfo(why + ": shutting down (" + std::to_string(conns_.size()) + " connection(s) open)");
+  broker_->diagnostics().Info(why + ": shutting down (" + std::to_string(conns_.size()) +
+                              " connection(s) open)");
   if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
   listening_ = false;
   if (metrics_http_) metrics_http_->Close();
@@ -239,7 +242,7 @@ void Server::OnResumeTurn(uv_idle_t* idle) {
 
 void Server::OnSweep(uv_timer_t* timer) {
   auto* self = static_cast<Server*>(timer->data);
-  FlushLogRepeats();
+  self->broker_->diagnostics().FlushRepeats();
   uint64_t now = uv_now(&self->loop_);
   uint64_t limit = uint64_t(self->config().idle_timeout_ms);
   std::vector<std::shared_ptr<Connection>> idle;

@@ -162,17 +162,18 @@ inline proto::ProduceRequest ProduceOne(const std::string& topic, int32_t partit
 struct BrokerFixture {
   TempDir tmp;
   broker::BrokerConfig config;
+  // Errors only, on stderr: the cases provoke warnings on purpose.
+  broker::Diagnostics diagnostics{"klog-serve", broker::LogLevel::kError};
   std::unique_ptr<broker::Broker> broker;
   std::unique_ptr<broker::Server> server;
 
   explicit BrokerFixture(const std::function<void(broker::BrokerConfig&)>& tweak = {}) {
-    broker::SetLogLevel(broker::LogLevel::kError);
     config.data_dir = tmp.Sub("data");
     config.listen = broker::HostPort{"127.0.0.1", 0};
     config.cleaner_enable = false;
     if (tweak) tweak(config);
     std::filesystem::create_directories(config.data_dir);
-    broker = std::make_unique<broker::Broker>(config);
+    broker = std::make_unique<broker::Broker>(config, diagnostics);
     server = std::make_unique<broker::Server>(broker.get());
   }
   ~BrokerFixture() {

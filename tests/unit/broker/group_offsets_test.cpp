@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "broker/broker.h"
 #include "broker/config.h"
+#include "broker/diagnostics.h"
 #include "broker/groups/coordinator.h"
 #include "klog/filename.h"
 #include "klog/log.h"
@@ -87,6 +89,13 @@ TEST_CASE("offsets.topic.num.partitions is a config key with Kafka's default") {
 
 namespace {
 
+// A Diagnostics whose lines are discarded (the tests look at offsets, not
+// at the broker's event lines).
+klog::broker::Diagnostics Quiet() {
+  return klog::broker::Diagnostics("klog-serve", klog::broker::LogLevel::kDebug,
+                                   [](std::string_view) {});
+}
+
 using Records = std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>>;
 
 // Appends one batch of (key, value) records to partition `p` of the offsets
@@ -117,7 +126,8 @@ TEST_CASE("offsets reload from __consumer_offsets; a fully deleted group does no
   klog::broker::BrokerConfig config;
   config.data_dir = dir;
   {
-    klog::broker::Broker broker(config);
+    klog::broker::Diagnostics diagnostics = Quiet();
+    klog::broker::Broker broker(config, diagnostics);
     broker.groups().LoadOffsets();  // no topic yet: nothing to load
     CHECK(broker.groups().groups().empty());
   }
@@ -133,7 +143,8 @@ TEST_CASE("offsets reload from __consumer_offsets; a fully deleted group does no
        {EncodeOffsetCommitKey("gone", "t", 0), std::nullopt}});
   WriteOffsetRecords(
       dir, 2, {{EncodeOffsetCommitKey("other", "u", 3), EncodeOffsetCommitValue({7, -1, "", 1})}});
-  klog::broker::Broker broker(config);
+  klog::broker::Diagnostics diagnostics = Quiet();
+  klog::broker::Broker broker(config, diagnostics);
   broker.groups().LoadOffsets();
   const auto& groups = broker.groups().groups();
   CHECK(groups.size() == 2);
@@ -229,7 +240,8 @@ TEST_CASE("records that do not decode are skipped and counted; the rest of their
            {std::string("\x7f\x7f", 2), std::string("v")},                        // bad version
            {EncodeOffsetCommitKey("g", "t", 3), EncodeOffsetCommitValue({8, -1, "", 1})}});
   d.Write(Commit("g", 0, 11));
-  klog::broker::Broker broker(d.config);
+  klog::broker::Diagnostics diagnostics = Quiet();
+  klog::broker::Broker broker(d.config, diagnostics);
   broker.groups().LoadOffsets();
   CHECK(OffsetOf(broker, "g", 0) == 11);
   CHECK(OffsetOf(broker, "g", 1) == 5);
@@ -244,7 +256,8 @@ TEST_CASE("a torn tail of the active segment is dropped and counted in bytes") {
   d.Write(Commit("g", 0, 10));
   d.Write(Commit("g", 1, 20));
   AppendBytes(d.Segment(0), std::string(30, '\x01'));
-  klog::broker::Broker broker(d.config);
+  klog::broker::Diagnostics diagnostics = Quiet();
+  klog::broker::Broker broker(d.config, diagnostics);
   broker.groups().LoadOffsets();
   CHECK(OffsetOf(broker, "g", 0) == 10);
   CHECK(OffsetOf(broker, "g", 1) == 20);
@@ -262,7 +275,8 @@ TEST_CASE("a batch failing its CRC in a sealed segment is dropped; the batches a
   d.Write(Commit("g", 3, 40), 0, roll);
   REQUIRE(std::filesystem::exists(d.Segment(3)));
   FlipByte(d.Segment(0), after - 3);  // inside the second batch's records
-  klog::broker::Broker broker(d.config);
+  klog::broker::Diagnostics diagnostics = Quiet();
+  klog::broker::Broker broker(d.config, diagnostics);
   broker.groups().LoadOffsets();
   CHECK(OffsetOf(broker, "g", 0) == 10);
   CHECK(OffsetOf(broker, "g", 1) == -100);
@@ -279,7 +293,8 @@ TEST_CASE("damage in the active segment drops the rest of it, as recovery will")
   int64_t size = int64_t(std::filesystem::file_size(d.Segment(0)));
   SUBCASE("a CRC mismatch") { FlipByte(d.Segment(0), bad + 70); }
   SUBCASE("a batch that cannot be framed (bad magic)") { FlipByte(d.Segment(0), bad + 16); }
-  klog::broker::Broker broker(d.config);
+  klog::broker::Diagnostics diagnostics = Quiet();
+  klog::broker::Broker broker(d.config, diagnostics);
   broker.groups().LoadOffsets();
   CHECK(OffsetOf(broker, "g", 0) == 10);
   CHECK(OffsetOf(broker, "g", 1) == -100);
@@ -298,7 +313,8 @@ TEST_CASE("records below the log start offset are not loaded") {
     REQUIRE((*w)->TruncateBefore(1, &r).ok());
     REQUIRE((*w)->Close().ok());
   }
-  klog::broker::Broker broker(d.config);
+  klog::broker::Diagnostics diagnostics = Quiet();
+  klog::broker::Broker broker(d.config, diagnostics);
   broker.groups().LoadOffsets();
   CHECK(OffsetOf(broker, "old", 0) == -100);
   CHECK(OffsetOf(broker, "new", 0) == 2);
@@ -308,7 +324,8 @@ TEST_CASE("unreadable topic metadata loads nothing and does not stop the broker"
   OffsetsDir d;
   d.Write(Commit("g", 0, 10));
   AppendBytes(d.path + "/__consumer_offsets.topic.json", "garbage");
-  klog::broker::Broker broker(d.config);
+  klog::broker::Diagnostics diagnostics = Quiet();
+  klog::broker::Broker broker(d.config, diagnostics);
   broker.groups().LoadOffsets();
   CHECK(broker.groups().groups().empty());
 }
@@ -319,7 +336,8 @@ TEST_CASE("many records that do not decode are all counted (warnings are capped)
   for (int i = 0; i < 25; ++i) recs.push_back({EncodeOffsetCommitKey("g", "t", i), "\x00"});
   recs.push_back({EncodeOffsetCommitKey("g", "t", 99), EncodeOffsetCommitValue({7, -1, "", 1})});
   d.Write(recs);
-  klog::broker::Broker broker(d.config);
+  klog::broker::Diagnostics diagnostics = Quiet();
+  klog::broker::Broker broker(d.config, diagnostics);
   broker.groups().LoadOffsets();
   CHECK(OffsetOf(broker, "g", 99) == 7);
   CHECK(broker.groups().groups().at("g").offsets.size() == 1);

@@ -10,10 +10,12 @@
 #include <climits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../storage/storage_test_util.h"
 #include "broker/config.h"
+#include "broker/diagnostics.h"
 #include "klog/log.h"
 #include "klog/topic.h"
 #include "partition/maintenance_scheduler.h"
@@ -38,6 +40,9 @@ namespace {
 
 struct Loop {
   uv_loop_t loop;
+  // The partitions' event lines, discarded (nothing here looks at them).
+  klog::broker::Diagnostics diagnostics{"klog-serve", klog::broker::LogLevel::kDebug,
+                                        [](std::string_view) {}};
   Loop() { REQUIRE(uv_loop_init(&loop) == 0); }
   ~Loop() {
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -92,7 +97,7 @@ LogOptions Options() {
 TEST_CASE("appends queued while a job runs land in order, in one group-commit job") {
   TempDir tmp;
   Loop loop;
-  Partition p(&loop.loop, "t", 0, tmp.Sub("t-0"), Options());
+  Partition p(&loop.loop, loop.diagnostics, "t", 0, tmp.Sub("t-0"), Options());
   auto watcher = std::make_shared<CountingWatcher>(&p);
   p.Watch(watcher);
   std::vector<Done> log;
@@ -128,7 +133,7 @@ TEST_CASE("appends queued while a job runs land in order, in one group-commit jo
 TEST_CASE("a small append to an idle open partition completes at once, waking its waiters") {
   TempDir tmp;
   Loop loop;
-  Partition p(&loop.loop, "t", 0, tmp.Sub("t-0"), Options());
+  Partition p(&loop.loop, loop.diagnostics, "t", 0, tmp.Sub("t-0"), Options());
   std::vector<Done> log;
   p.Append(MakeBatch(0, 1, 1000), false, {}, Record(&log, 0, &p));
   loop.Run();  // opens the writer
@@ -151,7 +156,7 @@ TEST_CASE("a small append to an idle open partition completes at once, waking it
 TEST_CASE("a bad batch keeps its whole request out and its Status comes back unchanged") {
   TempDir tmp;
   Loop loop;
-  Partition p(&loop.loop, "t", 0, tmp.Sub("t-0"), Options());
+  Partition p(&loop.loop, loop.diagnostics, "t", 0, tmp.Sub("t-0"), Options());
   std::vector<Done> log;
   std::vector<uint8_t> two = MakeBatch(0, 2, 1000);
   std::vector<uint8_t> second = MakeBatch(2, 2, 1000);
@@ -182,7 +187,7 @@ TEST_CASE("a bad batch keeps its whole request out and its Status comes back unc
 TEST_CASE("maintenance waits for the running job and goes before appends queued after it") {
   TempDir tmp;
   Loop loop;
-  Partition p(&loop.loop, "t", 0, tmp.Sub("t-0"), Options());
+  Partition p(&loop.loop, loop.diagnostics, "t", 0, tmp.Sub("t-0"), Options());
   std::vector<std::string> order;
   int64_t seen_end = -1;
   auto note = [&order](const std::string& what) {
@@ -216,7 +221,7 @@ TEST_CASE("maintenance waits for the running job and goes before appends queued 
 TEST_CASE("reads stop at the high watermark and say what is out of range") {
   TempDir tmp;
   Loop loop;
-  Partition p(&loop.loop, "t", 0, tmp.Sub("t-0"), Options());
+  Partition p(&loop.loop, loop.diagnostics, "t", 0, tmp.Sub("t-0"), Options());
   auto ignore = [](const Status& s, const AppendResult&) { CHECK(s.ok()); };
   for (int i = 0; i < 3; ++i) p.Append(MakeBatch(i * 2, 2, 1000 + i), false, {}, ignore);
   loop.Run();
@@ -285,7 +290,7 @@ TEST_CASE("the manager: unknown partitions are NotFound; a closed topic fails it
   klog::DataDir data(tmp.path);
   REQUIRE(data.CreateTopic("t", 2, {}).ok());
   {
-    Partitions parts(config, data);
+    Partitions parts(config, data, loop.diagnostics);
     parts.Attach(&loop.loop);
     Result<Partition*> none = parts.Get("nope", 0);
     CHECK(none.status().IsNotFound());
@@ -332,7 +337,7 @@ TEST_CASE("a retention round moves the log start offset as a job, offsets kept i
   klog::DataDir data(tmp.path);
   // Every batch rolls a segment; retention keeps about the newest one.
   REQUIRE(data.CreateTopic("r", 1, {{"segment.bytes", "100"}, {"retention.bytes", "100"}}).ok());
-  Partitions parts(config, data);
+  Partitions parts(config, data, loop.diagnostics);
   parts.Attach(&loop.loop);
   Result<Partition*> p = parts.Get("r", 0);
   REQUIRE(p.ok());
