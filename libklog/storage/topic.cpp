@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <map>
@@ -104,10 +103,10 @@ Result<TopicInfo> ParseMeta(const std::string& path, const std::string& topic,
 // fsynced, renamed over it; then the directory is fsynced).
 Status ReplaceMeta(const std::string& dir, const std::string& topic, int32_t partitions,
                    const std::map<std::string, std::string>& configs) {
-  // A private temporary name, so a concurrent alter cannot write into ours.
-  static std::atomic<int> counter{0};
+  // A private temporary name (process and thread), so a concurrent alter
+  // cannot write into ours.
   std::string meta = MetaPath(dir, topic);
-  std::string tmp = meta + ".tmp." + std::to_string(::getpid()) + ".a" + std::to_string(++counter);
+  std::string tmp = meta + ".tmp." + std::to_string(::getpid()) + ".a" + std::to_string(::gettid());
   UniqueFd fd;
   KLOG_RETURN_IF_ERROR(OpenFd(tmp, O_WRONLY | O_CREAT | O_EXCL, &fd));
   std::string text = MetaText(partitions, configs);
@@ -163,10 +162,10 @@ Status DataDir::CreateTopic(const std::string& topic, int32_t partitions,
   KLOG_RETURN_IF_ERROR(MakeDirs(path_));
   KLOG_RETURN_IF_ERROR(CheckNoPartitionDirs(path_, topic));
   // Write a private temporary file, then link(2) it to the final name: link
-  // fails with EEXIST for all but one of several concurrent creators.
-  static std::atomic<int> counter{0};
+  // fails with EEXIST for all but one of several concurrent creators. The
+  // name is private to this process and thread.
   std::string meta = MetaPath(path_, topic);
-  std::string tmp = meta + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter);
+  std::string tmp = meta + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(::gettid());
   UniqueFd fd;
   KLOG_RETURN_IF_ERROR(OpenFd(tmp, O_WRONLY | O_CREAT | O_EXCL, &fd));
   std::string text = MetaText(partitions, configs);
