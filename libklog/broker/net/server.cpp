@@ -43,6 +43,9 @@ Server::Server(Broker* broker)
 Server::~Server() {
   // Close whatever is still open (after a failed Listen, or if Run never ran).
   if (metrics_http_) metrics_http_->Close();
+  // Stops the maintenance timers through their own close callbacks, which
+  // free them (the walk below closes handles without one).
+  broker_->partitions().WakeAll();
   uv_walk(
       &loop_,
       [](uv_handle_t* h, void*) {

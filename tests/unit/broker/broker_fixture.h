@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -252,13 +253,17 @@ struct DirectConnection {
     broker::RequestContext ctx{*f.broker, f.loop(), reply.header(), body, peer};
     fn(ctx, std::move(reply));
   }
-  // Reads the next response and decodes it as `Resp` of `version`.
+  // Reads the next response and decodes it as `Resp` of `version`. The
+  // decoded message points into its frame (records bytes, for example), so
+  // every frame is kept for the life of the connection.
   template <class Resp>
   Resp Receive(int16_t version, int32_t correlation_id = 7) {
     std::optional<std::vector<uint8_t>> frame = Read();
     REQUIRE(frame.has_value());
-    return DecodeResponseFrame<Resp>(*frame, version, correlation_id);
+    frames.push_back(std::move(*frame));
+    return DecodeResponseFrame<Resp>(frames.back(), version, correlation_id);
   }
+  std::deque<std::vector<uint8_t>> frames;  // what Receive decoded
   // Start, then Receive.
   template <class Resp, class Req>
   Resp Call(broker::HandlerFn fn, const Req& req, int16_t version) {
