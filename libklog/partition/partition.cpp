@@ -8,14 +8,13 @@
 #include "broker/background.h"
 #include "broker/diagnostics.h"
 #include "klog/batch_format.h"
-#include "klog/batch_frame.h"
 #include "klog/coding.h"
 
 namespace klog::broker {
 
 // One append request's batches, waiting for or inside an append job.
 struct Partition::PendingAppend {
-  std::vector<uint8_t> batches;
+  BatchList batches;
   bool sync = false;
   AppendCheck check;
   AppendDone done;
@@ -27,18 +26,6 @@ namespace {
 
 // Appends up to this size that need no sync are written on the loop thread.
 constexpr size_t kInlineAppendBytes = 64 << 10;
-
-// True if one of `batches` is compressed: its check decompresses it, which
-// is work for the pool, not for the loop thread. Reads only the headers.
-bool AnyCompressed(std::span<const uint8_t> batches) {
-  BatchFrameIterator frames(batches);
-  std::span<const uint8_t> b;
-  while (frames.Next(&b)) {
-    uint16_t attributes = GetBE16(b.data() + batch::kAttributesPos);
-    if ((attributes & batch::kCompressionMask) != 0) return true;
-  }
-  return !frames.status().ok();  // a bad frame takes the careful path
-}
 
 // The writer's refusal of a batch says what was wrong with it; any other
 // failure is the storage's.
@@ -53,17 +40,16 @@ Status WriterFailure(const Status& s) {
   }
 }
 
-// Splits `bytes` into whole batches by their length fields and checks each.
-Status SplitAndCheck(std::span<uint8_t> bytes, const AppendCheck& check,
-                     std::vector<std::span<uint8_t>>* batches) {
-  std::span<uint8_t> rest = bytes;
-  while (!rest.empty()) {
-    Result<size_t> n = BatchFrameSize(rest);
-    if (!n.ok() || *n > rest.size()) return Status::Corruption("truncated batch");
-    std::span<uint8_t> b = rest.first(*n);
-    if (check) KLOG_RETURN_IF_ERROR(check(b, bytes.size() - rest.size()));
+// Gives every batch of `list` to `check` (if any), front to back, and sets
+// *batches to them; stops at the first the check refuses.
+Status CheckEach(BatchList& list, const AppendCheck& check,
+                 std::vector<std::span<uint8_t>>* batches) {
+  size_t position = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::span<uint8_t> b = list.batch(position, i);
+    if (check) KLOG_RETURN_IF_ERROR(check(b, list.headers[i], position));
     batches->push_back(b);
-    rest = rest.subspan(*n);
+    position += b.size();
   }
   return Status::Ok();
 }
@@ -88,12 +74,12 @@ void Partition::CheckOffsets() const {
   assert(high_watermark_ <= log_end_);
 }
 
-void Partition::Append(std::vector<uint8_t> batches, bool sync, AppendCheck check,
-                       AppendDone done) {
+void Partition::Append(BatchList batches, bool sync, AppendCheck check, AppendDone done) {
   // An append that would roll the segment goes to the pool too: sealing a
   // segment writes its digest and indexes (klog/log.h, WouldRoll).
-  bool inline_append = !job_running_ && writer_ && !sync && batches.size() <= kInlineAppendBytes &&
-                       !AnyCompressed(batches) && !writer_->WouldRoll(batches.size());
+  bool inline_append = !job_running_ && writer_ && !sync &&
+                       batches.bytes.size() <= kInlineAppendBytes && !batches.AnyCompressed() &&
+                       !writer_->WouldRoll(batches.bytes.size());
   queue_.push_back(
       PendingAppend{std::move(batches), sync, std::move(check), std::move(done), {}, {}});
   if (job_running_) return;
@@ -134,9 +120,9 @@ void Partition::RunAppendJob() {
   bool sync = false;
   for (PendingAppend& p : running_) {
     std::vector<std::span<uint8_t>> batches;
-    p.status = SplitAndCheck(p.batches, p.check, &batches);
+    p.status = CheckEach(p.batches, p.check, &batches);
     for (size_t i = 0; p.status.ok() && i < batches.size(); ++i) {
-      Result<int64_t> base = writer_->Append(batches[i]);
+      Result<int64_t> base = writer_->Append(batches[i], p.batches.headers[i]);
       if (!base.ok()) {
         p.status = WriterFailure(base.status());
       } else if (i == 0) {

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "broker/diagnostics.h"
+#include "klog/batch_list.h"
 #include "klog/log.h"
 #include "klog/status.h"
 
@@ -80,12 +81,14 @@ struct AppendResult {
 };
 
 // Checks one whole batch of an append before any batch of the request is
-// written; `position` is where it starts in the request's bytes. A non-ok
+// written; `header` is its parsed header (from the BatchList) and
+// `position` is where it starts in the request's bytes. A non-ok
 // Status keeps the whole request out of the log and is passed to the
 // append's `done` unchanged. Runs on the thread that appends (a pool thread,
 // or the loop thread for a small inline append), so it must not touch
 // loop-thread state; it may be empty (no check).
-using AppendCheck = std::function<Status(std::span<const uint8_t> batch, size_t position)>;
+using AppendCheck = std::function<Status(std::span<const uint8_t> batch, const BatchHeader& header,
+                                         size_t position)>;
 
 class Partition {
  public:
@@ -107,12 +110,11 @@ class Partition {
   int64_t high_watermark() const { return high_watermark_; }
   int64_t log_end_offset() const { return log_end_; }
 
-  // Appends `batches` (one or more whole RecordBatch v2, split by their
-  // length fields) in a job after those queued before it, and calls `done`
-  // on the loop thread when they are in the log, and synced if `sync` is
-  // set. Each batch is first given to `check`; if one fails, none is
-  // appended. Failures: Corruption "truncated batch" (bytes that do not
-  // split into whole batches), the check's Status, the writer's refusal
+  // Appends `batches` (whole RecordBatch v2 with their parsed headers,
+  // which are not parsed again) in a job after those queued before it, and
+  // calls `done` on the loop thread when they are in the log, and synced if
+  // `sync` is set. Each batch is first given to `check`; if one fails, none
+  // is appended. Failures: the check's Status, the writer's refusal
   // (TooLarge, InvalidArgument, Corruption), IOError (the writer could not
   // be opened, an append or the sync failed: "appended but not synced: ..."),
   // NotFound when the partition is closed before the job runs.
@@ -121,7 +123,7 @@ class Partition {
   // sync failed) base_offset (and log_append_time_ms) are still set;
   // log_start_offset is set on success only.
   using AppendDone = std::function<void(const Status&, const AppendResult&)>;
-  void Append(std::vector<uint8_t> batches, bool sync, AppendCheck check, AppendDone done);
+  void Append(BatchList batches, bool sync, AppendCheck check, AppendDone done);
 
   // Sets *out to whole batches from `offset` (the batch holding it first):
   // about `max_bytes` of them, but always the first whole batch, and none

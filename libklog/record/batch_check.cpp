@@ -24,6 +24,14 @@ BatchChecker::BatchChecker() = default;
 
 Status BatchChecker::Check(std::span<const uint8_t> batch, const BatchCheckOptions& options,
                            size_t position) {
+  Status st = ParseBatchHeader(batch, &header_);
+  if (!st.ok()) return st.WithContext("batch at byte " + std::to_string(position));
+  return Check(batch, header_, options, position);
+}
+
+Status BatchChecker::Check(std::span<const uint8_t> batch, const BatchHeader& header,
+                           const BatchCheckOptions& options, size_t position) {
+  header_ = header;
   Status st = CheckHeader(batch, options);
   if (st.ok()) st = CheckRecords(batch, options);
   if (!st.ok()) return st.WithContext("batch at byte " + std::to_string(position));
@@ -31,7 +39,6 @@ Status BatchChecker::Check(std::span<const uint8_t> batch, const BatchCheckOptio
 }
 
 Status BatchChecker::CheckHeader(std::span<const uint8_t> batch, const BatchCheckOptions& options) {
-  KLOG_RETURN_IF_ERROR(ParseBatchHeader(batch, &header_));
   const BatchHeader& h = header_;
   if (uint64_t(h.size()) != batch.size()) {
     return Status::Corruption("batch length says " + std::to_string(h.size()) + " bytes but " +

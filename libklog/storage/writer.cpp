@@ -133,14 +133,9 @@ Status LogWriter::Impl::Roll() {
 
 namespace {
 
-// Checks that `batch` is exactly one well-formed batch the writer may take.
-Status CheckBatch(std::span<const uint8_t> batch, int64_t max_bytes, BatchHeader* h) {
-  if (batch.size() < batch::kHeaderSize) {
-    return Status::InvalidArgument("batch of " + std::to_string(batch.size()) +
-                                   " bytes is shorter than a batch header");
-  }
-  Status st = ParseBatchHeader(batch, h);
-  if (!st.ok()) return Status::InvalidArgument("bad batch: " + st.message());
+// Checks that `batch`, whose parsed header is `h`, is exactly one
+// well-formed batch the writer may take.
+Status CheckBatch(std::span<const uint8_t> batch, int64_t max_bytes, const BatchHeader* h) {
   if (h->size() != int64_t(batch.size())) {
     return Status::InvalidArgument("batch length field says " + std::to_string(h->size()) +
                                    " bytes, buffer has " + std::to_string(batch.size()));
@@ -156,9 +151,20 @@ Status CheckBatch(std::span<const uint8_t> batch, int64_t max_bytes, BatchHeader
 }  // namespace
 
 Result<int64_t> LogWriter::Append(std::span<uint8_t> batch) {
+  if (batch.size() < batch::kHeaderSize) {
+    return Status::InvalidArgument("batch of " + std::to_string(batch.size()) +
+                                   " bytes is shorter than a batch header");
+  }
+  BatchHeader h;
+  Status st = ParseBatchHeader(batch, &h);
+  if (!st.ok()) return Status::InvalidArgument("bad batch: " + st.message());
+  return Append(batch, h);
+}
+
+Result<int64_t> LogWriter::Append(std::span<uint8_t> batch, const BatchHeader& header) {
   Impl& w = *impl_;
   if (w.closed) return Status::InvalidArgument("append to closed log " + w.dir);
-  BatchHeader h;
+  BatchHeader h = header;
   KLOG_RETURN_IF_ERROR(CheckBatch(batch, w.opts.max_batch_bytes, &h));
   int64_t n = int64_t(batch.size());
   int64_t now = w.Now();

@@ -12,7 +12,10 @@
 //    offset inside the batch's range, and exactly the count when it ends ok;
 //  - the records of a batch that decodes, rebuilt with BatchBuilder (same
 //    codec), read back the same, and the rebuilt batch's CRC is right;
-//  - StampLogAppendTime leaves a batch whose CRC is right.
+//  - StampLogAppendTime leaves a batch whose CRC is right;
+//  - ParseBatchList of the whole input either fails or gives headers whose
+//    frames tile the input exactly, each equal to ParseBatchHeader's reading
+//    of the batch at its position.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "klog/batch_format.h"
+#include "klog/batch_list.h"
 #include "klog/compression.h"
 #include "klog/record.h"
 
@@ -121,7 +125,29 @@ void CheckBatch(std::span<const uint8_t> batch) {
 
 }  // namespace
 
+// ParseBatchList's headers tile the input and are the batches' own.
+void CheckBatchList(std::span<const uint8_t> input) {
+  Result<BatchList> list = ParseBatchList({input.begin(), input.end()});
+  if (!list.ok()) return;
+  size_t position = 0;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const BatchHeader& h = list->headers[i];
+    if (h.size() < int64_t(batch::kHeaderSize) || size_t(h.size()) > input.size() - position) {
+      Fail("ParseBatchList gave a frame outside the input");
+    }
+    BatchHeader again;
+    if (!ParseBatchHeader(input.subspan(position), &again).ok() ||
+        again.batch_length != h.batch_length || again.crc != h.crc ||
+        again.records_count != h.records_count) {
+      Fail("ParseBatchList gave a header that is not the batch's");
+    }
+    position += size_t(h.size());
+  }
+  if (position != input.size()) Fail("ParseBatchList's frames do not cover the input");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  CheckBatchList(std::span<const uint8_t>(data, size));
   std::span<const uint8_t> rest(data, size);
   while (!rest.empty()) {
     Result<size_t> n = NextBatchSize(rest);

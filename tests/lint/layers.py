@@ -22,6 +22,7 @@ LAYER_OF = [
     ("libklog/include/klog/record.h", "record"),
     ("libklog/include/klog/batch_format.h", "record"),
     ("libklog/include/klog/batch_frame.h", "record"),
+    ("libklog/include/klog/batch_list.h", "record"),
     ("libklog/include/klog/batch_check.h", "record"),
     ("libklog/include/klog/compression.h", "record"),
     ("libklog/include/klog/partitioner.h", "record"),

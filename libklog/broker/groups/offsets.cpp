@@ -9,6 +9,7 @@
 #include "broker/diagnostics.h"
 #include "broker/groups/coordinator.h"
 #include "broker/handlers/produce_check.h"
+#include "klog/batch_list.h"
 #include "klog/record.h"
 #include "protocol/errors.h"
 
@@ -121,7 +122,11 @@ void GroupCoordinator::AppendOffsetRecords(
       diagnostics().Error("offset batch: " + batch.status().message());
       return done(proto::kUnknownServerError);
     }
-    std::vector<uint8_t> bytes(batch->begin(), batch->end());
+    Result<BatchList> list = ParseBatchList({batch->begin(), batch->end()});
+    if (!list.ok()) {
+      diagnostics().Error("offset batch: " + list.status().message());
+      return done(proto::kUnknownServerError);
+    }
     int32_t p = PartitionFor(group_id, parts);
     auto appended = [done, group_id, &diag = diagnostics()](const Status& st, const AppendResult&) {
       if (!st.ok()) {
@@ -136,7 +141,7 @@ void GroupCoordinator::AppendOffsetRecords(
       return appended(partition.ok() ? info.status() : partition.status(), AppendResult{});
     }
     AppendCheck check = BatchCheckFor(broker_->config(), **info);
-    (*partition)->Append(std::move(bytes), /*sync=*/true, std::move(check), std::move(appended));
+    (*partition)->Append(std::move(*list), /*sync=*/true, std::move(check), std::move(appended));
   };
   WithOffsetsTopic(std::move(then));
 }

@@ -88,7 +88,8 @@ int16_t Refuse(Broker& broker, int16_t version, int16_t acks, const std::string&
 // appended (or refused by the check or the partition).
 void QueueAppend(Broker& broker, const std::shared_ptr<PendingProduce>& pending,
                  proto::ProducePartitionResponse* out, const std::string& topic,
-                 const proto::ProducePartitionData& part, bool sync, AppendCheck check) {
+                 const proto::ProducePartitionData& part, std::vector<BatchHeader> headers,
+                 bool sync, AppendCheck check) {
   ++pending->outstanding;
   std::string where = topic + "-" + std::to_string(part.index);
   Diagnostics& diag = broker.diagnostics();
@@ -105,8 +106,8 @@ void QueueAppend(Broker& broker, const std::shared_ptr<PendingProduce>& pending,
   };
   Result<Partition*> partition = broker.partitions().Get(topic, part.index);
   if (!partition.ok()) return appended(partition.status(), AppendResult{});
-  std::vector<uint8_t> bytes(part.records.bytes.begin(), part.records.bytes.end());
-  (*partition)->Append(std::move(bytes), sync, std::move(check), std::move(appended));
+  BatchList batches{{part.records.bytes.begin(), part.records.bytes.end()}, std::move(headers)};
+  (*partition)->Append(std::move(batches), sync, std::move(check), std::move(appended));
 }
 
 }  // namespace
@@ -134,9 +135,10 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
       std::string why;
       int64_t limit = 0;
       AppendCheck check;
+      std::vector<BatchHeader> headers;
       int16_t code = Refuse(ctx.broker, version, req.acks, topic.name, part, &limit, &check, &why);
       if (code == proto::kNone) {
-        code = CheckProduceBatches(part.records.bytes, limit, version, &why);
+        code = CheckProduceBatches(part.records.bytes, limit, version, &headers, &why);
       }
       std::string where = topic.name + "-" + std::to_string(part.index);
       if (code != proto::kNone) {
@@ -145,7 +147,8 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
                                       " (" + proto::ErrorName(code) + ")");
         continue;
       }
-      QueueAppend(ctx.broker, pending, out, topic.name, part, sync, std::move(check));
+      QueueAppend(ctx.broker, pending, out, topic.name, part, std::move(headers), sync,
+                  std::move(check));
     }
   }
   Finish(pending);

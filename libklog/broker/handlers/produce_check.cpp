@@ -20,16 +20,17 @@ AppendCheck BatchCheckFor(const BrokerConfig& config, const TopicInfo& topic) {
   BatchCheckOptions rules;
   rules.max_records_bytes = size_t(std::max<int64_t>(options.max_batch_bytes, 0));
   rules.require_keys = TopicIsCompacted(topic);
-  return [rules](std::span<const uint8_t> batch, size_t position) {
+  return [rules](std::span<const uint8_t> batch, const BatchHeader& header, size_t position) {
     // One per thread (pool threads, and the loop thread for inline
     // appends), so its buffers are reused, not reallocated.
     static thread_local BatchChecker checker;
-    return checker.Check(batch, rules, position);
+    return checker.Check(batch, header, rules, position);
   };
 }
 
 int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_bytes,
-                            int16_t produce_version, std::string* why) {
+                            int16_t produce_version, std::vector<BatchHeader>* headers,
+                            std::string* why) {
   if (records.empty()) {
     *why = "no record batch";
     return proto::kCorruptMessage;
@@ -71,6 +72,7 @@ int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_
       *why = at + "unknown compression " + std::to_string(int(h.compression()));
       return proto::kUnsupportedCompressionType;
     }
+    headers->push_back(h);
     pos += size_t(h.size());
   }
   return proto::kNone;

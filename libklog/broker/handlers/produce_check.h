@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "broker/config.h"
+#include "klog/record.h"
 #include "klog/topic.h"
 #include "partition/partition.h"
 
@@ -18,9 +20,12 @@ namespace klog::broker {
 // queued: whole batches, magic 2, sane lengths, a record count that fits
 // the last offset delta (and is not 0), each batch no larger than
 // `max_batch_bytes`, and no zstd before Produce v7. Returns a Kafka error
-// code (0 = fine) and sets *why.
+// code (0 = fine) and sets *why. Appends each batch's parsed header to
+// *headers, which then hold the records' BatchList headers (klog/batch_list.h):
+// the only parse of the headers on the way to disk.
 int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_bytes,
-                            int16_t produce_version, std::string* why);
+                            int16_t produce_version, std::vector<BatchHeader>* headers,
+                            std::string* why);
 
 // The check of every batch appended to a partition of `topic`: BatchChecker
 // (klog/batch_check.h: CRC, header rules and every record, decompressed

@@ -52,11 +52,17 @@ class BatchChecker {
   //   TooLarge        the records section is over max_records_bytes.
   Status Check(std::span<const uint8_t> batch, const BatchCheckOptions& options,
                size_t position = 0);
+  // The same, for a batch whose header the caller has parsed already
+  // (ParseBatchHeader's reading of `batch`, as a BatchList holds it): the
+  // header is not parsed again.
+  Status Check(std::span<const uint8_t> batch, const BatchHeader& header,
+               const BatchCheckOptions& options, size_t position = 0);
 
   // The header of the batch last given to Check (valid once it passed).
   const BatchHeader& header() const { return header_; }
 
  private:
+  // Checks header_, the header of `batch`.
   Status CheckHeader(std::span<const uint8_t> batch, const BatchCheckOptions& options);
   Status CheckRecords(std::span<const uint8_t> batch, const BatchCheckOptions& options);
 

@@ -119,6 +119,10 @@ class LogWriter {
   // first when size, age or offset range call for it. Returns the batch's
   // base offset.
   Result<int64_t> Append(std::span<uint8_t> batch);
+  // The same, for a batch whose header the caller has parsed already
+  // (ParseBatchHeader's reading of `batch`, as a BatchList holds it): the
+  // header is checked, not parsed again.
+  Result<int64_t> Append(std::span<uint8_t> batch, const BatchHeader& header);
 
   // True if appending batches of `bytes` bytes in all (one Append per batch,
   // straight after this call) could roll the active segment first: it would

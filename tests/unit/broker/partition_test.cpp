@@ -16,12 +16,15 @@
 #include "../storage/storage_test_util.h"
 #include "broker/config.h"
 #include "broker/diagnostics.h"
+#include "klog/batch_list.h"
 #include "klog/log.h"
 #include "klog/topic.h"
 #include "partition/maintenance_scheduler.h"
 #include "partition/partition.h"
 #include "partition/partitions.h"
 
+using klog::BatchHeader;
+using klog::BatchList;
 using klog::LogOptions;
 using klog::LogReader;
 using klog::LogWriter;
@@ -34,9 +37,16 @@ using klog::broker::Partition;
 using klog::broker::PartitionOffsets;
 using klog::broker::Partitions;
 using klog::test::MakeBatch;
+
 using klog::test::TempDir;
 
 namespace {
+// `bytes` (whole batches) with their headers parsed, as Append takes them.
+BatchList Parsed(std::vector<uint8_t> bytes) {
+  Result<BatchList> list = klog::ParseBatchList(std::move(bytes));
+  REQUIRE(list.ok());
+  return std::move(*list);
+}
 
 struct Loop {
   uv_loop_t loop;
@@ -104,13 +114,13 @@ TEST_CASE("appends queued while a job runs land in order, in one group-commit jo
   std::vector<size_t> checked;  // positions given to the check, in order
   // The first append opens the writer on the pool: a job is running when
   // the others arrive, so they queue and the next job writes them all.
-  p.Append(MakeBatch(0, 2, 1000), true, {}, Record(&log, 0, &p));
+  p.Append(Parsed(MakeBatch(0, 2, 1000)), true, {}, Record(&log, 0, &p));
   for (int i = 1; i <= 5; ++i) {
-    AppendCheck check = [&checked, i](std::span<const uint8_t>, size_t) {
+    AppendCheck check = [&checked, i](std::span<const uint8_t>, const BatchHeader&, size_t) {
       checked.push_back(size_t(i));
       return Status::Ok();
     };
-    p.Append(MakeBatch(i * 10, 3, 2000 + i), i % 2 == 0, check, Record(&log, i, &p));
+    p.Append(Parsed(MakeBatch(i * 10, 3, 2000 + i)), i % 2 == 0, check, Record(&log, i, &p));
   }
   CHECK(log.empty());  // nothing completes before the loop runs
   CHECK(p.high_watermark() == 0);
@@ -135,20 +145,20 @@ TEST_CASE("a small append to an idle open partition completes at once, waking it
   Loop loop;
   Partition p(&loop.loop, loop.diagnostics, "t", 0, tmp.Sub("t-0"), Options());
   std::vector<Done> log;
-  p.Append(MakeBatch(0, 1, 1000), false, {}, Record(&log, 0, &p));
+  p.Append(Parsed(MakeBatch(0, 1, 1000)), false, {}, Record(&log, 0, &p));
   loop.Run();  // opens the writer
   REQUIRE(log.size() == 1);
   auto watcher = std::make_shared<CountingWatcher>(&p);
   watcher->rewatch = false;
   p.Watch(watcher);
-  p.Append(MakeBatch(1, 4, 1001), false, {}, Record(&log, 1, &p));
+  p.Append(Parsed(MakeBatch(1, 4, 1001)), false, {}, Record(&log, 1, &p));
   REQUIRE(log.size() == 2);  // inline: before Append returned
   CHECK(log[1].status.ok());
   CHECK(log[1].result.base_offset == 1);
   CHECK(watcher->wakes == 1);
   CHECK(p.high_watermark() == 5);
   // A watcher is told once; it must register again to hear of the next.
-  p.Append(MakeBatch(5, 1, 1002), false, {}, Record(&log, 2, &p));
+  p.Append(Parsed(MakeBatch(5, 1, 1002)), false, {}, Record(&log, 2, &p));
   CHECK(watcher->wakes == 1);
   CHECK(p.CloseWriter().ok());
 }
@@ -162,24 +172,20 @@ TEST_CASE("a bad batch keeps its whole request out and its Status comes back unc
   std::vector<uint8_t> second = MakeBatch(2, 2, 1000);
   size_t second_at = two.size();
   two.insert(two.end(), second.begin(), second.end());
-  AppendCheck refuse_second = [second_at](std::span<const uint8_t>, size_t position) {
+  AppendCheck refuse_second = [second_at](std::span<const uint8_t>, const BatchHeader&,
+                                          size_t position) {
     return position == second_at ? Status::TooLarge("records over the limit") : Status::Ok();
   };
-  p.Append(two, false, refuse_second, Record(&log, 0, &p));
-  std::vector<uint8_t> torn = MakeBatch(0, 1, 1000);
-  torn.resize(torn.size() - 1);
-  p.Append(torn, false, {}, Record(&log, 1, &p));
-  p.Append(MakeBatch(0, 1, 1000), false, {}, Record(&log, 2, &p));
+  p.Append(Parsed(two), false, refuse_second, Record(&log, 0, &p));
+  p.Append(Parsed(MakeBatch(0, 1, 1000)), false, {}, Record(&log, 1, &p));
   loop.Run();
-  REQUIRE(log.size() == 3);
+  REQUIRE(log.size() == 2);
   CHECK(log[0].status.code() == Status::Code::kTooLarge);
   CHECK(log[0].status.message() == "records over the limit");
   CHECK(log[0].result.base_offset == -1);
   CHECK(log[0].result.log_start_offset == -1);
-  CHECK(log[1].status.IsCorruption());
-  CHECK(log[1].status.message() == "truncated batch");
-  CHECK(log[2].status.ok());
-  CHECK(log[2].result.base_offset == 0);  // nothing of the refused ones was written
+  CHECK(log[1].status.ok());
+  CHECK(log[1].result.base_offset == 0);  // nothing of the refused ones was written
   CHECK(p.log_end_offset() == 1);
   CHECK(p.CloseWriter().ok());
 }
@@ -196,7 +202,7 @@ TEST_CASE("maintenance waits for the running job and goes before appends queued 
       order.push_back(what);
     };
   };
-  p.Append(MakeBatch(0, 3, 1000), true, {}, note("append 1"));
+  p.Append(Parsed(MakeBatch(0, 3, 1000)), true, {}, note("append 1"));
   p.Maintain(
       [&seen_end](LogWriter* w) {
         seen_end = w->next_offset();
@@ -209,7 +215,7 @@ TEST_CASE("maintenance waits for the running job and goes before appends queued 
         CHECK(p.log_start_offset() == 2);
         order.push_back("maintenance");
       });
-  p.Append(MakeBatch(3, 1, 1000), false, {}, note("append 2"));
+  p.Append(Parsed(MakeBatch(3, 1, 1000)), false, {}, note("append 2"));
   loop.Run();
   CHECK(seen_end == 3);
   CHECK(order == std::vector<std::string>{"append 1", "maintenance", "append 2"});
@@ -223,7 +229,7 @@ TEST_CASE("reads stop at the high watermark and say what is out of range") {
   Loop loop;
   Partition p(&loop.loop, loop.diagnostics, "t", 0, tmp.Sub("t-0"), Options());
   auto ignore = [](const Status& s, const AppendResult&) { CHECK(s.ok()); };
-  for (int i = 0; i < 3; ++i) p.Append(MakeBatch(i * 2, 2, 1000 + i), false, {}, ignore);
+  for (int i = 0; i < 3; ++i) p.Append(Parsed(MakeBatch(i * 2, 2, 1000 + i)), false, {}, ignore);
   loop.Run();
   std::span<const uint8_t> got;
   PartitionOffsets off;
@@ -302,8 +308,8 @@ TEST_CASE("the manager: unknown partitions are NotFound; a closed topic fails it
     CHECK((*p)->name() == "t-1");
     CHECK(parts.Get("t", 1).value() == *p);  // one Partition per replica
     std::vector<Done> log;
-    (*p)->Append(MakeBatch(0, 1, 1000), true, {}, Record(&log, 0, *p));
-    (*p)->Append(MakeBatch(1, 1, 1000), true, {}, Record(&log, 1, *p));
+    (*p)->Append(Parsed(MakeBatch(0, 1, 1000)), true, {}, Record(&log, 0, *p));
+    (*p)->Append(Parsed(MakeBatch(1, 1, 1000)), true, {}, Record(&log, 1, *p));
     Status maintained;
     (*p)->Maintain([](LogWriter*) { return Status::Ok(); },
                    [&maintained](const Status& s) { maintained = s; });
@@ -343,7 +349,7 @@ TEST_CASE("a retention round moves the log start offset as a job, offsets kept i
   REQUIRE(p.ok());
   std::vector<Done> log;
   for (int i = 0; i < 4; ++i) {
-    (*p)->Append(MakeBatch(i * 2, 2, 1000 + i), false, {}, Record(&log, i, *p));
+    (*p)->Append(Parsed(MakeBatch(i * 2, 2, 1000 + i)), false, {}, Record(&log, i, *p));
     loop.Run();
   }
   REQUIRE(log.size() == 4);

@@ -23,6 +23,18 @@ using klog::broker::CheckProduceBatches;
 using klog::broker::ReadErrorCode;
 namespace proto = klog::proto;
 
+namespace {
+
+// Runs an append check on one whole batch, with its header parsed as a
+// BatchList would hold it.
+Status RunCheck(const klog::broker::AppendCheck& check, std::span<const uint8_t> batch) {
+  klog::BatchHeader header;
+  REQUIRE(klog::ParseBatchHeader(batch, &header).ok());
+  return check(batch, header, 0);
+}
+
+}  // namespace
+
 TEST_CASE(
     "a read's Status maps to NONE, UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE or storage") {
   CHECK(ReadErrorCode(Status::Ok()) == proto::kNone);
@@ -52,8 +64,8 @@ TEST_CASE("the append check requires keys on a compacted topic only") {
   klog::broker::BrokerConfig config;
   klog::TopicInfo plain{"t", 1, {}};
   klog::TopicInfo compacted{"c", 1, {{"cleanup.policy", "compact"}}};
-  CHECK(BatchCheckFor(config, plain)(*keyless, 0).ok());
-  Status refused = BatchCheckFor(config, compacted)(*keyless, 0);
+  CHECK(RunCheck(BatchCheckFor(config, plain), *keyless).ok());
+  Status refused = RunCheck(BatchCheckFor(config, compacted), *keyless);
   CHECK(refused.code() == Status::Code::kInvalidArgument);
   CHECK(AppendErrorCode(refused) == proto::kInvalidRecord);
 }
@@ -63,24 +75,33 @@ TEST_CASE("the append check applies max.message.bytes, else the broker's limit, 
   klog::broker::BrokerConfig config;
   klog::TopicInfo small{"t", 1, {{"max.message.bytes", "1000"}}};
   klog::TopicInfo plain{"t", 1, {}};
-  CHECK(BatchCheckFor(config, small)(batch, 0).code() == Status::Code::kTooLarge);
-  CHECK(BatchCheckFor(config, plain)(batch, 0).ok());
+  CHECK(RunCheck(BatchCheckFor(config, small), batch).code() == Status::Code::kTooLarge);
+  CHECK(RunCheck(BatchCheckFor(config, plain), batch).ok());
   config.message_max_bytes = 1000;
-  CHECK(BatchCheckFor(config, plain)(batch, 0).code() == Status::Code::kTooLarge);
+  CHECK(RunCheck(BatchCheckFor(config, plain), batch).code() == Status::Code::kTooLarge);
   config.message_max_bytes = 1 << 20;
   batch[klog::batch::kCrcPos] ^= 0xff;
-  Status damaged = BatchCheckFor(config, plain)(batch, 0);
+  Status damaged = RunCheck(BatchCheckFor(config, plain), batch);
   CHECK(damaged.IsCorruption());
   CHECK(AppendErrorCode(damaged) == proto::kCorruptMessage);
 }
 
 TEST_CASE("Produce's framing check names what is wrong with its Kafka code") {
   std::string why;
-  CHECK(CheckProduceBatches({}, 1 << 20, 7, &why) == proto::kCorruptMessage);
+  std::vector<klog::BatchHeader> headers;
+  CHECK(CheckProduceBatches({}, 1 << 20, 7, &headers, &why) == proto::kCorruptMessage);
   CHECK(why == "no record batch");
   std::vector<uint8_t> batch = klog::test::MakeBatch(0, 2, 1000);
-  CHECK(CheckProduceBatches(batch, 1 << 20, 7, &why) == proto::kNone);
-  CHECK(CheckProduceBatches(batch, 10, 7, &why) == proto::kMessageTooLarge);
+  CHECK(CheckProduceBatches(batch, 10, 7, &headers, &why) == proto::kMessageTooLarge);
   std::vector<uint8_t> torn(batch.begin(), batch.end() - 1);
-  CHECK(CheckProduceBatches(torn, 1 << 20, 7, &why) == proto::kCorruptMessage);
+  CHECK(CheckProduceBatches(torn, 1 << 20, 7, &headers, &why) == proto::kCorruptMessage);
+  // The headers of sound batches come back, one per batch, for the append.
+  std::vector<uint8_t> more = klog::test::MakeBatch(0, 3, 2000);
+  batch.insert(batch.end(), more.begin(), more.end());
+  headers.clear();
+  CHECK(CheckProduceBatches(batch, 1 << 20, 7, &headers, &why) == proto::kNone);
+  REQUIRE(headers.size() == 2);
+  CHECK(headers[0].records_count == 2);
+  CHECK(headers[1].records_count == 3);
+  CHECK(headers[0].size() + headers[1].size() == int64_t(batch.size()));
 }
