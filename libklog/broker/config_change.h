@@ -1,7 +1,8 @@
 // Topic config changes shared by the AlterConfigs and IncrementalAlterConfigs
 // handlers: the checks on the loop thread, the metadata rewrite on the thread
-// pool (DataDir::AlterTopicConfigs), then ForgetTopic and
-// RefreshTopicOptions so open writers take the new options.
+// pool (DataDir::AlterTopicConfigs, then Partitions::Load of the new
+// description), then Partitions::Install and RefreshTopicOptions on the loop
+// thread so open writers take the new options.
 #pragma once
 
 #include <functional>

@@ -52,7 +52,7 @@ void RenderPerApi(std::string_view name, std::string_view help, const Metrics& m
 }
 
 void RenderPartitions(std::span<const PartitionEnd> partitions, std::string* out) {
-  Header("klog_partitions", "gauge", "Partitions the broker has open.", out);
+  Header("klog_partitions", "gauge", "Partitions the broker serves.", out);
   Sample("klog_partitions", "", partitions.size(), out);
   Header("klog_log_end_offset", "gauge",
          "High watermark (next offset to be written) of each open partition.", out);

@@ -63,7 +63,15 @@ Partition::Partition(uv_loop_t* loop, Diagnostics& diagnostics, std::string topi
       topic_(std::move(topic)),
       index_(index),
       dir_(std::move(dir)),
+      owns_dir_(options.data_dir_locked),
       options_(std::move(options)) {}
+
+Status Partition::OpenReaderOffLoop() {
+  Result<std::unique_ptr<LogReader>> r = LogReader::Open(dir_, ReaderOpts());
+  if (!r.ok()) return r.status();
+  reader_ = std::move(*r);
+  return PrepareReader();
+}
 
 Partition::~Partition() = default;
 
@@ -112,11 +120,13 @@ void Partition::StartJob() {
 // Appends every pending request (each checked whole first, so a bad batch
 // keeps its whole request out of the log), then syncs once if any asked.
 void Partition::RunAppendJob() {
+  bool first_open = !writer_;
   Status opened = OpenWriter();
   if (!opened.ok()) {
     for (PendingAppend& p : running_) p.status = Status::IOError(opened.message());
     return;
   }
+  int64_t base_before = writer_->active_base();
   bool sync = false;
   for (PendingAppend& p : running_) {
     std::vector<std::span<uint8_t>> batches;
@@ -140,8 +150,54 @@ void Partition::RunAppendJob() {
       p.status = Status::IOError("appended but not synced: " + synced.message());
     }
   }
+  NoteJobOffsets();
+  // Never on the loop thread: an inline append neither opens nor rolls.
+  if (first_open || writer_->active_base() != base_before) OpenJobReader();
+}
+
+void Partition::NoteJobOffsets() {
   job_start_offset_ = writer_->start_offset();
   job_end_offset_ = writer_->next_offset();
+  job_active_base_ = writer_->active_base();
+  job_active_size_ = writer_->active_size();
+}
+
+ReaderOptions Partition::ReaderOpts() const {
+  // Every batch served is checked against its CRC-32C first, so damage on
+  // disk is answered as a storage error, never sent as if it were good.
+  // Measured: the reader goes from 6.0 to 5.3 GB/s from the page cache
+  // (about 25 ms of loop time per GB served); consuming 2M records through
+  // the broker showed no difference beyond run-to-run noise. An index
+  // entry the reader cannot trust (it scans instead) is logged.
+  std::string where = name();
+  return ReaderOptions{
+      .verify_crc = true,
+      .warn = [where, &diag = diagnostics_](const std::string& m) { diag.Warn(where + ": " + m); }};
+}
+
+void Partition::OpenJobReader() {
+  Result<std::unique_ptr<LogReader>> r = LogReader::Open(dir_, ReaderOpts());
+  job_reader_status_ = r.status();
+  if (r.ok()) job_reader_ = std::move(*r);
+}
+
+void Partition::AdoptJobResult() {
+  if (job_reader_) {
+    reader_ = std::move(job_reader_);
+    return;
+  }
+  if (!job_reader_status_.ok()) {
+    diagnostics_.Error(name() + ": " + job_reader_status_.message());
+    job_reader_status_ = Status::Ok();
+    reader_.reset();  // the next read tries again
+    return;
+  }
+  if (writer_ && reader_ &&
+      !reader_->NoteAppended(job_active_base_, job_active_size_, job_end_offset_)) {
+    // Not expected: a job that rolls opens a fresh reader.
+    ++loop_reader_io_;
+    if (!reader_->Refresh().ok()) reader_.reset();
+  }
 }
 
 void Partition::FinishJob() {
@@ -155,6 +211,7 @@ void Partition::FinishJob() {
     high_watermark_ = log_end_;  // one replica: all of the log is committed
     CheckOffsets();
   }
+  AdoptJobResult();
   for (PendingAppend& p : finished) {
     if (p.status.ok()) p.result.log_start_offset = log_start_;
     p.done(p.status, p.result);
@@ -203,11 +260,15 @@ void Partition::RunMaintenance(std::function<Status()> job,
   }
   job_running_ = true;
   auto result = std::make_shared<Status>();
+  // Segments may have been deleted or replaced: the job opens a fresh
+  // reader, which FinishJob adopts.
   RunInBackground(
-      loop_, diagnostics_, [job, result] { *result = job(); },
+      loop_, diagnostics_,
+      [this, job, result] {
+        *result = job();
+        OpenJobReader();
+      },
       [this, result, done] {
-        // Segments may have been deleted: the reader forgets them now.
-        if (reader_ && !reader_->Refresh().ok()) reader_.reset();
         FinishJob();
         done(*result);
       });
@@ -218,8 +279,7 @@ void Partition::Maintain(std::function<Status(LogWriter*)> fn,
   auto job = [this, fn]() -> Status {
     KLOG_RETURN_IF_ERROR(OpenWriter());
     Status result = fn(writer_.get());
-    job_start_offset_ = writer_->start_offset();
-    job_end_offset_ = writer_->next_offset();
+    NoteJobOffsets();
     return result;
   };
   RunMaintenance(job, std::move(done));

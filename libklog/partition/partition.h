@@ -29,7 +29,14 @@
 // its digest and indexes) and every fdatasync stay off the loop thread.
 //
 // Reads run on the loop thread through one LogReader. Every batch a read
-// returns has passed its CRC-32C check.
+// returns has passed its CRC-32C check. The reader is opened on the pool:
+// by Partitions::Preload before the partition's first use, and afresh by
+// every job that opens the writer, rolls a segment or runs maintenance; after
+// any other append job it takes the writer's new end and active-segment size
+// as they are (LogReader::NoteAppended), with no I/O. What a read itself does
+// on the loop: preads of batches (from the page cache, as a rule), an offset
+// index lookup when a fetch does not continue where the last one stopped,
+// and one open(2) of a segment file the first time the cursor reads it.
 //
 // Watching. A long-poll Fetch registers an AppendWatcher; every completed
 // job wakes the watchers once (they re-register to keep waiting). Nothing
@@ -159,6 +166,15 @@ class Partition {
   // uses the new segment.bytes, max.message.bytes, ... .
   void UpdateOptions(LogOptions options);
 
+  // Times this partition opened or refreshed its reader on the loop thread
+  // (the fallbacks: after a failed open, or in a directory the broker does
+  // not own): 0 when all goes well.
+  int loop_reader_io() const { return loop_reader_io_; }
+
+  // Opens the partition's reader; for Partitions::Preload, on the thread
+  // pool before the partition is first used (no other thread may use it).
+  Status OpenReaderOffLoop();
+
   // Closing, for a topic being deleted: after BeginClose() the partition
   // starts no new append job; `fn` given to OnIdle runs once no job runs
   // (at once if none does).
@@ -179,6 +195,15 @@ class Partition {
   void FinishJob();
   void RunMaintenance(std::function<Status()> job, std::function<void(const Status&)> done);
   Status OpenWriter();  // thread pool
+  // Opens a reader of the partition's directory into job_reader_ (thread
+  // pool: a job that rolled, ran maintenance or opened the writer).
+  void OpenJobReader();
+  // Records the writer's offsets and active segment for AdoptJobResult (the job).
+  void NoteJobOffsets();
+  ReaderOptions ReaderOpts() const;
+  // Brings the reader up to the last finished job: the reader a job opened,
+  // else the writer's figures (no I/O).
+  void AdoptJobResult();
   Status PrepareReader();
   void WakeAndClear();
   // Asserts log start <= high watermark <= log end.
@@ -189,14 +214,22 @@ class Partition {
   const std::string topic_;
   const int32_t index_;
   const std::string dir_;
+  // The broker holds the data directory's lock exclusively: no other
+  // process appends, so the files change only through this partition.
+  const bool owns_dir_;
   // Owned by the job in flight while job_running_, else by the loop thread.
   LogOptions options_;
   std::unique_ptr<LogWriter> writer_;
   std::vector<PendingAppend> running_;
   int64_t job_start_offset_ = 0;  // written by the job, read when it is done
   int64_t job_end_offset_ = 0;
+  int64_t job_active_base_ = 0;
+  int64_t job_active_size_ = 0;
+  std::unique_ptr<LogReader> job_reader_;  // opened by the job, adopted when it is done
+  Status job_reader_status_;
   // Loop thread only.
   std::unique_ptr<LogReader> reader_;
+  int loop_reader_io_ = 0;
   int64_t log_start_ = 0;
   int64_t high_watermark_ = 0;
   int64_t log_end_ = 0;

@@ -22,6 +22,9 @@ void Partitions::Attach(uv_loop_t* loop) {
 Result<const TopicInfo*> Partitions::Topic(const std::string& name) {
   auto it = topics_.find(name);
   if (it != topics_.end()) return &it->second;
+  if (data_dir_.exclusive()) {
+    return Status::NotFound("topic '" + name + "' does not exist");  // the cache is complete
+  }
   Result<TopicInfo> info = data_dir_.DescribeTopic(name);
   if (!info.ok()) return info.status();
   return &topics_.emplace(name, std::move(*info)).first->second;

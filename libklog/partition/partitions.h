@@ -35,6 +35,14 @@ namespace klog::broker {
 
 class MaintenanceScheduler;
 
+// A topic as Partitions::Load read it, to be installed on the loop thread.
+struct LoadedTopic {
+  std::string name;
+  Result<TopicInfo> info = Status::NotFound("not loaded");
+  // With open_readers: one per partition, its reader open.
+  std::vector<std::unique_ptr<Partition>> partitions;
+};
+
 class Partitions {
  public:
   // `config` and `diagnostics` (where the partitions report events) must
@@ -48,10 +56,32 @@ class Partitions {
   // use. Also starts the retention and cleaner timers.
   void Attach(uv_loop_t* loop);
 
+  // Loading. The topics' descriptions and the partitions' readers are read
+  // off the loop thread: every topic before the loop runs (PreloadAll, at
+  // start-up), and a topic the broker creates, grows or alters by the
+  // handler's pool work (Load), installed on the loop thread (Install).
+  // When the broker owns the directory (DataDir::exclusive()), the cache is
+  // then complete: a topic not in it does not exist, and no lookup reads a
+  // file on the loop thread.
+  //
+  // Reads topic `name`'s description and, with `open_readers`, makes each
+  // of its partitions with its reader open. Any thread; touches nothing
+  // that changes after Attach.
+  LoadedTopic Load(const std::string& name, bool open_readers) const;
+  // Loop thread: replaces the cached description (a topic that was not
+  // found is dropped) and adds the partitions not already open.
+  void Install(LoadedTopic loaded);
+  // Load on the pool, then Install, then `done` with the description's
+  // Status on the loop thread.
+  void Preload(const std::string& name, std::function<void(const Status&)> done);
+  // Load and Install every topic of the directory on the calling thread;
+  // after Attach, before the loop runs.
+  Status PreloadAll();
+
   // The topic's metadata (cached). NotFound if it does not exist; the
   // pointer is valid until the next call that changes topics.
   Result<const TopicInfo*> Topic(const std::string& name);
-  // Drops the cached metadata of `name` (after creating or altering it).
+  // Drops the cached metadata of `name` (after deleting it).
   void ForgetTopic(const std::string& name);
   // Waits for the jobs of the topic's partitions, closes their writers and
   // forgets them, then calls `done` on the loop thread. Appends queued

@@ -204,6 +204,21 @@ Status LogReader::Impl::ListDisk(std::vector<Segment>* out) {
   return Status::Ok();
 }
 
+bool LogReader::NoteAppended(int64_t active_base, int64_t active_size, int64_t end_offset) {
+  Impl& r = *impl_;
+  if (r.segs.empty()) return false;
+  Segment& last = r.segs.back();
+  if (last.missing || last.base != active_base || active_size < last.size ||
+      end_offset < r.end_offset) {
+    return false;
+  }
+  last.size = active_size;
+  r.end_seg_base = active_base;
+  r.end_scan_pos = active_size;
+  r.end_offset = end_offset;
+  return true;
+}
+
 Status LogReader::Refresh() {
   KLOG_RETURN_IF_ERROR(impl_->RefreshList());
   return impl_->UpdateEnd();

@@ -262,6 +262,8 @@ LogWriter::~LogWriter() { (void)Close(); }
 
 int64_t LogWriter::next_offset() const { return impl_->next_offset; }
 int64_t LogWriter::start_offset() const { return impl_->start_offset; }
+int64_t LogWriter::active_base() const { return impl_->base; }
+int64_t LogWriter::active_size() const { return impl_->size; }
 const std::string& LogWriter::dir() const { return impl_->dir; }
 
 Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, const LogOptions& opts) {

@@ -81,12 +81,15 @@ void GroupCoordinator::WithOffsetsTopic(std::function<void(int16_t, int32_t)> th
   DataDir dir = broker_->data_dir();      // a copy: used on a pool thread
   int32_t count = broker_->config().offsets_topic_partitions;
   auto status = std::make_shared<Status>(Status::Ok());
-  auto work = [dir, count, status]() mutable {
+  auto loaded = std::make_shared<LoadedTopic>();
+  Partitions* parts = &broker_->partitions();
+  auto work = [dir, count, status, loaded, parts]() mutable {
     Status s = dir.CreateTopic(kOffsetsTopic, count, {{"cleanup.policy", "compact"}});
     *status = s.code() == Status::Code::kExists ? Status::Ok() : s;
+    *loaded = parts->Load(kOffsetsTopic, /*open_readers=*/true);
   };
-  auto done = [this, status] {
-    broker_->partitions().ForgetTopic(kOffsetsTopic);
+  auto done = [this, status, loaded] {
+    broker_->partitions().Install(std::move(*loaded));
     int16_t err = proto::kNone;
     int32_t parts = 0;
     Result<const TopicInfo*> t = broker_->partitions().Topic(kOffsetsTopic);

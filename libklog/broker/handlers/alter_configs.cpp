@@ -90,20 +90,23 @@ void ApplyConfigChanges(RequestContext& ctx, std::vector<ConfigChange> changes, 
   DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
-  auto work = [pending, statuses, dir, validate_only]() mutable {
+  auto loaded = std::make_shared<std::vector<LoadedTopic>>(pending->size());
+  Partitions* parts = &ctx.broker.partitions();
+  auto work = [pending, statuses, loaded, dir, parts, validate_only]() mutable {
     if (validate_only) return;
     for (size_t i = 0; i < pending->size(); ++i) {
       ConfigChange& c = (*pending)[i];
       if (c.result.error_code != proto::kNone) continue;
       (*statuses)[i] = dir.AlterTopicConfigs(c.name, c.set, c.remove);
+      (*loaded)[i] = parts->Load(c.name, /*open_readers=*/false);
     }
   };
-  auto done = [pending, statuses, broker, peer, validate_only, send] {
+  auto done = [pending, statuses, loaded, broker, peer, validate_only, send] {
     std::vector<proto::AlterConfigsResult> out;
     for (size_t i = 0; i < pending->size(); ++i) {
       ConfigChange& c = (*pending)[i];
       if (c.result.error_code == proto::kNone && !validate_only) {
-        broker->partitions().ForgetTopic(c.name);
+        broker->partitions().Install(std::move((*loaded)[i]));
         broker->partitions().RefreshTopicOptions(c.name);
         const Status& s = (*statuses)[i];
         if (s.ok()) {

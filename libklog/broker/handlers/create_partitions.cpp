@@ -27,8 +27,9 @@ constexpr int32_t kMaxPartitions = 100000;  // DataDir's limit
 
 struct PendingGrow {
   proto::CreatePartitionsResponse resp;
-  std::vector<int32_t> counts;  // parallel to resp.results; 0 = nothing to do
-  std::vector<Status> grown;    // parallel to resp.results, filled by the job
+  std::vector<int32_t> counts;      // parallel to resp.results; 0 = nothing to do
+  std::vector<Status> grown;        // parallel to resp.results, filled by the job
+  std::vector<LoadedTopic> loaded;  // parallel to resp.results, filled by the job
   Responder reply;
 };
 
@@ -105,17 +106,20 @@ void GrowThenReply(RequestContext& ctx, std::shared_ptr<PendingGrow> pending) {
   DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
-  auto work = [pending, dir]() mutable {
+  Partitions* parts = &ctx.broker.partitions();
+  auto work = [pending, dir, parts]() mutable {
     for (size_t i = 0; i < pending->counts.size(); ++i) {
       if (pending->counts[i] == 0) continue;
-      pending->grown[i] = dir.AddPartitions(pending->resp.results[i].name, pending->counts[i]);
+      const std::string& name = pending->resp.results[i].name;
+      pending->grown[i] = dir.AddPartitions(name, pending->counts[i]);
+      pending->loaded[i] = parts->Load(name, /*open_readers=*/true);
     }
   };
   auto done = [pending, broker, peer] {
     for (size_t i = 0; i < pending->counts.size(); ++i) {
       if (pending->counts[i] == 0) continue;
       proto::CreatePartitionsTopicResult& out = pending->resp.results[i];
-      broker->partitions().ForgetTopic(out.name);
+      broker->partitions().Install(std::move(pending->loaded[i]));
       const Status& s = pending->grown[i];
       if (s.ok()) {
         broker->diagnostics().Info("topic '" + out.name + "' now has " +
@@ -147,6 +151,7 @@ void HandleCreatePartitions(RequestContext& ctx, Responder reply) {
   pending->resp.results.resize(req.topics.size());
   pending->counts.resize(req.topics.size(), 0);
   pending->grown.resize(req.topics.size());
+  pending->loaded.resize(req.topics.size());
   bool any = false;
   for (size_t i = 0; i < req.topics.size(); ++i) {
     const proto::CreatePartitionsTopic& t = req.topics[i];

@@ -39,8 +39,9 @@ struct TopicPlan {
 
 struct PendingCreateTopics {
   proto::CreateTopicsResponse resp;
-  std::vector<TopicPlan> plans;  // parallel to resp.topics
-  std::vector<Status> created;   // parallel to resp.topics, filled by the job
+  std::vector<TopicPlan> plans;     // parallel to resp.topics
+  std::vector<Status> created;      // parallel to resp.topics, filled by the job
+  std::vector<LoadedTopic> loaded;  // parallel to resp.topics, filled by the job
   Responder reply;
 };
 
@@ -161,19 +162,21 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreateTopics> p
   DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
-  auto work = [pending, dir]() mutable {
+  Partitions* parts = &ctx.broker.partitions();
+  auto work = [pending, dir, parts]() mutable {
     for (size_t i = 0; i < pending->plans.size(); ++i) {
       const TopicPlan& plan = pending->plans[i];
       if (!plan.create) continue;
-      pending->created[i] =
-          dir.CreateTopic(pending->resp.topics[i].name, plan.partitions, plan.configs);
+      const std::string& name = pending->resp.topics[i].name;
+      pending->created[i] = dir.CreateTopic(name, plan.partitions, plan.configs);
+      pending->loaded[i] = parts->Load(name, /*open_readers=*/true);
     }
   };
   auto done = [pending, broker, peer] {
     for (size_t i = 0; i < pending->plans.size(); ++i) {
       if (!pending->plans[i].create) continue;
       proto::CreatableTopicResult& out = pending->resp.topics[i];
-      broker->partitions().ForgetTopic(out.name);
+      broker->partitions().Install(std::move(pending->loaded[i]));
       const Status& s = pending->created[i];
       if (s.code() == Status::Code::kExists) {
         Refuse(&out, proto::kTopicAlreadyExists, "Topic '" + out.name + "' already exists.");
@@ -203,6 +206,7 @@ void HandleCreateTopics(RequestContext& ctx, Responder reply) {
   pending->resp.topics.resize(req.topics.size());
   pending->plans.resize(req.topics.size());
   pending->created.resize(req.topics.size());
+  pending->loaded.resize(req.topics.size());
   bool any = false;
   for (size_t i = 0; i < req.topics.size(); ++i) {
     const proto::CreatableTopic& t = req.topics[i];

@@ -33,9 +33,10 @@ namespace {
 
 struct PendingDelete {
   proto::DeleteTopicsResponse resp;
-  std::vector<size_t> slots;    // indexes into resp.responses to delete
-  std::vector<Status> deleted;  // parallel to slots, filled by the job
-  size_t closing = 1;           // CloseTopic calls not yet done, plus one for the handler
+  std::vector<size_t> slots;      // indexes into resp.responses to delete
+  std::vector<Status> deleted;    // parallel to slots, filled by the job
+  std::vector<LoadedTopic> kept;  // parallel to slots: what is left where a delete failed
+  size_t closing = 1;             // CloseTopic calls not yet done, plus one for the handler
   Responder reply;
 };
 
@@ -49,9 +50,14 @@ void DeleteThenReply(Broker* broker, uv_loop_t* loop, std::string peer,
                      std::shared_ptr<PendingDelete> pending) {
   DataDir dir = broker->data_dir();  // a copy: used on a pool thread
   pending->deleted.resize(pending->slots.size());
-  auto work = [pending, dir]() mutable {
+  pending->kept.resize(pending->slots.size());
+  Partitions* parts = &broker->partitions();
+  auto work = [pending, dir, parts]() mutable {
     for (size_t i = 0; i < pending->slots.size(); ++i) {
-      pending->deleted[i] = dir.DeleteTopic(pending->resp.responses[pending->slots[i]].name);
+      const std::string& name = pending->resp.responses[pending->slots[i]].name;
+      pending->deleted[i] = dir.DeleteTopic(name);
+      // A topic that could not be deleted is served again as it now is.
+      if (!pending->deleted[i].ok()) pending->kept[i] = parts->Load(name, /*open_readers=*/true);
     }
   };
   auto done = [pending, broker, peer] {
@@ -59,6 +65,7 @@ void DeleteThenReply(Broker* broker, uv_loop_t* loop, std::string peer,
       proto::DeletableTopicResult& out = pending->resp.responses[pending->slots[i]];
       broker->partitions().ForgetTopic(out.name);
       const Status& s = pending->deleted[i];
+      if (!s.ok()) broker->partitions().Install(std::move(pending->kept[i]));
       if (s.ok()) {
         broker->diagnostics().Info("deleted topic '" + out.name + "' for " + peer);
         continue;

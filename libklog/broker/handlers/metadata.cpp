@@ -64,7 +64,7 @@ struct PendingCreate {
   proto::MetadataResponse resp;
   std::vector<size_t> slots;  // indexes into resp.topics to create
   std::vector<Status> created;
-  std::vector<Result<TopicInfo>> infos;
+  std::vector<LoadedTopic> loaded;
   Responder reply;
 };
 
@@ -74,14 +74,14 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
   int32_t partitions = ctx.broker.config().default_partitions;
   int32_t node_id = ctx.broker.node_id();
   std::string peer = ctx.peer;
-  auto work = [pending, dir, partitions]() mutable {
+  Partitions& parts = ctx.broker.partitions();
+  auto work = [pending, dir, partitions, &parts]() mutable {
     for (size_t slot : pending->slots) {
       const std::string& name = pending->resp.topics[slot].name;
       pending->created.push_back(dir.CreateTopic(name, partitions));
-      pending->infos.push_back(dir.DescribeTopic(name));
+      pending->loaded.push_back(parts.Load(name, /*open_readers=*/true));
     }
   };
-  Partitions& parts = ctx.broker.partitions();
   Diagnostics& diag = ctx.broker.diagnostics();
   auto done = [pending, partitions, node_id, peer, &parts, &diag] {
     for (size_t i = 0; i < pending->slots.size(); ++i) {
@@ -95,8 +95,8 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
         entry.error_code = proto::kUnknownServerError;
         continue;
       }
-      const Result<TopicInfo>& info = pending->infos[i];
-      parts.ForgetTopic(entry.name);
+      Result<TopicInfo> info = pending->loaded[i].info;
+      parts.Install(std::move(pending->loaded[i]));
       // Not visible yet: clients retry LEADER_NOT_AVAILABLE.
       entry = info.ok() ? TopicEntry(info.value(), node_id)
                         : ErrorEntry(entry.name, proto::kLeaderNotAvailable);

@@ -60,6 +60,9 @@ Server::~Server() {
 Status Server::Listen() {
   // Committed offsets are in memory before the first request is served.
   broker_->groups().LoadOffsets();
+  // Every topic's description and every partition's reader, read before the
+  // loop runs, so that no request waits for them on the loop thread.
+  KLOG_RETURN_IF_ERROR(broker_->partitions().PreloadAll());
   sockaddr_storage addr{};
   KLOG_RETURN_IF_ERROR(ResolveForBind(config().listen, &addr));
   if (!IsLoopback(addr)) {

@@ -140,6 +140,10 @@ class LogWriter {
 
   int64_t next_offset() const;   // offset the next record will get
   int64_t start_offset() const;  // first offset still in the log
+  // The active segment: its base offset and its length in bytes (whole
+  // batches only), for a reader of the same log (LogReader::NoteAppended).
+  int64_t active_base() const;
+  int64_t active_size() const;
   const std::string& dir() const;
 
   // Deletes whole sealed segments, oldest first, never the active one: those
@@ -195,6 +199,14 @@ class LogReader {
   // one of them to the new start.
   int64_t start_offset() const;
   int64_t end_offset() const;  // last offset + 1 as of the last Refresh()
+
+  // What the log's own writer (in this process) reports after appends: its
+  // active segment's base and size and the log's next offset. If that
+  // segment is this reader's last one, the reader takes the new size and end
+  // offset as they are, with no I/O, and returns true; otherwise (the writer
+  // rolled, or the reader has not seen the segment) it changes nothing and
+  // returns false: the caller opens a fresh reader or calls Refresh().
+  bool NoteAppended(int64_t active_base, int64_t active_size, int64_t end_offset);
 
   // First offset whose record timestamp is >= ts_ms; end_offset() if none.
   Result<int64_t> OffsetForTimestamp(int64_t ts_ms);

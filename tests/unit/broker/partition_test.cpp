@@ -16,7 +16,9 @@
 #include "../storage/storage_test_util.h"
 #include "broker/config.h"
 #include "broker/diagnostics.h"
+#include "klog/batch_format.h"
 #include "klog/batch_list.h"
+#include "klog/coding.h"
 #include "klog/log.h"
 #include "klog/topic.h"
 #include "partition/maintenance_scheduler.h"
@@ -365,6 +367,54 @@ TEST_CASE("a retention round moves the log start offset as a job, offsets kept i
   PartitionOffsets off;
   CHECK((*p)->Read(0, 1 << 20, &got, &off).code() == Status::Code::kInvalidArgument);
   CHECK(off.log_start_offset == (*p)->log_start_offset());
+  parts.WakeAll();
+  CHECK(parts.CloseAll().ok());
+}
+
+TEST_CASE("readers are opened off the loop: at preload, after rolls and after maintenance") {
+  TempDir tmp;
+  Loop loop;
+  klog::broker::BrokerConfig config;
+  config.data_dir = tmp.path;
+  config.cleaner_enable = false;
+  Result<klog::DataDir> data = klog::DataDir::OpenExclusive(tmp.path, "klog-serve-test");
+  REQUIRE(data.ok());
+  // Every second batch rolls a segment; retention keeps about the newest two.
+  REQUIRE(data->CreateTopic("r", 1, {{"segment.bytes", "200"}, {"retention.bytes", "200"}}).ok());
+  {
+    klog::LogOptions o = Options();
+    o.data_dir_locked = true;
+    Result<std::unique_ptr<LogWriter>> w = LogWriter::Open(data->PartitionPath("r", 0), o);
+    REQUIRE(w.ok());
+    std::vector<uint8_t> b = MakeBatch(0, 3, 1000);
+    REQUIRE((*w)->Append(b).ok());
+    REQUIRE((*w)->Close().ok());
+  }
+  Partitions parts(config, *data, loop.diagnostics);
+  parts.Attach(&loop.loop);
+  REQUIRE(parts.PreloadAll().ok());
+  CHECK(parts.Topic("missing").status().IsNotFound());  // the cache is the directory
+  Result<Partition*> p = parts.Get("r", 0);
+  REQUIRE(p.ok());
+  CHECK((*p)->high_watermark() == 3);  // the files' offsets, read at preload
+  std::vector<Done> log;
+  std::span<const uint8_t> got;
+  PartitionOffsets off;
+  for (int i = 0; i < 6; ++i) {
+    (*p)->Append(Parsed(MakeBatch(3 + i * 2, 2, 2000 + i)), false, {}, Record(&log, i, *p));
+    loop.Run();
+    // The newest batch is readable at once, whether or not the append rolled.
+    REQUIRE((*p)->Read(3 + i * 2, 1 << 20, &got, &off).ok());
+    REQUIRE(got.size() >= klog::batch::kHeaderSize);
+    CHECK(int64_t(klog::GetBE64(got.data())) == 3 + i * 2);
+  }
+  parts.maintenance().EnforceRetentionNow();
+  loop.Run();
+  CHECK((*p)->log_start_offset() > 0);
+  REQUIRE((*p)->Read((*p)->log_start_offset(), 1 << 20, &got, &off).ok());
+  CHECK(!got.empty());
+  CHECK((*p)->Read(0, 1 << 20, &got, &off).code() == Status::Code::kInvalidArgument);
+  CHECK((*p)->loop_reader_io() == 0);
   parts.WakeAll();
   CHECK(parts.CloseAll().ok());
 }
