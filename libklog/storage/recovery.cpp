@@ -241,6 +241,8 @@ Status RecoverActive(LogWriter::Impl* w, int64_t base) {
 Status RecoverPartition(LogWriter::Impl* w) {
   // A swap of cleaned segments a crash interrupted is finished or rolled back first.
   KLOG_RETURN_IF_ERROR(RecoverCleaning(w->dir));
+  // So is a suffix truncation (TruncateTo).
+  KLOG_RETURN_IF_ERROR(RecoverTruncation(w));
   Result<std::vector<int64_t>> segs = ListSegments(w->dir);
   if (!segs.ok()) return segs.status();
   // A missing segment is warned about (and stays listed); a missing active
@@ -253,7 +255,7 @@ Status RecoverPartition(LogWriter::Impl* w) {
     w->next_offset = 0;
     w->start_offset = 0;
     w->hash = std::make_unique<Xxh3Stream>();
-    return Status::Ok();
+    return LoadEpochCache(w);
   }
   for (size_t i = 0; i + 1 < segs->size(); ++i) {
     KLOG_RETURN_IF_ERROR(CheckSealedSegment(w, (*segs)[i], i + 2 == segs->size()));
@@ -264,7 +266,7 @@ Status RecoverPartition(LogWriter::Impl* w) {
   // a missing first segment still counts, so that readers are told of it.
   w->start_offset = std::min(LogStartOr(w->dir, first_base), w->next_offset);
   if (w->size == 0) w->hash = std::make_unique<Xxh3Stream>();
-  return Status::Ok();
+  return LoadEpochCache(w);
 }
 
 }  // namespace klog

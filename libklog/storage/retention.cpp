@@ -120,6 +120,9 @@ Status DeleteOldest(LogWriter::Impl* w, const std::vector<SegmentSize>& sealed, 
     w->Step("log-start");
     KLOG_RETURN_IF_ERROR(WriteLogStart(w->dir, new_start));
     w->start_offset = new_start;
+    // The epoch covering the new start now begins there (Kafka's
+    // truncateFromStart); Open() does the same after a crash here.
+    if (w->epochs.TruncateFromStart(new_start)) KLOG_RETURN_IF_ERROR(PersistEpochs(w));
   }
   for (size_t i = 0; i < n; ++i) {
     w->Step("unlink");

@@ -171,7 +171,9 @@ Result<int64_t> LogWriter::Append(std::span<uint8_t> batch, const BatchHeader& h
   if (w.MustRoll(n, int64_t(h.last_offset_delta) + 1, now)) KLOG_RETURN_IF_ERROR(w.Roll());
 
   int64_t pos = w.size;
-  StampBatch(batch, w.next_offset);
+  // The epoch's entry is written before its first batch (klog-format(5)).
+  KLOG_RETURN_IF_ERROR(NoteBatchEpoch(&w, w.opts.leader_epoch, w.next_offset));
+  StampBatch(batch, w.next_offset, w.opts.leader_epoch);
   if (w.opts.log_append_time) {
     StampLogAppendTime(batch, now);
     h.max_timestamp = now;

@@ -10,6 +10,7 @@
 #include "klog/checksum.h"
 #include "klog/log.h"
 #include "klog/topic.h"
+#include "storage/epoch_cache.h"
 #include "storage/index_builder.h"
 #include "storage/lock.h"
 #include "util/fileutil.h"
@@ -48,6 +49,11 @@ struct LogWriter::Impl {
   bool list_exists = false;
   int64_t list_end = -1;
   bool list_stale = false;
+  // The leader epoch cache, as leader-epoch-checkpoint holds it (each
+  // change is written before the batch that causes it). Loaded by
+  // RecoverPartition.
+  LeaderEpochCache epochs;
+  bool epochs_loaded = false;
 
   int64_t Now() const;
   bool SyncsOnRoll() const { return opts.flush.mode != FlushMode::kNone; }
@@ -96,6 +102,24 @@ Status ListSealedSegment(LogWriter::Impl* w, int64_t base, int64_t next, int64_t
                          uint64_t xxh3);
 // Drops the entries wholly below `start` (after retention unlinked them).
 Status DropListedBelow(LogWriter::Impl* w, int64_t start);
+
+// leader_epoch_checkpoint.cpp: the epoch cache. Loads leader-epoch-checkpoint
+// (rebuilt from the batches when missing or damaged, with a warning when
+// damaged), drops entries past next_offset or below start_offset, and
+// rewrites the file when that changed anything.
+Status LoadEpochCache(LogWriter::Impl* w);
+// Writes the cache to leader-epoch-checkpoint (fsyncs).
+Status PersistEpochs(LogWriter::Impl* w);
+// True when a batch of leader epoch `epoch` adds an entry (epoch >= 0 and
+// above the last entry's).
+bool EpochEntryDue(const LogWriter::Impl& w, int32_t epoch);
+// Adds (epoch, base_offset) and persists it when EpochEntryDue.
+Status NoteBatchEpoch(LogWriter::Impl* w, int32_t epoch, int64_t base_offset);
+
+// truncate.cpp: finishes a TruncateTo() that a crash interrupted (the
+// klog.truncate marker is present); nothing when there is no marker. Runs
+// before the rest of recovery.
+Status RecoverTruncation(LogWriter::Impl* w);
 
 // klog.checkpoint: written by Close(), removed by Open().
 struct Checkpoint {

@@ -33,6 +33,7 @@ LAYER_OF = [
     ("libklog/include/klog/topic.h", "storage"),
     ("libklog/include/klog/cleaner.h", "storage"),
     ("libklog/include/klog/topic_appender.h", "storage"),
+    ("libklog/include/klog/log_dir_files.h", "storage"),
     ("libklog/include/klog/group.h", "groups"),
     ("libklog/include/klog/offsets_record.h", "groups"),
     ("libklog/include/klog/dump.h", "dump"),

@@ -22,6 +22,8 @@ constexpr std::string_view kDataDirLockName = "klog.lock";       // klog: in the
 constexpr std::string_view kCheckpointName = "klog.checkpoint";  // klog: clean-shutdown point
 constexpr std::string_view kLogStartName = "klog.log-start";     // klog: persisted log start offset
 constexpr std::string_view kSegmentListName = "klog.segments";   // klog: the sealed segments
+constexpr std::string_view kTruncateMarkerName = "klog.truncate";  // klog: TruncateTo under way
+constexpr std::string_view kLeaderEpochCheckpointName = "leader-epoch-checkpoint";  // Kafka
 
 // Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 // The error names the topic and the rule it breaks.

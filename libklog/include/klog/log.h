@@ -47,6 +47,10 @@ struct LogOptions {
   // partition without klog.segments (written by Kafka or an older klog) is
   // adopted as it is, without checking that segments follow each other.
   bool compacted = false;
+  // The partition leader epoch Append() stamps into every batch (the
+  // PartitionLeaderEpoch field, outside the CRC). 0, the default, is what
+  // klog has always written. SetLeaderEpoch() changes it while open.
+  int32_t leader_epoch = 0;
   FlushPolicy flush;
   std::string owner = "klog";  // tool name, written in the lock file
   // The caller holds the data directory's lock exclusively (klog-serve, with
@@ -58,10 +62,30 @@ struct LogOptions {
   // Milliseconds since the epoch; injectable for tests. Empty = the system clock.
   std::function<int64_t()> clock_ms;
   // Test hook: called with the name of each step just before it is taken, of
-  // a roll ("digest", "create", "list") and of a deletion by retention or
-  // TruncateBefore ("log-start", "unlink" once per segment, "list"); the
-  // order is in klog-format(5). Tests kill the process from it.
+  // a roll ("digest", "create", "list"), of a deletion by retention or
+  // TruncateBefore ("log-start", "unlink" once per segment, "list"), of
+  // TruncateTo ("truncate-mark", "truncate-list", "truncate-unlink" once per
+  // segment, "truncate-cut", "truncate-epochs", "truncate-unmark") and of
+  // ResetEmptyTo ("reset-list", "reset-start", "reset-epochs",
+  // "reset-unlink", "reset-rename"); the order is in klog-format(5). Tests
+  // kill the process from it.
   std::function<void(std::string_view step)> step_hook;
+};
+
+// One entry of the leader epoch cache (leader-epoch-checkpoint): `epoch`
+// began at `start_offset`.
+struct LeaderEpochEntry {
+  int32_t epoch = 0;
+  int64_t start_offset = 0;
+  bool operator==(const LeaderEpochEntry&) const = default;
+};
+
+// The answer to OffsetForLeaderEpoch for one partition (Kafka's
+// LeaderEpochFileCache.endOffsetFor): both -1 when the epoch is unknown.
+struct EpochEndOffset {
+  int32_t epoch = -1;
+  int64_t end_offset = -1;
+  bool operator==(const EpochEndOffset&) const = default;
 };
 
 // What EnforceRetention() or TruncateBefore() did.
@@ -123,6 +147,63 @@ class LogWriter {
   // (ParseBatchHeader's reading of `batch`, as a BatchList holds it): the
   // header is checked, not parsed again.
   Result<int64_t> Append(std::span<uint8_t> batch, const BatchHeader& header);
+
+  // Appends one whole batch at the offsets it carries, bytes unchanged
+  // (base offset, leader epoch, producer fields, timestamps and CRC as
+  // given; no LogAppendTime stamping): a follower's or mirror's append.
+  // Its base offset must be >= next_offset(); offsets in between (a gap
+  // left by compaction or retention at the source) are skipped, and
+  // next_offset() becomes its last offset + 1. InvalidArgument "batch at
+  // offset B is behind the log end offset E of <dir>" for an overlap or a
+  // batch behind the end; Corruption naming the offset when the CRC does
+  // not match (nothing is written). Batches with no records (kept by
+  // Kafka's cleaner) are accepted. Rolls as Append() does, and also when
+  // the batch's last offset would be more than 2^31 - 1 past the active
+  // segment's base (in an empty log, the log then starts at the batch's
+  // base, as ResetEmptyTo() would). A batch with a higher leader epoch than
+  // the epoch cache's last entry adds an entry at its base offset. Returns
+  // the batch's base offset.
+  Result<int64_t> AppendVerbatim(std::span<const uint8_t> batch);
+
+  // Suffix truncation (Kafka's LogSegment.truncateTo): removes every batch
+  // whose last offset is >= `offset`, so a batch holding `offset` goes
+  // whole; next_offset() becomes the end of the last batch kept (which can
+  // be below `offset`: the base of the batch that held it, or lower after
+  // a gap). Segments wholly above are deleted; the segment holding the new
+  // end becomes the active one (its digest goes, its indexes are rebuilt,
+  // klog.segments is rewound) and the epoch cache drops the epochs that
+  // start at or after the new end. Nothing happens when `offset` >=
+  // next_offset(). InvalidArgument when `offset` is below start_offset() or
+  // when the batch it falls in begins below start_offset(). Crash-safe: a
+  // kill at any step leaves the old log, or a marker (klog.truncate) with
+  // which the next Open() finishes the truncation (klog-format(5)).
+  Status TruncateTo(int64_t offset);
+
+  // Makes an empty log (no batch: next_offset() == start_offset() and no
+  // sealed segment) start at `offset`: its active segment is renamed after
+  // `offset`, as Kafka names a follower's first segment by the offset it
+  // fetches from, and the epoch cache is emptied. InvalidArgument when the
+  // log holds batches. Crash-safe: the old or the new empty log.
+  Status ResetEmptyTo(int64_t offset);
+
+  // Becomes leader in `epoch` (Kafka's makeLeader): Append() stamps it from
+  // now on, and the epoch cache gets (epoch, next_offset()) unless its last
+  // entry already has this epoch; leader-epoch-checkpoint is rewritten
+  // (fsync). InvalidArgument for a negative epoch.
+  Status SetLeaderEpoch(int32_t epoch);
+  int32_t leader_epoch() const;
+
+  // The epoch cache, oldest first: each epoch and the offset it began at.
+  const std::vector<LeaderEpochEntry>& leader_epochs() const;
+  // OffsetForLeaderEpoch: for the latest epoch, (epoch, next_offset()); for
+  // an older epoch, (the largest epoch <= it, the start offset of the first
+  // epoch above it); for an epoch older than every entry, (epoch, the first
+  // entry's start offset); for -1, an unknown epoch above the latest or an
+  // empty cache, (-1, -1). As Kafka's LeaderEpochFileCache.endOffsetFor.
+  EpochEndOffset EndOffsetForEpoch(int32_t epoch) const;
+  // True when the next Append() would first add an epoch entry and so
+  // rewrite leader-epoch-checkpoint (with fsyncs). No I/O.
+  bool WouldWriteEpoch() const;
 
   // True if appending batches of `bytes` bytes in all (one Append per batch,
   // straight after this call) could roll the active segment first: it would
