@@ -84,10 +84,11 @@ void Partition::CheckOffsets() const {
 
 void Partition::Append(BatchList batches, bool sync, AppendCheck check, AppendDone done) {
   // An append that would roll the segment goes to the pool too: sealing a
-  // segment writes its digest and indexes (klog/log.h, WouldRoll).
+  // segment writes its digest and indexes (klog/log.h, WouldRoll); so does
+  // one that would first record a new leader epoch (an fsynced file).
   bool inline_append = !job_running_ && writer_ && !sync &&
                        batches.bytes.size() <= kInlineAppendBytes && !batches.AnyCompressed() &&
-                       !writer_->WouldRoll(batches.bytes.size());
+                       !writer_->WouldRoll(batches.bytes.size()) && !writer_->WouldWriteEpoch();
   queue_.push_back(
       PendingAppend{std::move(batches), sync, std::move(check), std::move(done), {}, {}});
   if (job_running_) return;
