@@ -29,15 +29,6 @@ std::string EpochFile(const std::string& dir) {
   return test::Slurp(dir + "/" + std::string(kLeaderEpochCheckpointName));
 }
 
-std::vector<int64_t> Offsets(const std::string& dir) {
-  std::vector<test::Rec> recs;
-  Status st = test::ReadAll(dir, &recs);
-  REQUIRE_MESSAGE(st.ok(), st.ToString());
-  std::vector<int64_t> out;
-  for (const test::Rec& r : recs) out.push_back(r.offset);
-  return out;
-}
-
 TEST_CASE("verbatim batches keep their offsets, epochs and bytes, gaps included") {
   TempDir d;
   std::string dir = d.Sub("t-0");
@@ -55,7 +46,7 @@ TEST_CASE("verbatim batches keep their offsets, epochs and bytes, gaps included"
     REQUIRE((*w)->Close().ok());
   }
   CHECK(test::Slurp(SegmentPath(dir, 17063, kLogSuffix)) == Bytes(a) + Bytes(b) + Bytes(c));
-  CHECK(Offsets(dir) == std::vector<int64_t>{17063, 17064, 17070, 17071, 17072, 17080});
+  CHECK(test::RecordOffsets(dir) == std::vector<int64_t>{17063, 17064, 17070, 17071, 17072, 17080});
   CHECK(EpochFile(dir) == "0\n2\n3 17063\n5 17080\n");
   auto w = LogWriter::Open(dir, test::Quiet());
   REQUIRE(w.ok());
@@ -119,7 +110,7 @@ TEST_CASE("verbatim appends roll, index and list segments as normal appends do")
   auto segs = ListSegments(dir);
   REQUIRE(segs.ok());
   CHECK(segs->size() > 3);
-  CHECK(Offsets(dir) == want);
+  CHECK(test::RecordOffsets(dir) == want);
   Status v = test::Verify(dir);
   CHECK_MESSAGE(v.ok(), v.ToString());
   auto r = LogReader::Open(dir);
@@ -150,7 +141,7 @@ TEST_CASE("a gap past the reach of the segment's index rolls to a segment named 
     CHECK((*w)->next_offset() == far + 2);
   }
   CHECK(std::filesystem::exists(SegmentPath(dir, far, kLogSuffix)));
-  CHECK(Offsets(dir) == std::vector<int64_t>{0, 1, far, far + 1});
+  CHECK(test::RecordOffsets(dir) == std::vector<int64_t>{0, 1, far, far + 1});
   Status v = test::Verify(dir);
   CHECK_MESSAGE(v.ok(), v.ToString());
 }
@@ -191,7 +182,7 @@ TEST_CASE("ResetEmptyTo killed at every step leaves the old or the new empty log
     CHECK((*w)->next_offset() == start);
     REQUIRE((*w)->AppendVerbatim(At(start + 7, 2, 1)).ok());
     REQUIRE((*w)->Close().ok());
-    CHECK(Offsets(dir) == std::vector<int64_t>{start + 7, start + 8});
+    CHECK(test::RecordOffsets(dir) == std::vector<int64_t>{start + 7, start + 8});
     Status v = test::Verify(dir);
     CHECK_MESSAGE(v.ok(), v.ToString());
   }

@@ -96,6 +96,16 @@ inline Status ReadAll(const std::string& dir, std::vector<Rec>* out, size_t max_
   }
 }
 
+// The offset of every record of the log in `dir`, in order; the read must succeed.
+inline std::vector<int64_t> RecordOffsets(const std::string& dir) {
+  std::vector<Rec> recs;
+  Status st = ReadAll(dir, &recs);
+  REQUIRE_MESSAGE(st.ok(), st.ToString());
+  std::vector<int64_t> out;
+  for (const Rec& r : recs) out.push_back(r.offset);
+  return out;
+}
+
 inline std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});

@@ -47,15 +47,6 @@ std::vector<int64_t> WriteLog(const std::string& dir, int batches) {
   return ends;
 }
 
-std::vector<int64_t> Offsets(const std::string& dir) {
-  std::vector<test::Rec> recs;
-  Status st = test::ReadAll(dir, &recs);
-  REQUIRE_MESSAGE(st.ok(), st.ToString());
-  std::vector<int64_t> out;
-  for (const test::Rec& r : recs) out.push_back(r.offset);
-  return out;
-}
-
 // The offsets left after TruncateTo(offset): those of batches ending at or before it.
 std::vector<int64_t> Kept(const std::vector<int64_t>& all, const std::vector<int64_t>& ends,
                           int64_t offset, int64_t* end) {
@@ -92,7 +83,7 @@ TEST_CASE("TruncateTo removes the batch holding the offset whole") {
   CHECK((*w)->next_offset() == 2);
   REQUIRE((*w)->AppendVerbatim(At(2, 2, 9)).ok());
   REQUIRE((*w)->Close().ok());
-  CHECK(Offsets(dir) == std::vector<int64_t>{0, 1, 2, 3});
+  CHECK(test::RecordOffsets(dir) == std::vector<int64_t>{0, 1, 2, 3});
 }
 
 TEST_CASE("TruncateTo rewinds segments, klog.segments, digests and epochs; appends go on") {
@@ -105,7 +96,7 @@ TEST_CASE("TruncateTo rewinds segments, klog.segments, digests and epochs; appen
   int64_t cut_seg = (*segs)[1];
   int64_t offset = cut_seg + 3;
   int64_t end = 0;
-  std::vector<int64_t> want = Kept(Offsets(dir), ends, offset, &end);
+  std::vector<int64_t> want = Kept(test::RecordOffsets(dir), ends, offset, &end);
   {
     std::vector<std::string> warnings;
     auto w = LogWriter::Open(dir, Small(&warnings));
@@ -124,7 +115,7 @@ TEST_CASE("TruncateTo rewinds segments, klog.segments, digests and epochs; appen
   REQUIRE(after.ok());
   CHECK(after->back() == cut_seg);
   CHECK_FALSE(std::filesystem::exists(SegmentPath(dir, cut_seg, kDigestSuffix)));
-  CHECK(Offsets(dir) == want);
+  CHECK(test::RecordOffsets(dir) == want);
   Status v = test::Verify(dir);
   CHECK_MESSAGE(v.ok(), v.ToString());
   auto w = LogWriter::Open(dir, Small());
@@ -136,7 +127,7 @@ TEST_CASE("TruncateTo killed at every step, at every offset, leaves the old or t
   TempDir d;
   std::string original = d.Sub("orig-0");
   std::vector<int64_t> ends = WriteLog(original, 12);
-  std::vector<int64_t> all = Offsets(original);
+  std::vector<int64_t> all = test::RecordOffsets(original);
   auto segs = ListSegments(original);
   REQUIRE(segs.ok());
   REQUIRE(segs->size() >= 3);
@@ -174,7 +165,7 @@ TEST_CASE("TruncateTo killed at every step, at every offset, leaves the old or t
           CHECK((*w)->next_offset() == (old ? old_end : new_end));
           REQUIRE((*w)->Close().ok());
         }
-        CHECK(Offsets(dir) == (old ? all : kept));
+        CHECK(test::RecordOffsets(dir) == (old ? all : kept));
         Status v = test::Verify(dir);
         CHECK_MESSAGE(v.ok(), v.ToString());
         std::vector<LeaderEpochEntry> epochs;
