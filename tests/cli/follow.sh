@@ -47,17 +47,16 @@ grep '^0:r' "$T/out" | cmp - <(seq -f "0:r%03g" 1 200) || fail "follower reorder
 segs=$(ls "$KLOG_DIR/t-0" | grep -c '\.log$')
 [[ $segs -ge 2 ]] || fail "no segment roll happened ($segs segments)"
 
-# -o end sees only new records, and promptly.
+# -o end sees only new records. The follower has no polling timer
+# (cli/local/follow.h), so getting the record at all shows that the append's
+# inotify event woke it; wait_exit's bound only catches a hang.
 "$R" -t t -p 0 -o end -f -c 1 >"$T/one" &
 pid=$!
 PIDS+=("$pid")
 sleep 0.3
-start=$(date +%s%N)
 printf 'fresh\n' | "$A" -t t -p 0
 wait_exit "$pid" 5
-elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [[ $(cat "$T/one") == fresh ]] || fail "-o end -f got '$(cat "$T/one")'"
-[[ $elapsed_ms -lt 1000 ]] || fail "follow latency ${elapsed_ms} ms"
 
 # SIGTERM and SIGINT end a follower with exit 0; what it printed is flushed.
 for sig in TERM INT; do
