@@ -166,11 +166,10 @@ Result<int64_t> LogWriter::Append(std::span<uint8_t> batch, const BatchHeader& h
   if (w.closed) return Status::InvalidArgument("append to closed log " + w.dir);
   BatchHeader h = header;
   KLOG_RETURN_IF_ERROR(CheckBatch(batch, w.opts.max_batch_bytes, &h));
-  int64_t n = int64_t(batch.size());
   int64_t now = w.Now();
-  if (w.MustRoll(n, int64_t(h.last_offset_delta) + 1, now)) KLOG_RETURN_IF_ERROR(w.Roll());
-
-  int64_t pos = w.size;
+  if (w.MustRoll(int64_t(batch.size()), int64_t(h.last_offset_delta) + 1, now)) {
+    KLOG_RETURN_IF_ERROR(w.Roll());
+  }
   // The epoch's entry is written before its first batch (klog-format(5)).
   KLOG_RETURN_IF_ERROR(NoteBatchEpoch(&w, w.opts.leader_epoch, w.next_offset));
   StampBatch(batch, w.next_offset, w.opts.leader_epoch);
@@ -178,42 +177,47 @@ Result<int64_t> LogWriter::Append(std::span<uint8_t> batch, const BatchHeader& h
     StampLogAppendTime(batch, now);
     h.max_timestamp = now;
   }
-  Status st = PwriteFull(w.log_fd.get(), batch.data(), batch.size(), pos, w.log_path);
-  IndexBuilder saved = w.builder;
-  int64_t saved_index_size = w.index_size, saved_time_size = w.time_size;
-  if (st.ok()) {
-    int64_t last = w.next_offset + h.last_offset_delta;
-    st = w.WriteEntries(w.builder.OnAppend(pos, last, h.max_timestamp));
-  }
-  if (st.ok() && (w.opts.flush.mode == FlushMode::kEveryBatch ||
-                  (w.opts.flush.mode == FlushMode::kInterval &&
-                   now - w.last_sync_ms >= w.opts.flush.interval_ms))) {
-    if (::fdatasync(w.log_fd.get()) != 0) {
-      st = Status::FromErrno("fdatasync " + w.log_path, errno);
+  int64_t base_offset = w.next_offset;
+  KLOG_RETURN_IF_ERROR(
+      w.WriteAtEnd(batch, base_offset + h.last_offset_delta, h.max_timestamp, now, "append"));
+  return base_offset;
+}
+
+Status LogWriter::Impl::WriteAtEnd(std::span<const uint8_t> batch, int64_t last_offset,
+                                   int64_t max_timestamp, int64_t now, const char* what) {
+  int64_t pos = size;
+  IndexBuilder saved = builder;
+  int64_t saved_index_size = index_size, saved_time_size = time_size;
+  Status st = PwriteFull(log_fd.get(), batch.data(), batch.size(), pos, log_path);
+  if (st.ok()) st = WriteEntries(builder.OnAppend(pos, last_offset, max_timestamp));
+  bool sync =
+      opts.flush.mode == FlushMode::kEveryBatch ||
+      (opts.flush.mode == FlushMode::kInterval && now - last_sync_ms >= opts.flush.interval_ms);
+  if (st.ok() && sync) {
+    if (::fdatasync(log_fd.get()) != 0) {
+      st = Status::FromErrno("fdatasync " + log_path, errno);
     } else {
-      w.last_sync_ms = now;
+      last_sync_ms = now;
     }
   }
   if (!st.ok()) {
-    // Cut the segment and its indexes back so the batch is wholly absent.
-    w.builder = saved;
-    if (w.index_size != saved_index_size) (void)::ftruncate(w.index_fd.get(), saved_index_size);
-    if (w.time_size != saved_time_size) (void)::ftruncate(w.time_fd.get(), saved_time_size);
-    w.index_size = saved_index_size;
-    w.time_size = saved_time_size;
-    if (::ftruncate(w.log_fd.get(), pos) != 0) {
-      return st.WithContext("append (and truncating back to " + std::to_string(pos) +
+    builder = saved;
+    if (index_size != saved_index_size) (void)::ftruncate(index_fd.get(), saved_index_size);
+    if (time_size != saved_time_size) (void)::ftruncate(time_fd.get(), saved_time_size);
+    index_size = saved_index_size;
+    time_size = saved_time_size;
+    if (::ftruncate(log_fd.get(), pos) != 0) {
+      return st.WithContext(std::string(what) + " (and truncating back to " + std::to_string(pos) +
                             " failed too)");
     }
-    return st.WithContext("append");
+    return st.WithContext(what);
   }
-  int64_t base_offset = w.next_offset;
-  if (w.last_batch_pos < 0) w.roll_ts = now;
-  w.last_batch_pos = pos;
-  w.size += n;
-  w.next_offset += int64_t(h.last_offset_delta) + 1;
-  if (w.hash) w.hash->Update(batch.data(), batch.size());
-  return base_offset;
+  if (last_batch_pos < 0) roll_ts = now;
+  last_batch_pos = pos;
+  size += int64_t(batch.size());
+  next_offset = last_offset + 1;
+  if (hash) hash->Update(batch.data(), batch.size());
+  return Status::Ok();
 }
 
 bool LogWriter::WouldRoll(size_t bytes) const {

@@ -65,38 +65,6 @@ Status MaybeRollFor(LogWriter* writer, LogWriter::Impl* w, const BatchHeader& h,
   return st;
 }
 
-// Writes the batch at the end of the active segment with its index
-// entries, syncing per the flush policy; on failure cuts everything back.
-Status WriteAtEnd(LogWriter::Impl* w, std::span<const uint8_t> batch, const BatchHeader& h,
-                  int64_t now) {
-  int64_t pos = w->size;
-  IndexBuilder saved = w->builder;
-  int64_t saved_index_size = w->index_size, saved_time_size = w->time_size;
-  Status st = PwriteFull(w->log_fd.get(), batch.data(), batch.size(), pos, w->log_path);
-  if (st.ok()) st = w->WriteEntries(w->builder.OnAppend(pos, h.last_offset(), h.max_timestamp));
-  bool sync = w->opts.flush.mode == FlushMode::kEveryBatch ||
-              (w->opts.flush.mode == FlushMode::kInterval &&
-               now - w->last_sync_ms >= w->opts.flush.interval_ms);
-  if (st.ok() && sync) {
-    if (::fdatasync(w->log_fd.get()) != 0) {
-      st = Status::FromErrno("fdatasync " + w->log_path, errno);
-    } else {
-      w->last_sync_ms = now;
-    }
-  }
-  if (st.ok()) return st;
-  w->builder = saved;
-  if (w->index_size != saved_index_size) (void)::ftruncate(w->index_fd.get(), saved_index_size);
-  if (w->time_size != saved_time_size) (void)::ftruncate(w->time_fd.get(), saved_time_size);
-  w->index_size = saved_index_size;
-  w->time_size = saved_time_size;
-  if (::ftruncate(w->log_fd.get(), pos) != 0) {
-    return st.WithContext("verbatim append (and truncating back to " + std::to_string(pos) +
-                          " failed too)");
-  }
-  return st.WithContext("verbatim append");
-}
-
 }  // namespace
 
 Result<int64_t> LogWriter::AppendVerbatim(std::span<const uint8_t> batch) {
@@ -107,13 +75,8 @@ Result<int64_t> LogWriter::AppendVerbatim(std::span<const uint8_t> batch) {
   int64_t now = w.Now();
   KLOG_RETURN_IF_ERROR(MaybeRollFor(this, &w, h, now));
   KLOG_RETURN_IF_ERROR(NoteBatchEpoch(&w, h.leader_epoch, h.base_offset));
-  int64_t pos = w.size;
-  KLOG_RETURN_IF_ERROR(WriteAtEnd(&w, batch, h, now));
-  if (w.last_batch_pos < 0) w.roll_ts = now;
-  w.last_batch_pos = pos;
-  w.size += int64_t(batch.size());
-  w.next_offset = h.last_offset() + 1;
-  if (w.hash) w.hash->Update(batch.data(), batch.size());
+  KLOG_RETURN_IF_ERROR(
+      w.WriteAtEnd(batch, h.last_offset(), h.max_timestamp, now, "verbatim append"));
   return h.base_offset;
 }
 

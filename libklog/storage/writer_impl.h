@@ -69,6 +69,14 @@ struct LogWriter::Impl {
   Status OpenActive(int64_t base_offset, bool create);
   // Appends index entries at the end of the index files.
   Status WriteEntries(const IndexBuilder::Entries& e);
+  // Writes one whole batch (already stamped) at the end of the active
+  // segment with its index entries (`last_offset` and `max_timestamp` are
+  // its own), syncs if the flush policy says so, and advances the active
+  // state: size, next_offset (to last_offset + 1), the digest. On failure
+  // the segment and indexes are cut back so the batch is wholly absent,
+  // and the Status names `what` ("append", "verbatim append").
+  Status WriteAtEnd(std::span<const uint8_t> batch, int64_t last_offset, int64_t max_timestamp,
+                    int64_t now, const char* what);
   // True when an append of `bytes` bytes holding `offsets` offsets, made at
   // clock_ms `now`, must first seal the active segment: it is not empty and
   // the append would take it past segment_bytes (or 2 GiB, the reach of an
