@@ -80,6 +80,31 @@ Result<int64_t> LogWriter::AppendVerbatim(std::span<const uint8_t> batch) {
   return h.base_offset;
 }
 
+Status LogWriter::RollAt(int64_t base_offset) {
+  Impl& w = *impl_;
+  if (w.closed) return Status::InvalidArgument("roll of closed log " + w.dir);
+  if (base_offset < w.next_offset) {
+    return Status::InvalidArgument("cannot start a segment at offset " +
+                                   std::to_string(base_offset) + ", below the log end offset " +
+                                   std::to_string(w.next_offset) + " of " + w.dir);
+  }
+  if (w.size == 0) {
+    if (w.base == base_offset) return Status::Ok();
+    if (w.start_offset == w.next_offset && w.base == w.start_offset) {
+      return ResetEmptyTo(base_offset);
+    }
+    return Status::InvalidArgument("cannot start a segment at offset " +
+                                   std::to_string(base_offset) + ": the active segment " +
+                                   w.log_path + " is empty");
+  }
+  // Roll() names the new segment after next_offset: the gap is skipped.
+  int64_t end = w.next_offset;
+  w.next_offset = base_offset;
+  Status st = w.Roll();
+  if (!st.ok() && w.base != w.next_offset) w.next_offset = end;
+  return st;
+}
+
 Status LogWriter::SetLeaderEpoch(int32_t epoch) {
   Impl& w = *impl_;
   if (w.closed) return Status::InvalidArgument("leader epoch of closed log " + w.dir);

@@ -165,6 +165,16 @@ class LogWriter {
   // the batch's base offset.
   Result<int64_t> AppendVerbatim(std::span<const uint8_t> batch);
 
+  // Seals the active segment now and starts the next one at `base_offset`
+  // (>= next_offset(); offsets in between are a gap, as after compaction):
+  // a mirror rolls where its source rolled, so that each sealed segment is
+  // the same bytes under the same name. Nothing happens when the active
+  // segment is empty and already named `base_offset`; an empty log starts
+  // at `base_offset` (ResetEmptyTo). InvalidArgument for an offset below
+  // next_offset(), or when the active segment is empty under another name
+  // in a log that is not empty.
+  Status RollAt(int64_t base_offset);
+
   // Suffix truncation (Kafka's LogSegment.truncateTo): removes every batch
   // whose last offset is >= `offset`, so a batch holding `offset` goes
   // whole; next_offset() becomes the end of the last batch kept (which can

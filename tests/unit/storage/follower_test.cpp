@@ -146,6 +146,32 @@ TEST_CASE("a gap past the reach of the segment's index rolls to a segment named 
   CHECK_MESSAGE(v.ok(), v.ToString());
 }
 
+TEST_CASE("RollAt seals the segment and names the next after the given offset") {
+  TempDir d;
+  std::string dir = d.Sub("t-0");
+  std::vector<uint8_t> a = At(100, 2, 0), b = At(150, 1, 0);
+  auto w = LogWriter::Open(dir, test::Quiet());
+  REQUIRE(w.ok());
+  REQUIRE((*w)->RollAt(100).ok());  // an empty log starts there
+  CHECK((*w)->start_offset() == 100);
+  REQUIRE((*w)->RollAt(100).ok());  // already named so: nothing
+  REQUIRE((*w)->AppendVerbatim(a).ok());
+  Status behind = (*w)->RollAt(101);
+  CHECK(behind.code() == klog::Status::Code::kInvalidArgument);
+  CHECK(behind.message().find("below the log end offset 102") != std::string::npos);
+  REQUIRE((*w)->RollAt(150).ok());
+  Status empty = (*w)->RollAt(160);  // the new active segment is empty
+  CHECK(empty.code() == klog::Status::Code::kInvalidArgument);
+  REQUIRE((*w)->AppendVerbatim(b).ok());
+  REQUIRE((*w)->Close().ok());
+  CHECK(ListSegments(dir).value() == std::vector<int64_t>{100, 150});
+  CHECK(test::Slurp(SegmentPath(dir, 100, kLogSuffix)) == Bytes(a));
+  CHECK(ReadDigest(SegmentPath(dir, 100, kLogSuffix)).ok());
+  CHECK(test::RecordOffsets(dir) == std::vector<int64_t>{100, 101, 150});
+  Status v = test::Verify(dir);
+  CHECK_MESSAGE(v.ok(), v.ToString());
+}
+
 TEST_CASE("ResetEmptyTo refuses a log that holds batches") {
   TempDir d;
   std::string dir = d.Sub("t-0");
