@@ -50,6 +50,7 @@ LAYER_OF = [
     ("libklog/broker/diagnostics", "broker-base"),
     ("libklog/broker/background", "broker-base"),
     ("libklog/partition/", "partition"),
+    ("libklog/replica/", "replica"),
     ("libklog/broker/", "broker"),
     ("tools/cli/kafka/", "cli-kafka"),
     ("tools/cli/local/", "cli-local"),
@@ -72,7 +73,8 @@ MAY_INCLUDE = {
     "cli": LIBRARY,
     "cli-local": LIBRARY + ["cli"],
     "cli-kafka": LIBRARY + ["cli", "cli-local"],
-    "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka"],
+    "replica": LIBRARY,
+    "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka", "replica"],
     "serve-main": LIBRARY + ["cli", "broker-base", "broker"],
 }
 

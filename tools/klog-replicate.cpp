@@ -1,0 +1,94 @@
+// klog-replicate: byte-exact copies of partition logs (klog-replicate(1)).
+// The logic is libklog/replica (local_copy, compare, data_dir_copy); this is
+// only the command line and the output.
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "klog/filename.h"
+#include "replica/data_dir_copy.h"
+
+namespace {
+
+using namespace klog::cli;
+namespace replica = klog::replica;
+
+struct Flags {
+  std::string source;
+  std::string dest;
+  std::vector<std::string> topics;
+  std::vector<std::string> compare;
+  bool no_truncate = false;
+  bool stats = false;
+};
+
+// One line per partition copied: topic, partition, batches and bytes copied,
+// the copy's log start and end offsets.
+void PrintStats(Output& out, const replica::PartitionCopied& c) {
+  out.Write(c.topic + "\t" + std::to_string(c.partition) + "\t" + std::to_string(c.stats.batches) +
+            "\t" + std::to_string(c.stats.bytes) + "\t" + std::to_string(c.stats.start_offset) +
+            "\t" + std::to_string(c.stats.end_offset) + "\n");
+}
+
+// One line per partition compared: "equal" or "differs at N: why".
+void PrintCompared(Output& out, const replica::PartitionCompared& c) {
+  std::string verdict = c.result.equal ? "equal"
+                                       : "differs at " + std::to_string(c.result.first_difference) +
+                                             ": " + c.result.reason;
+  out.Write(c.topic + "\t" + std::to_string(c.partition) + "\t" + verdict + "\n");
+}
+
+int RunCopy(Tool& tool, const Flags& f) {
+  replica::CopyOptions opts;
+  opts.truncate = !f.no_truncate;
+  opts.warn = [&tool](const std::string& m) {
+    tool.out().Flush();
+    tool.Diag("warning: " + m);
+  };
+  klog::Status st = replica::CopyDataDir(f.source, ResolveDataDir(f.dest), f.topics, opts,
+                                         [&](const replica::PartitionCopied& c) {
+                                           if (f.stats) PrintStats(tool.out(), c);
+                                         });
+  if (!st.ok()) return tool.Fail(st);
+  return kExitOk;
+}
+
+int RunCompare(Tool& tool, const Flags& f) {
+  bool equal = false;
+  klog::Status st = replica::CompareDataDirs(
+      f.compare[0], f.compare[1], f.topics,
+      [&](const replica::PartitionCompared& c) { PrintCompared(tool.out(), c); }, &equal);
+  if (!st.ok()) return tool.Fail(st);
+  return equal ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Tool tool("klog-replicate");
+  auto app = MakeApp(tool, "Copy partition logs byte for byte, at the same offsets.");
+  Flags f;
+  auto* src =
+      app->add_option("-s,--source", f.source, "Data directory to copy from")->type_name("SRC_DIR");
+  AddDataDirOption(*app, &f.dest);
+  app->add_option("-t,--topic", f.topics, "Topic to copy or compare (repeatable; default all)")
+      ->type_name("TOPIC");
+  auto* cmp = app->add_option("--compare", f.compare, "Compare two data directories")
+                  ->expected(2)
+                  ->type_name("DIR_A DIR_B")
+                  ->excludes(src);
+  app->add_flag("--no-truncate", f.no_truncate,
+                "Refuse, rather than truncate, a copy that diverged from its source")
+      ->excludes(cmp);
+  app->add_flag("--stats", f.stats, "Print what was copied, one line per partition")->excludes(cmp);
+  return Run(tool, *app, argc, argv, [&] {
+    for (const std::string& t : f.topics) {
+      klog::Status st = klog::ValidateTopicName(t);
+      if (!st.ok()) return tool.UsageError(st.message());
+    }
+    if (!f.compare.empty()) return RunCompare(tool, f);
+    if (f.source.empty())
+      return tool.UsageError("give -s SRC_DIR to copy, or --compare DIR_A DIR_B");
+    return RunCopy(tool, f);
+  });
+}
