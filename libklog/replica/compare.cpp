@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <climits>
 #include <cstdio>
 #include <memory>
 #include <span>
@@ -88,34 +89,50 @@ bool SameSealedSegment(const std::string& a, const std::string& b, int64_t base)
          da.value().bytes == db.value().bytes;
 }
 
-// The first offset not covered by sealed segments that both logs have
-// under the same names with the same digests (the log start if none).
-Result<int64_t> EqualByDigest(const std::string& a, const std::string& b, int64_t start,
-                              CompareResult* out) {
-  auto sa = ListSegments(a);
-  if (!sa.ok()) return sa.status();
-  auto sb = ListSegments(b);
-  if (!sb.ok()) return sb.status();
-  const std::vector<int64_t>& la = sa.value();
-  const std::vector<int64_t>& lb = sb.value();
-  // The segment holding `start` in each list: the last one based at or below it.
-  auto holding = [start](const std::vector<int64_t>& l) {
-    auto it = std::upper_bound(l.begin(), l.end(), start);
-    return size_t(it == l.begin() ? 0 : it - l.begin() - 1);
+// The segment bases of both logs.
+struct SegmentLists {
+  std::vector<int64_t> a, b;
+};
+
+// Where comparing by digest can begin: the base of the segment holding
+// `from` when both logs have that segment, else the first base above `from`
+// that both have (the batches below it are compared one by one, as when a
+// copy began inside its source's segment), else INT64_MAX.
+int64_t DigestWalkStart(const SegmentLists& l, int64_t from) {
+  auto holding = [from](const std::vector<int64_t>& v) {
+    auto it = std::upper_bound(v.begin(), v.end(), from);
+    return it == v.begin() ? int64_t(-1) : *(it - 1);
   };
-  int64_t from = start;
-  // A segment is sealed when a next one exists; it is equal when both logs
-  // name it and the next one alike and the digests match.
-  for (size_t i = holding(la), j = holding(lb); i + 1 < la.size() && j + 1 < lb.size(); i++, j++) {
-    if (la[i] != lb[j] || la[i + 1] != lb[j + 1]) break;
-    if (!SameSealedSegment(a, b, la[i])) break;
-    out->segments_by_digest++;
-    from = std::max(from, la[i + 1]);
+  int64_t ha = holding(l.a);
+  if (ha >= 0 && ha == holding(l.b)) return ha;
+  for (int64_t base : l.a) {
+    if (base > from && std::binary_search(l.b.begin(), l.b.end(), base)) return base;
   }
-  return from;
+  return INT64_MAX;
 }
 
-Status CompareBatches(HeaderStream& a, HeaderStream& b, CompareResult* out) {
+// The end of the run of sealed segments, from the one based at `start`
+// (which both logs have), that both logs have under the same names with the
+// same digests: `start` when there is none.
+int64_t EqualByDigest(const std::string& a, const std::string& b, const SegmentLists& l,
+                      int64_t start, CompareResult* out) {
+  size_t i = std::lower_bound(l.a.begin(), l.a.end(), start) - l.a.begin();
+  size_t j = std::lower_bound(l.b.begin(), l.b.end(), start) - l.b.begin();
+  int64_t end = start;
+  // A segment is sealed when a next one exists; it is equal when both logs
+  // name the next one alike and the digests match.
+  for (; i + 1 < l.a.size() && j + 1 < l.b.size(); i++, j++) {
+    if (l.a[i] != l.b[j] || l.a[i + 1] != l.b[j + 1]) break;
+    if (!SameSealedSegment(a, b, l.a[i])) break;
+    out->segments_by_digest++;
+    end = l.a[i + 1];
+  }
+  return end;
+}
+
+// Compares batch headers from both cursors until a difference, the end of
+// both logs, or batches at or past `limit` on both sides.
+Status CompareBatches(HeaderStream& a, HeaderStream& b, int64_t limit, CompareResult* out) {
   for (;;) {
     BatchHeader ha, hb;
     auto na = a.Next(&ha);
@@ -132,6 +149,7 @@ Status CompareBatches(HeaderStream& a, HeaderStream& b, CompareResult* out) {
           shorter.reader().dir() + " ends before offset " + std::to_string(more.base_offset);
       return Status::Ok();
     }
+    if (ha.base_offset >= limit && hb.base_offset >= limit) return Status::Ok();
     out->batches_compared++;
     std::string why = HeaderDifference(ha, hb);
     if (!why.empty()) {
@@ -143,6 +161,14 @@ Status CompareBatches(HeaderStream& a, HeaderStream& b, CompareResult* out) {
   }
 }
 
+// Compares from offset `from` on, batch by batch, up to `limit`.
+Status CompareRange(HeaderStream& a, HeaderStream& b, int64_t from, int64_t limit,
+                    CompareResult* out) {
+  KLOG_RETURN_IF_ERROR(a.Seek(from));
+  KLOG_RETURN_IF_ERROR(b.Seek(from));
+  return CompareBatches(a, b, limit, out);
+}
+
 }  // namespace
 
 Result<CompareResult> ComparePartitionLogsFrom(const std::string& a, const std::string& b,
@@ -151,13 +177,19 @@ Result<CompareResult> ComparePartitionLogsFrom(const std::string& a, const std::
   if (!ra.ok()) return ra.status();
   auto rb = HeaderStream::Open(b);
   if (!rb.ok()) return rb.status();
+  SegmentLists lists;
+  auto la = ListSegments(a);
+  if (!la.ok()) return la.status();
+  auto lb = ListSegments(b);
+  if (!lb.ok()) return lb.status();
+  lists.a = std::move(la.value());
+  lists.b = std::move(lb.value());
   CompareResult out;
-  auto digest_end = EqualByDigest(a, b, from, &out);
-  if (!digest_end.ok()) return digest_end.status();
-  Status st = ra->Seek(digest_end.value());
-  if (st.ok()) st = rb->Seek(digest_end.value());
-  if (st.ok()) st = CompareBatches(ra.value(), rb.value(), &out);
-  if (!st.ok()) return st;
+  int64_t walk = DigestWalkStart(lists, from);
+  if (walk > from) KLOG_RETURN_IF_ERROR(CompareRange(ra.value(), rb.value(), from, walk, &out));
+  if (!out.equal || walk == INT64_MAX) return out;
+  int64_t end = EqualByDigest(a, b, lists, walk, &out);
+  KLOG_RETURN_IF_ERROR(CompareRange(ra.value(), rb.value(), std::max(from, end), INT64_MAX, &out));
   return out;
 }
 

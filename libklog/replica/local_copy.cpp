@@ -80,18 +80,30 @@ Status Reconcile(LogReader& src, const std::string& src_dir, LogWriter& dst,
   return Status::Ok();
 }
 
-// Moves the copy's log start up to the source's (retention or DeleteRecords
-// at the source); an empty copy simply starts there.
-Status FollowLogStart(int64_t src_start, LogWriter& dst) {
+// Makes room for the source's first batch when the source's log starts
+// past the copy's (retention or DeleteRecords at the source): an empty copy
+// starts at that batch's base, as Kafka's follower starts at the first
+// offset it is sent; a copy that ends below it rolls there, leaving a gap.
+// A log start inside a batch still serves that whole batch.
+Status MakeRoomForSourceStart(LogReader& src, LogWriter& dst) {
+  int64_t src_start = src.start_offset();
   if (src_start <= dst.start_offset()) return Status::Ok();
-  if (dst.next_offset() == dst.start_offset() && dst.ResetEmptyTo(src_start).ok()) {
+  auto holding = HeaderAt(src, src_start);
+  if (!holding.ok()) return holding.status();
+  int64_t first = holding.value() ? holding.value()->base_offset : src_start;
+  if (first <= dst.next_offset()) return Status::Ok();
+  if (dst.next_offset() == dst.start_offset() && dst.ResetEmptyTo(first).ok()) {
     return Status::Ok();
   }
-  // Past the copy's end: a new segment at the source's start leaves
-  // everything below it in sealed segments that TruncateBefore deletes.
-  if (src_start > dst.next_offset()) KLOG_RETURN_IF_ERROR(dst.RollAt(src_start));
+  return dst.RollAt(first);
+}
+
+// Moves the copy's log start up to the source's, deleting the segments
+// wholly below it.
+Status FollowLogStart(int64_t src_start, LogWriter& dst) {
+  if (src_start <= dst.start_offset()) return Status::Ok();
   RetentionResult ignored;
-  return dst.TruncateBefore(src_start, &ignored);
+  return dst.TruncateBefore(std::min(src_start, dst.next_offset()), &ignored);
 }
 
 std::optional<int64_t> SegmentBaseOf(const std::string& path) {
@@ -143,8 +155,9 @@ Status CopyPartitionLog(const std::string& src_dir, const std::string& dst_dir,
   if (!dst.ok()) return dst.status();
   LogWriter& w = *dst.value();
   Status st = Reconcile(*src.value(), src_dir, w, opts, stats);
-  if (st.ok()) st = FollowLogStart(src.value()->start_offset(), w);
+  if (st.ok()) st = MakeRoomForSourceStart(*src.value(), w);
   if (st.ok()) st = CopyBatches(*src.value(), w, opts, stats);
+  if (st.ok()) st = FollowLogStart(src.value()->start_offset(), w);
   if (st.ok()) st = w.Flush();
   stats->start_offset = w.start_offset();
   stats->end_offset = w.next_offset();
