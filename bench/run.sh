@@ -60,7 +60,25 @@ read -r s r < <(timed "$bin/klog-read" -t bench -d "$dir/data" --json)
 row "klog-read --json" "$s" "$r" "$bytes" "$lines" "$cat_read"
 "$bin/klog-read" -t bench -d "$dir/data" | cmp -s - "$dir/lines.txt" \
   && echo "  (read back byte-identical)" || echo "  WARNING: read-back differs"
-rm -rf "$dir/data" "$dir/lines.txt"
+
+echo "== local copy of that log: klog-replicate -s beside cp -r and a JSON pipe"
+log_bytes=$(du -sb "$dir/data" | cut -f1)
+# klog-replicate syncs what it copied before it exits, so the baseline does too.
+sync; read -r s r < <(timed cp -r "$dir/data" "$dir/copy-cp")
+row "cp -r (no sync)" "$s" "$r" "$log_bytes" "$lines"
+rm -rf "$dir/copy-cp"
+sync; read -r s r < <(timed sh -c "cp -r '$dir/data' '$dir/copy-cp' && sync")
+cp_secs=$s; row "cp -r && sync (baseline)" "$s" "$r" "$log_bytes" "$lines"
+sync; read -r s r < <(timed "$bin/klog-replicate" -s "$dir/data" -d "$dir/copy-rep")
+row "klog-replicate -s" "$s" "$r" "$log_bytes" "$lines" "$cp_secs"
+read -r s r < <(timed "$bin/klog-replicate" -s "$dir/data" -d "$dir/copy-rep")
+row "klog-replicate -s (again, nothing new)" "$s" "$r" 0 0 "$cp_secs"
+sync; read -r s r < <(timed sh -c "'$bin/klog-read' -t bench -d '$dir/data' --json |
+  '$bin/klog-append' -t bench -d '$dir/copy-json' --json")
+row "klog-read --json | klog-append --json" "$s" "$r" "$log_bytes" "$lines" "$cp_secs"
+"$bin/klog-replicate" --compare "$dir/data" "$dir/copy-rep" >/dev/null \
+  && echo "  (the copy compares equal)" || echo "  WARNING: the copy differs"
+rm -rf "$dir/data" "$dir/lines.txt" "$dir/copy-cp" "$dir/copy-rep" "$dir/copy-json"
 
 echo "== log size: append rate and lookups at each size"
 for mb in $sizes; do
