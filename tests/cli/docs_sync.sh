@@ -8,7 +8,7 @@
 # Every man page renders without groff warnings and has the usual sections.
 # The completion files parse, their shared helpers are identical copies, and
 # bash, fish and zsh (on a pseudo-terminal) really complete topic names from
-# a data directory. The worked example in klog-format(5) is byte for byte the
+# a data directory (klog-replicate's from its -s source, not its -d copy). The worked example in klog-format(5) is byte for byte the
 # first batch of the golden segment, its examples of klog's own files are what
 # the tools write, and README.md links every man page.
 #
@@ -18,7 +18,7 @@ set -uo pipefail
 
 BUILD=${1:?usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]}
 SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
-TOOLS=(klog-append klog-read klog-dump klog-topic klog-serve klog-group)
+TOOLS=(klog-append klog-read klog-dump klog-topic klog-serve klog-group klog-replicate)
 TOPIC_COMMANDS=(create list describe delete alter enforce-retention truncate-before compact)
 GROUP_COMMANDS=(list describe reset delete)
 BUILD=$(cd "$BUILD" && pwd) && SRC=$(cd "$SRC" && pwd) || exit 1
@@ -265,6 +265,8 @@ check_completion_behaviour() {
   [[ $got == "0 1 " ]] || fail "bash: klog-read -p completes '$got', not the partitions '0 1 '"
   got=$(bash_complete klog-topic klog-topic -d "$data" describe "")
   [[ $got == "$want" ]] || fail "bash: klog-topic describe completes '$got', not '$want'"
+  got=$(bash_complete klog-replicate klog-replicate -s "$data" -d "$TMP" -t "")
+  [[ $got == "$want" ]] || fail "bash: klog-replicate -s DIR -t completes '$got', not the source's '$want'"
   got=$(bash_complete klog-append klog-append -z "")
   [[ $got == "gzip lz4 none snappy zstd " ]] || fail "bash: klog-append -z completes '$got'"
   command -v fish >/dev/null || return 0
@@ -272,17 +274,21 @@ check_completion_behaviour() {
   [[ $got == "$want" ]] || fail "fish: klog-append -t completes '$got', not '$want'"
   got=$(fish_complete klog-topic "klog-topic -d $data delete ")
   [[ $got == "$want" ]] || fail "fish: klog-topic delete completes '$got', not '$want'"
+  got=$(fish_complete klog-replicate "klog-replicate -s $data -d $TMP -t ")
+  [[ $got == "$want" ]] || fail "fish: klog-replicate -s DIR -t completes '$got', not the source's '$want'"
   got=$(fish_complete klog-read "klog-read -o ")
   [[ $got == *beginning*end* ]] || fail "fish: klog-read -o completes '$got'"
   command -v zsh >/dev/null || return 0
   local -a typed=(
     "klog-append -d $data -t al" "klog-read -d $data --topic be"
     "klog-topic -d $data delete al" "klog-topic describe -d $data be"
-    "klog-append --compression=zs" "klog-read --fol")
+    "klog-append --compression=zs" "klog-read --fol"
+    "klog-replicate -s $data -d $TMP -t al" "klog-replicate --no-tr")
   local -a want=(
     "klog-append -d $data -t alpha" "klog-read -d $data --topic beta"
     "klog-topic -d $data delete alpha" "klog-topic describe -d $data beta"
-    "klog-append --compression=zstd" "klog-read --follow")
+    "klog-append --compression=zstd" "klog-read --follow"
+    "klog-replicate -s $data -d $TMP -t alpha" "klog-replicate --no-truncate")
   local i
   mapfile -t got < <(cd "$TMP" && zsh_complete "${typed[@]}")
   for i in "${!typed[@]}"; do
