@@ -8,9 +8,10 @@
 # Every man page renders without groff warnings and has the usual sections.
 # The completion files parse, their shared helpers are identical copies, and
 # bash, fish and zsh (on a pseudo-terminal) really complete topic names from
-# a data directory (klog-replicate's from its -s source, not its -d copy). The worked example in klog-format(5) is byte for byte the
-# first batch of the golden segment, its examples of klog's own files are what
-# the tools write, and README.md links every man page.
+# a data directory (klog-replicate's from its -s source, not its -d copy).
+# The worked example in klog-format(5) is byte for byte the first batch of
+# the golden segment, its examples of klog's own files are what the tools
+# write, and README.md links every man page.
 #
 # Usage: docs_sync.sh BUILD_DIR [SOURCE_DIR]. Exit 0 = pass; every failure is
 # reported (naming tool and option) before exiting 1.
