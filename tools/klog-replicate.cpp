@@ -68,25 +68,32 @@ int main(int argc, char** argv) {
   Tool tool("klog-replicate");
   auto app = MakeApp(tool, "Copy partition logs byte for byte, at the same offsets.");
   Flags f;
-  auto* src =
-      app->add_option("-s,--source", f.source, "Data directory to copy from")->type_name("SRC_DIR");
-  AddDataDirOption(*app, &f.dest);
+  app->add_option("-s,--source", f.source, "Data directory to copy from")->type_name("SRC_DIR");
+  app->add_option("-d,--data-dir", f.dest,
+                  "Data directory to copy into (default $KLOG_DIR, else ./klog-data)")
+      ->type_name("DIR");
   app->add_option("-t,--topic", f.topics, "Topic to copy or compare (repeatable; default all)")
       ->type_name("TOPIC");
-  auto* cmp = app->add_option("--compare", f.compare, "Compare two data directories")
-                  ->expected(2)
-                  ->type_name("DIR_A DIR_B")
-                  ->excludes(src);
+  app->add_option("--compare", f.compare, "Compare two data directories partition by partition")
+      ->expected(2)
+      ->type_name("DIR");
   app->add_flag("--no-truncate", f.no_truncate,
-                "Refuse, rather than truncate, a copy that diverged from its source")
-      ->excludes(cmp);
-  app->add_flag("--stats", f.stats, "Print what was copied, one line per partition")->excludes(cmp);
+                "Refuse, rather than truncate, a copy that diverged from its source");
+  app->add_flag("--stats", f.stats, "Print what was copied, one line per partition");
+  app->footer(
+      "Copy:    klog-replicate -s SRC_DIR [-d DIR] [-t TOPIC]... [--no-truncate] [--stats]\n"
+      "Compare: klog-replicate --compare DIR_A DIR_B [-t TOPIC]...");
   return Run(tool, *app, argc, argv, [&] {
     for (const std::string& t : f.topics) {
       klog::Status st = klog::ValidateTopicName(t);
       if (!st.ok()) return tool.UsageError(st.message());
     }
-    if (!f.compare.empty()) return RunCompare(tool, f);
+    if (!f.compare.empty()) {
+      if (!f.source.empty() || f.no_truncate || f.stats || !f.dest.empty()) {
+        return tool.UsageError("--compare takes no -s, -d, --no-truncate or --stats");
+      }
+      return RunCompare(tool, f);
+    }
     if (f.source.empty())
       return tool.UsageError("give -s SRC_DIR to copy, or --compare DIR_A DIR_B");
     return RunCopy(tool, f);

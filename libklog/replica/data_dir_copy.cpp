@@ -74,6 +74,7 @@ Status OneSided(const std::string& dir, CompareResult* out) {
 Status CopyDataDir(const std::string& src, const std::string& dst,
                    const std::vector<std::string>& topics, const CopyOptions& opts,
                    const std::function<void(const PartitionCopied&)>& each) {
+  if (!IsDir(src)) return Status::NotFound("source data directory " + src + " does not exist");
   DataDir from(src);
   DataDir to(dst);
   auto selected = SelectTopics(from, topics);
@@ -94,6 +95,9 @@ Status CopyDataDir(const std::string& src, const std::string& dst,
 Status CompareDataDirs(const std::string& a, const std::string& b,
                        const std::vector<std::string>& topics,
                        const std::function<void(const PartitionCompared&)>& each, bool* all_equal) {
+  for (const std::string* dir : {&a, &b}) {
+    if (!IsDir(*dir)) return Status::NotFound("data directory " + *dir + " does not exist");
+  }
   DataDir da(a);
   DataDir db(b);
   std::map<std::string, int32_t> partitions;  // topic -> the larger count

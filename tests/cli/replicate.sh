@@ -131,4 +131,14 @@ for args in "" "-s $src -t bad/name" "--compare $src" "--compare $src $dst --sta
   set -e
   [[ $rc == 2 && ! -s $tmp/out && -s $tmp/err ]] || fail "'klog-replicate $args': exit $rc, not 2"
 done
+# 6. A missing directory is a failure, not an empty copy.
+for args in "-s $tmp/nonexistent -d $dst" "--compare $src $tmp/nonexistent"; do
+  set +e
+  # shellcheck disable=SC2086
+  "$bin/klog-replicate" $args >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  set -e
+  [[ $rc == 1 ]] && grep -q "nonexistent does not exist" "$tmp/err" ||
+    fail "'klog-replicate $args': exit $rc: $(cat "$tmp/err")"
+done
 echo "replicate: ok"
