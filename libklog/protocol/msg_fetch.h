@@ -136,14 +136,14 @@ struct FetchPartitionData {
   int64_t high_watermark = 0;
   int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;
-  // v12 tagged fields, sent only when set; klog sets only diverging_epoch.
-  std::optional<FetchEpochEndOffset> diverging_epoch;
-  std::optional<FetchLeaderIdAndEpoch> current_leader;
-  std::optional<FetchSnapshotId> snapshot_id;
   // Defaults to an empty (not null) array, which every client reads.
   std::optional<std::vector<FetchAbortedTransaction>> aborted_transactions{std::in_place};
   int32_t preferred_read_replica = -1;  // v11: must stay -1 (§4.6)
   Records records;                      // length 0, not null, when there is no data
+  // v12 tagged fields, sent only when set; klog sets only diverging_epoch.
+  std::optional<FetchEpochEndOffset> diverging_epoch;
+  std::optional<FetchLeaderIdAndEpoch> current_leader;
+  std::optional<FetchSnapshotId> snapshot_id;
 
   template <class V>
   void Fields(V& v) {

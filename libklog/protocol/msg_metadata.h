@@ -60,10 +60,12 @@ struct MetadataPartition {
   int16_t error_code = 0;
   int32_t partition_index = 0;
   int32_t leader_id = 0;
-  int32_t leader_epoch = -1;  // v7+
   std::vector<int32_t> replica_nodes;
   std::vector<int32_t> isr_nodes;
   std::vector<int32_t> offline_replicas;
+  // v7+. Last member (out of wire order) so that brace-initialised partitions keep their
+  // meaning.
+  int32_t leader_epoch = -1;
 
   template <class V>
   void Fields(V& v) {

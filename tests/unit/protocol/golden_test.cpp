@@ -125,7 +125,7 @@ MetadataResponse SmallMetadata() {
   m.controller_id = 1;
   MetadataTopic t;
   t.name = "t";
-  t.partitions.push_back({0, 0, 1, {1}, {1}, {}});
+  t.partitions.push_back({0, 0, 1, {1}, {1}, {}, -1});
   m.topics.push_back(t);
   return m;
 }

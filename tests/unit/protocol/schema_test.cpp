@@ -55,6 +55,11 @@ class SchemaRender {
       return "[" + Type(e) + "]";
     }
   }
+  template <class S>
+  requires HasFields<S, SchemaRender>
+  std::string Type(std::optional<S>&) {
+    return "tagged";  // never rendered: tagged fields are skipped above
+  }
   template <class E>
   std::string Type(std::optional<std::vector<E>>&) {
     std::vector<E> v;
