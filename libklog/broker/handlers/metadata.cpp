@@ -24,11 +24,13 @@
 namespace klog::broker {
 namespace {
 
-// The epoch published for a partition: its Partition's (made on first use,
-// nothing opened), or 0 (what klog writes by default) if it is gone.
-int32_t LeaderEpochOf(Partitions& parts, const std::string& topic, int32_t partition) {
-  Result<Partition*> p = parts.Get(topic, partition);
-  return p.ok() ? (*p)->leader_epoch() : 0;
+// The epoch published for a partition: its Partition's, or 0 (what klog
+// writes by default) for one not made yet. A broker that owns its data
+// directory makes every partition at start-up (Partitions::PreloadAll),
+// with its epochs; otherwise a partition's first use may raise it from 0.
+int32_t LeaderEpochOf(const Partitions& parts, const std::string& topic, int32_t partition) {
+  const Partition* p = parts.Find(topic, partition);
+  return p != nullptr ? p->leader_epoch() : 0;
 }
 
 proto::MetadataTopic TopicEntry(Partitions& parts, const TopicInfo& info, int32_t node_id) {

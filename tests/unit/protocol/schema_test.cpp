@@ -56,8 +56,7 @@ class SchemaRender {
     }
   }
   template <class S>
-  requires HasFields<S, SchemaRender>
-  std::string Type(std::optional<S>&) {
+  requires HasFields<S, SchemaRender> std::string Type(std::optional<S>&) {
     return "tagged";  // never rendered: tagged fields are skipped above
   }
   template <class E>
