@@ -64,12 +64,14 @@ Partition::Partition(uv_loop_t* loop, Diagnostics& diagnostics, std::string topi
       index_(index),
       dir_(std::move(dir)),
       owns_dir_(options.data_dir_locked),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      leader_epoch_(options_.leader_epoch) {}
 
 Status Partition::OpenReaderOffLoop() {
   Result<std::unique_ptr<LogReader>> r = LogReader::Open(dir_, ReaderOpts());
   if (!r.ok()) return r.status();
   reader_ = std::move(*r);
+  LoadEpochs();
   return PrepareReader();
 }
 
@@ -161,6 +163,8 @@ void Partition::NoteJobOffsets() {
   job_end_offset_ = writer_->next_offset();
   job_active_base_ = writer_->active_base();
   job_active_size_ = writer_->active_size();
+  job_epochs_ = writer_->leader_epochs();
+  job_leader_epoch_ = writer_->leader_epoch();
 }
 
 ReaderOptions Partition::ReaderOpts() const {
@@ -211,6 +215,7 @@ void Partition::FinishJob() {
     log_end_ = job_end_offset_;
     high_watermark_ = log_end_;  // one replica: all of the log is committed
     CheckOffsets();
+    NoteEpochs(std::move(job_epochs_), job_leader_epoch_);
   }
   AdoptJobResult();
   for (PendingAppend& p : finished) {

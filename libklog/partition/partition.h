@@ -38,6 +38,13 @@
 // index lookup when a fetch does not continue where the last one stopped,
 // and one open(2) of a segment file the first time the cursor reads it.
 //
+// Leader epochs. The partition keeps a copy of its epoch cache (the
+// writer's, as of the last finished job; before the writer is opened, what
+// leader-epoch-checkpoint held when the reader was opened, on the pool) and
+// the epoch it leads in, so Fetch and OffsetForLeaderEpoch answer from
+// memory. The epoch never goes down while the broker runs: Metadata never
+// publishes a lower epoch than before.
+//
 // Watching. A long-poll Fetch registers an AppendWatcher; every completed
 // job wakes the watchers once (they re-register to keep waiting). Nothing
 // polls.
@@ -149,6 +156,16 @@ class Partition {
   // and that record's timestamp, or {-1, -1} if there is none.
   Status OffsetForTimestamp(int64_t ts_ms, int64_t* offset, int64_t* timestamp);
 
+  // The leader epoch of this replica: the writer's (LogOptions::leader_epoch
+  // raised to the latest cached epoch), never lower than an earlier answer.
+  int32_t leader_epoch() const { return leader_epoch_; }
+  // The epoch cache, oldest first (see Leader epochs above).
+  const std::vector<LeaderEpochEntry>& leader_epochs() const { return epochs_; }
+  // Where `epoch` ended (storage's EndOffsetForEpoch over leader_epochs(),
+  // with the log end offset for the latest epoch). No I/O; call Offsets()
+  // first so that the offsets are loaded.
+  EpochEndOffset EndOffsetForEpoch(int32_t epoch) const;
+
   // Registers `w` to be told (once) about the next job that completes.
   // Expired watchers are dropped.
   void Watch(std::weak_ptr<AppendWatcher> w);
@@ -198,6 +215,11 @@ class Partition {
   // Opens a reader of the partition's directory into job_reader_ (thread
   // pool: a job that rolled, ran maintenance or opened the writer).
   void OpenJobReader();
+  // Reads leader-epoch-checkpoint into epochs_ (a missing or damaged file
+  // leaves them as they are; the writer rebuilds it when it opens).
+  void LoadEpochs();
+  // Takes `entries` and `epoch` as the partition's, keeping leader_epoch_ monotonic.
+  void NoteEpochs(std::vector<LeaderEpochEntry> entries, int32_t epoch);
   // Records the writer's offsets and active segment for AdoptJobResult (the job).
   void NoteJobOffsets();
   ReaderOptions ReaderOpts() const;
@@ -225,6 +247,8 @@ class Partition {
   int64_t job_end_offset_ = 0;
   int64_t job_active_base_ = 0;
   int64_t job_active_size_ = 0;
+  std::vector<LeaderEpochEntry> job_epochs_;
+  int32_t job_leader_epoch_ = 0;
   std::unique_ptr<LogReader> job_reader_;  // opened by the job, adopted when it is done
   Status job_reader_status_;
   // Loop thread only.
@@ -233,6 +257,8 @@ class Partition {
   int64_t log_start_ = 0;
   int64_t high_watermark_ = 0;
   int64_t log_end_ = 0;
+  std::vector<LeaderEpochEntry> epochs_;
+  int32_t leader_epoch_ = 0;
   bool writer_opened_ = false;  // the offsets come from our own writer
   bool job_running_ = false;
   bool closing_ = false;

@@ -24,6 +24,7 @@ Status Partition::PrepareReader() {
       return Status::IOError(r.status().message());
     }
     reader_ = std::move(*r);
+    LoadEpochs();
   }
   // Another process may append to a directory this broker does not own.
   if (!writer_opened_ && !owns_dir_) {

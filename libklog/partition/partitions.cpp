@@ -49,6 +49,12 @@ LogOptions Partitions::OptionsFor(const TopicInfo& info, int32_t partition) cons
   return options;
 }
 
+Partition* Partitions::Find(const std::string& topic, int32_t partition) const {
+  auto it = partitions_.find(std::make_pair(topic, partition));
+  if (it == partitions_.end() || it->second->closing()) return nullptr;
+  return it->second.get();
+}
+
 Result<Partition*> Partitions::Get(const std::string& topic, int32_t partition) {
   auto unknown = [&] {
     return Status::NotFound("unknown topic or partition " + topic + "-" +

@@ -97,6 +97,9 @@ class Partitions {
   // that does not exist or is being deleted, or an index outside it. The
   // pointer is valid until CloseTopic of its topic completes or CloseAll.
   Result<Partition*> Get(const std::string& topic, int32_t partition);
+  // The partition if it has been made already (by Get or a preload), else
+  // nullptr; never makes one and never reads a file.
+  Partition* Find(const std::string& topic, int32_t partition) const;
 
   // Get(topic, partition), then Partition::Maintain; `done` gets the
   // NotFound at once if there is no such partition.

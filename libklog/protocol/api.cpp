@@ -9,9 +9,9 @@ namespace {
 // Ranges from kafka-protocol.md §2.2; flexible_from from Kafka's schema files.
 constexpr ApiEntry kApis[] = {
     {kProduce, "Produce", 0, 7, 9},
-    {kFetch, "Fetch", 4, 11, 12},
+    {kFetch, "Fetch", 4, 12, 12},
     {kListOffsets, "ListOffsets", 0, 3, 6},
-    {kMetadata, "Metadata", 0, 6, 9},
+    {kMetadata, "Metadata", 0, 9, 9},
     {kOffsetCommit, "OffsetCommit", 0, 7, 8},
     {kOffsetFetch, "OffsetFetch", 0, 5, 6},
     {kFindCoordinator, "FindCoordinator", 0, 2, 3},
@@ -25,6 +25,7 @@ constexpr ApiEntry kApis[] = {
     {kCreateTopics, "CreateTopics", 0, 4, 5},
     {kDeleteTopics, "DeleteTopics", 0, 3, 4},
     {kDeleteRecords, "DeleteRecords", 0, 1, 2},
+    {kOffsetForLeaderEpoch, "OffsetForLeaderEpoch", 2, 4, 4},
     {kDescribeConfigs, "DescribeConfigs", 0, 2, 4},
     {kAlterConfigs, "AlterConfigs", 0, 1, 2},
     {kCreatePartitions, "CreatePartitions", 0, 1, 2},
@@ -62,13 +63,20 @@ bool IsFlexible(int16_t api_key, int16_t version) {
   return e != nullptr && version >= e->flexible_from;
 }
 
-ApiVersionsResponse BuildApiVersionsResponse(std::span<const ApiEntry> served) {
+ApiVersionsResponse BuildApiVersionsResponse(std::span<const ApiEntry> served,
+                                             bool legacy_produce_min) {
   ApiVersionsResponse resp;
   resp.api_keys.reserve(served.size());
   for (const ApiEntry& e : served) {
-    resp.api_keys.push_back({e.key, e.min_version, e.max_version});
+    int16_t min = e.key == kProduce && !legacy_produce_min ? kMinDecodableProduce : e.min_version;
+    resp.api_keys.push_back({e.key, min, e.max_version});
   }
   return resp;
+}
+
+bool IsLibrdkafka(std::string_view software_name, std::string_view software_version) {
+  return software_name == "librdkafka" ||
+         software_version.find("rdkafka") != std::string_view::npos;
 }
 
 void EncodeApiVersionsUnsupported(int32_t correlation_id, const ApiEntry& api_versions, Writer* w) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "protocol/messages.h"
@@ -31,6 +32,7 @@ enum ApiKey : int16_t {
   kCreateTopics = 19,
   kDeleteTopics = 20,
   kDeleteRecords = 21,
+  kOffsetForLeaderEpoch = 23,
   kDescribeConfigs = 32,
   kAlterConfigs = 33,
   kCreatePartitions = 37,
@@ -46,10 +48,11 @@ struct ApiEntry {
   int16_t flexible_from;  // first flexible version (may be above max_version)
 };
 
-// Every API this layer implements, sorted by key. Produce 0-2 are advertised (librdkafka needs
-// min 0, §4.2) but carry the legacy MessageSet format, which klog does not store: their
-// bodies still decode with ProduceRequest (records is then a MessageSet view), so a handler
-// can answer each partition with UNSUPPORTED_VERSION in a ProduceResponse of that version.
+// Every API this layer implements, sorted by key, with the versions a request may carry.
+// Produce 0-2 are accepted but carry the legacy MessageSet format, which klog does not
+// store: their bodies still decode with ProduceRequest (records is then a MessageSet view),
+// so a handler answers each partition with UNSUPPORTED_VERSION in a ProduceResponse of that
+// version. ApiVersions advertises them only to librdkafka (BuildApiVersionsResponse).
 std::span<const ApiEntry> ApiTable();
 // The entry for `key`, or nullptr when the key is not in the table.
 const ApiEntry* FindApi(int16_t key);
@@ -59,8 +62,17 @@ int16_t MinDecodableVersion(int16_t key);
 bool IsSupported(int16_t key, int16_t version);
 
 // The ApiVersions response body listing `served` (a subset of ApiTable(), e.g. the keys the
-// broker has handlers for), error NONE, throttle 0.
-ApiVersionsResponse BuildApiVersionsResponse(std::span<const ApiEntry> served);
+// broker has handlers for), error NONE, throttle 0. Produce is listed from
+// MinDecodableVersion (3), what is served, unless `legacy_produce_min`: then from 0.
+// librdkafka (up to 2.x) turns gzip, snappy and lz4 off when the Produce range does not
+// include v0 (confluentinc/librdkafka#4956); Kafka 4.0 keeps advertising 0 for that reason
+// (KAFKA-18659) while refusing v0-2, and so does klog, for librdkafka only.
+ApiVersionsResponse BuildApiVersionsResponse(std::span<const ApiEntry> served,
+                                             bool legacy_produce_min = false);
+// True for an ApiVersions v3 client that is librdkafka or a binding of it: the software
+// name is "librdkafka", or the version names rdkafka (confluent-kafka-python sends
+// "confluent-kafka-python" and "1.7.0-rdkafka-2.0.2").
+bool IsLibrdkafka(std::string_view software_name, std::string_view software_version);
 
 // Appends a whole frame (size, v0 header, v0 body) answering an ApiVersions request of a
 // version above the highest served one: error UNSUPPORTED_VERSION and the single entry

@@ -10,6 +10,7 @@
 #include "protocol/msg_groups.h"
 #include "protocol/msg_list_offsets.h"
 #include "protocol/msg_metadata.h"
+#include "protocol/msg_offset_for_leader_epoch.h"
 #include "protocol/msg_offsets.h"
 #include "protocol/msg_produce.h"
 #include "protocol/msg_topics_admin.h"

@@ -1,5 +1,6 @@
-// Fetch (key 1), v4-11 (flexible from 12, so never here). Fields: Appendix A; response rules
-// that break clients when wrong are in §4.6 (records length 0 not null, replica -1).
+// Fetch (key 1), v4-12; v12 is flexible and adds last_fetched_epoch and the tagged
+// diverging_epoch (KIP-595 truncate-on-fetch). Fields: Appendix A; response rules that break
+// clients when wrong are in §4.6 (records length 0 not null, replica -1).
 #pragma once
 
 #include <cstdint>
@@ -17,12 +18,16 @@ struct FetchPartition {
   int64_t fetch_offset = 0;
   int64_t log_start_offset = -1;
   int32_t partition_max_bytes = 0;
+  // v12: the epoch of the fetcher's last batch, -1 none. Last member (out of wire order) so
+  // that brace-initialised partitions of older versions keep their meaning.
+  int32_t last_fetched_epoch = -1;
 
   template <class V>
   void Fields(V& v) {
     v("partition", partition);
     v("current_leader_epoch", current_leader_epoch, {.from = 9});
     v("fetch_offset", fetch_offset);
+    v("last_fetched_epoch", last_fetched_epoch, {.from = 12});
     v("log_start_offset", log_start_offset, {.from = 5});
     v("partition_max_bytes", partition_max_bytes);
   }
@@ -90,6 +95,41 @@ struct FetchAbortedTransaction {
   }
 };
 
+// Fetch v12 tagged structs: {epoch, end_offset} (DivergingEpoch), {leader_id, leader_epoch}
+// (CurrentLeader), {end_offset, epoch} (SnapshotId).
+struct FetchEpochEndOffset {
+  int32_t epoch = -1;
+  int64_t end_offset = -1;
+
+  template <class V>
+  void Fields(V& v) {
+    v("epoch", epoch);
+    v("end_offset", end_offset);
+  }
+};
+
+struct FetchLeaderIdAndEpoch {
+  int32_t leader_id = -1;
+  int32_t leader_epoch = -1;
+
+  template <class V>
+  void Fields(V& v) {
+    v("leader_id", leader_id);
+    v("leader_epoch", leader_epoch);
+  }
+};
+
+struct FetchSnapshotId {
+  int64_t end_offset = -1;
+  int32_t epoch = -1;
+
+  template <class V>
+  void Fields(V& v) {
+    v("end_offset", end_offset);
+    v("epoch", epoch);
+  }
+};
+
 struct FetchPartitionData {
   int32_t partition_index = 0;
   int16_t error_code = 0;
@@ -100,6 +140,10 @@ struct FetchPartitionData {
   std::optional<std::vector<FetchAbortedTransaction>> aborted_transactions{std::in_place};
   int32_t preferred_read_replica = -1;  // v11: must stay -1 (§4.6)
   Records records;                      // length 0, not null, when there is no data
+  // v12 tagged fields, sent only when set; klog sets only diverging_epoch.
+  std::optional<FetchEpochEndOffset> diverging_epoch;
+  std::optional<FetchLeaderIdAndEpoch> current_leader;
+  std::optional<FetchSnapshotId> snapshot_id;
 
   template <class V>
   void Fields(V& v) {
@@ -108,6 +152,9 @@ struct FetchPartitionData {
     v("high_watermark", high_watermark);
     v("last_stable_offset", last_stable_offset, {.from = 4});
     v("log_start_offset", log_start_offset, {.from = 5});
+    v("diverging_epoch", diverging_epoch, {.from = 12, .tag = 0});
+    v("current_leader", current_leader, {.from = 12, .tag = 1});
+    v("snapshot_id", snapshot_id, {.from = 12, .tag = 2});
     v("aborted_transactions", aborted_transactions, {.from = 4, .nullable_from = 4});
     v("preferred_read_replica", preferred_read_replica, {.from = 11});
     v("records", records, {.nullable_from = 0});

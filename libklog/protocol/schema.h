@@ -12,6 +12,8 @@
 //   std::vector<T>                          array / compact array of T (T a primitive,
 //                                           std::string or a struct with Fields)
 //   std::optional<std::vector<T>>           nullable array
+//   std::optional<S> (S a struct)           a struct, for tagged fields only (omitted when
+//                                           empty; Fetch v12's diverging_epoch)
 // In flexible versions every struct (array element or the message itself) ends with a
 // tagged-field section. A field declared with {.tag = N} lives there instead of in the body,
 // and only in flexible versions; a struct lists its tagged fields in ascending tag order.
@@ -132,6 +134,13 @@ class Decoder {
   void Read(Records& rec, bool nullable);
   void Read(Bytes& b, bool nullable);
 
+  template <class S>
+  requires HasFields<S, Decoder>
+  void Read(std::optional<S>& s, bool) {
+    s.emplace();
+    Struct(*s);
+  }
+
   template <class E>
   void Read(std::vector<E>& v, bool nullable) {
     int32_t n = r_->ArrayCount(flexible_);
@@ -249,6 +258,12 @@ class Encoder {
   void Write(const Records& rec, bool nullable);
   void Write(const Bytes& b, bool nullable);
   void WriteString(std::string_view s);
+
+  template <class S>
+  requires HasFields<S, Encoder>
+  void Write(std::optional<S>& s, bool) {
+    if (s) Struct(*s);
+  }
 
   template <class E>
   void Write(std::vector<E>& v, bool) {

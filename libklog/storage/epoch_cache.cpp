@@ -56,15 +56,20 @@ bool LeaderEpochCache::TruncateFromStart(int64_t start) {
   return true;
 }
 
-EpochEndOffset LeaderEpochCache::EndOffsetFor(int32_t epoch, int64_t log_end) const {
-  if (epoch < 0 || entries_.empty()) return {};
-  if (entries_.back().epoch == epoch) return {epoch, log_end};
+EpochEndOffset EndOffsetForEpoch(std::span<const LeaderEpochEntry> entries, int32_t epoch,
+                                 int64_t log_end) {
+  if (epoch < 0 || entries.empty()) return {};
+  if (entries.back().epoch == epoch) return {epoch, log_end};
   auto higher =
-      std::upper_bound(entries_.begin(), entries_.end(), epoch,
+      std::upper_bound(entries.begin(), entries.end(), epoch,
                        [](int32_t want, const LeaderEpochEntry& e) { return want < e.epoch; });
-  if (higher == entries_.end()) return {};
-  if (higher == entries_.begin()) return {epoch, higher->start_offset};
+  if (higher == entries.end()) return {};
+  if (higher == entries.begin()) return {epoch, higher->start_offset};
   return {(higher - 1)->epoch, higher->start_offset};
+}
+
+EpochEndOffset LeaderEpochCache::EndOffsetFor(int32_t epoch, int64_t log_end) const {
+  return EndOffsetForEpoch(entries_, epoch, log_end);
 }
 
 std::optional<int32_t> LeaderEpochCache::latest_epoch() const {

@@ -6,11 +6,26 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "klog/log.h"
 
 namespace klog {
+
+// Where leader epoch `epoch` ended in a log whose epoch cache is `entries`
+// (oldest first) and whose end offset is `log_end` (Kafka's
+// LeaderEpochFileCache.endOffsetFor, KIP-101/279):
+//   - the latest epoch: (epoch, log_end);
+//   - an older epoch: (the largest cached epoch <= it, the start offset of
+//     the first cached epoch above it);
+//   - an epoch older than every entry: (epoch, the first entry's start);
+//   - -1, an epoch above the latest, or no entries: (-1, -1).
+// The one place this is computed: LogWriter::EndOffsetForEpoch, and the
+// broker's Fetch (DivergingEpoch) and OffsetForLeaderEpoch through
+// Partition::EndOffsetForEpoch. Pure; any thread.
+EpochEndOffset EndOffsetForEpoch(std::span<const LeaderEpochEntry> entries, int32_t epoch,
+                                 int64_t log_end);
 
 class LeaderEpochCache {
  public:
@@ -33,7 +48,7 @@ class LeaderEpochCache {
   // are replaced by the latest of them, moved to `start`.
   bool TruncateFromStart(int64_t start);
 
-  // Kafka's endOffsetFor(): see LogWriter::EndOffsetForEpoch.
+  // EndOffsetForEpoch(entries(), epoch, log_end).
   EpochEndOffset EndOffsetFor(int32_t epoch, int64_t log_end) const;
 
   std::optional<int32_t> latest_epoch() const;

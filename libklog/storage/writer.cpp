@@ -285,6 +285,10 @@ Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, const
   KLOG_RETURN_IF_ERROR(MakeDirs(dir));
   KLOG_RETURN_IF_ERROR(PartitionLock::Acquire(dir, opts.owner, &impl->lock));
   KLOG_RETURN_IF_ERROR(RecoverPartition(impl.get()));
+  // A log that has reached a higher epoch than opts.leader_epoch goes on in
+  // its latest epoch: a batch never carries a lower epoch than one before it.
+  std::optional<int32_t> latest = impl->epochs.latest_epoch();
+  if (latest && *latest > impl->opts.leader_epoch) impl->opts.leader_epoch = *latest;
   impl->last_sync_ms = impl->Now();
   return std::unique_ptr<LogWriter>(new LogWriter(std::move(impl)));
 }

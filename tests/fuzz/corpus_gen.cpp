@@ -120,6 +120,7 @@ void RequestCorpus() {
   Requests<CreateTopicsRequest>();
   Requests<DeleteTopicsRequest>();
   Requests<DeleteRecordsRequest>();
+  Requests<OffsetForLeaderEpochRequest>();
   Requests<DescribeConfigsRequest>();
   Requests<AlterConfigsRequest>();
   Requests<CreatePartitionsRequest>();

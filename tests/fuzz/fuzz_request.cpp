@@ -88,6 +88,8 @@ bool DecodeBody(int16_t key, int16_t version, std::span<const uint8_t> body) {
       return DecodeAndRoundTrip<DeleteTopicsRequest>(body, version);
     case kDeleteRecords:
       return DecodeAndRoundTrip<DeleteRecordsRequest>(body, version);
+    case kOffsetForLeaderEpoch:
+      return DecodeAndRoundTrip<OffsetForLeaderEpochRequest>(body, version);
     case kDescribeConfigs:
       return DecodeAndRoundTrip<DescribeConfigsRequest>(body, version);
     case kAlterConfigs:

@@ -1,4 +1,4 @@
-// Fetch (key 1), v4-11: whole stored batches from each requested partition,
+// Fetch (key 1), v4-12: whole stored batches from each requested partition,
 // sent as they are on disk (no decoding), starting with the batch that holds
 // the fetch offset. The first partition with data always gets at least one
 // whole batch even when it is larger than the limits (KIP-74); after that,
@@ -9,6 +9,20 @@
 // (Partition::Watch), never by polling. Other requests on the same
 // connection wait behind it; other connections do not.
 //
+// Leader epochs (KIP-320, KIP-595), from the partition's copy of its epoch
+// cache, without I/O: a current_leader_epoch (v9+) below the partition's
+// leader epoch is answered FENCED_LEADER_EPOCH, above it
+// UNKNOWN_LEADER_EPOCH (-1 is not checked). A last_fetched_epoch (v12+)
+// whose end offset here (EndOffsetForEpoch) lies below fetch_offset, or
+// which this log does not have (the largest epoch <= it is lower), is
+// answered with diverging_epoch {epoch, end offset} and no records: the
+// fetcher truncates to it and fetches again. A log without epochs has
+// nothing to compare and is read as usual.
+//
+// replica_id is accepted and otherwise ignored: klog has no followers yet,
+// so a fetcher with a replica id >= 0 is served like a consumer, up to the
+// high watermark. log_start_offset (a follower's) is ignored too.
+//
 // No transactions are stored, so the last stable offset is the high
 // watermark and aborted_transactions is always empty. Fetch sessions are
 // not kept: session_id is 0 (every client sends full fetches).
@@ -17,6 +31,7 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,6 +61,16 @@ bool HasZstd(std::span<const uint8_t> bytes) {
     }
   }
   return false;
+}
+
+// KIP-595: the divergence of a fetcher whose last batch has epoch
+// p.last_fetched_epoch, or nothing when it has none or this log has no
+// epochs.
+std::optional<EpochEndOffset> Diverging(const Partition& part, const proto::FetchPartition& p) {
+  if (p.last_fetched_epoch < 0 || part.leader_epochs().empty()) return std::nullopt;
+  EpochEndOffset end = part.EndOffsetForEpoch(p.last_fetched_epoch);
+  if (end.epoch < p.last_fetched_epoch || end.end_offset < p.fetch_offset) return end;
+  return std::nullopt;
 }
 
 bool NamesAPartitionTwice(const proto::FetchRequest& req) {
@@ -100,13 +125,25 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
     }
   }
 
-  // Up to `limit` bytes of `p` (its offsets only if limit is 0).
-  Status Read(const std::string& topic, const proto::FetchPartition& p, size_t limit,
-              std::span<const uint8_t>* bytes, PartitionOffsets* off) {
+  // Up to `limit` bytes of `p` (its offsets only if limit is 0), after the
+  // epoch checks; a divergence sets out->diverging_epoch and reads nothing.
+  int16_t Read(const std::string& topic, const proto::FetchPartition& p, size_t limit,
+               std::span<const uint8_t>* bytes, PartitionOffsets* off,
+               proto::FetchPartitionData* out) {
     Result<Partition*> partition = broker_.partitions().Get(topic, p.partition);
-    if (!partition.ok()) return partition.status();
-    if (limit == 0) return (*partition)->Offsets(off);
-    return (*partition)->Read(p.fetch_offset, limit, bytes, off);
+    if (!partition.ok()) return ReadErrorCode(partition.status());
+    Partition& part = **partition;
+    Status s = part.Offsets(off);
+    if (!s.ok()) return ReadErrorCode(s);
+    int16_t fenced = LeaderEpochErrorCode(p.current_leader_epoch, part.leader_epoch());
+    if (fenced != proto::kNone) return fenced;
+    std::optional<EpochEndOffset> diverged = Diverging(part, p);
+    if (diverged) {
+      out->diverging_epoch = proto::FetchEpochEndOffset{diverged->epoch, diverged->end_offset};
+      return proto::kNone;
+    }
+    if (limit == 0) return proto::kNone;
+    return ReadErrorCode(part.Read(p.fetch_offset, limit, bytes, off));
   }
 
   // Builds the response; sends it and returns true if it has min_bytes or
@@ -127,7 +164,7 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
         if (total == 0) limit = std::max<size_t>(limit, 1);  // at least one batch
         std::span<const uint8_t> bytes;
         PartitionOffsets off;
-        int16_t code = ReadErrorCode(Read(t.topic, p, limit, &bytes, &off));
+        int16_t code = Read(t.topic, p, limit, &bytes, &off, &out);
         if (code == proto::kNone && version_ < 10 && HasZstd(bytes)) {
           code = proto::kUnsupportedCompressionType;
           bytes = {};
@@ -136,13 +173,16 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
         // read, so a request naming a partition twice gets copies.
         if (copy_records_) bytes = data.emplace_back(bytes.begin(), bytes.end());
         out.error_code = code;
-        out.high_watermark = code == proto::kUnknownTopicOrPartition ? -1 : off.high_watermark;
+        bool no_offsets = code == proto::kUnknownTopicOrPartition ||
+                          code == proto::kFencedLeaderEpoch || code == proto::kUnknownLeaderEpoch;
+        out.high_watermark = no_offsets ? -1 : off.high_watermark;
         out.last_stable_offset = out.high_watermark;
-        out.log_start_offset = code == proto::kUnknownTopicOrPartition ? -1 : off.log_start_offset;
+        out.log_start_offset = no_offsets ? -1 : off.log_start_offset;
         out.records.bytes = bytes;
         total += bytes.size();
         remaining -= std::min(remaining, bytes.size());
-        error = error || code != proto::kNone;
+        // An error or a divergence is answered at once.
+        error = error || code != proto::kNone || out.diverging_epoch.has_value();
       }
     }
     if (!final && !error && req_.min_bytes > 0 && total < size_t(req_.min_bytes)) return false;

@@ -39,6 +39,7 @@ std::span<const proto::ApiEntry> ServedApis();
 void HandleProduce(RequestContext& ctx, Responder reply);
 void HandleFetch(RequestContext& ctx, Responder reply);
 void HandleListOffsets(RequestContext& ctx, Responder reply);
+void HandleOffsetForLeaderEpoch(RequestContext& ctx, Responder reply);
 void HandleApiVersions(RequestContext& ctx, Responder reply);
 void HandleMetadata(RequestContext& ctx, Responder reply);
 void HandleCreateTopics(RequestContext& ctx, Responder reply);

@@ -1,4 +1,4 @@
-// Metadata (key 3), v0-6: this broker, the cluster id, and the requested
+// Metadata (key 3), v0-9: this broker, the cluster id, and the requested
 // topics with their partitions. klog-serve is a single node: it leads every
 // partition and is the only replica. A requested topic that does not exist is
 // created when auto-creation is on (and, v4+, the client allows it); creation
@@ -6,6 +6,9 @@
 // sent from its completion (later requests on the connection wait their turn).
 // Named topics are looked up in the broker's topic cache (Partitions::Topic);
 // a request for all topics scans the data directory, also on the pool.
+// Each partition's leader_epoch (v7+) is its Partition's, which never goes
+// down while the broker runs (partition.h), so a client never sees a lower
+// epoch than before. Authorized operations (v8+) are not provided (INT32_MIN).
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,7 +24,16 @@
 namespace klog::broker {
 namespace {
 
-proto::MetadataTopic TopicEntry(const TopicInfo& info, int32_t node_id) {
+// The epoch published for a partition: its Partition's, or 0 (what klog
+// writes by default) for one not made yet. A broker that owns its data
+// directory makes every partition at start-up (Partitions::PreloadAll),
+// with its epochs; otherwise a partition's first use may raise it from 0.
+int32_t LeaderEpochOf(const Partitions& parts, const std::string& topic, int32_t partition) {
+  const Partition* p = parts.Find(topic, partition);
+  return p != nullptr ? p->leader_epoch() : 0;
+}
+
+proto::MetadataTopic TopicEntry(Partitions& parts, const TopicInfo& info, int32_t node_id) {
   proto::MetadataTopic t;
   t.name = info.name;
   t.is_internal = IsInternalTopic(info.name);
@@ -30,6 +42,7 @@ proto::MetadataTopic TopicEntry(const TopicInfo& info, int32_t node_id) {
     proto::MetadataPartition& part = t.partitions[size_t(p)];
     part.partition_index = p;
     part.leader_id = node_id;
+    part.leader_epoch = LeaderEpochOf(parts, info.name, p);
     part.replica_nodes = {node_id};
     part.isr_nodes = {node_id};
   }
@@ -50,7 +63,7 @@ proto::MetadataTopic Describe(Broker& broker, const std::string& name, bool may_
   *missing = false;
   if (!ValidateTopicName(name).ok()) return ErrorEntry(name, proto::kInvalidTopicException);
   Result<const TopicInfo*> info = broker.partitions().Topic(name);
-  if (info.ok()) return TopicEntry(**info, broker.node_id());
+  if (info.ok()) return TopicEntry(broker.partitions(), **info, broker.node_id());
   if (!info.status().IsNotFound()) {
     broker.diagnostics().Error("topic '" + name + "': " + info.status().message());
     return ErrorEntry(name, proto::kUnknownServerError);
@@ -98,7 +111,7 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
       Result<TopicInfo> info = pending->loaded[i].info;
       parts.Install(std::move(pending->loaded[i]));
       // Not visible yet: clients retry LEADER_NOT_AVAILABLE.
-      entry = info.ok() ? TopicEntry(info.value(), node_id)
+      entry = info.ok() ? TopicEntry(parts, info.value(), node_id)
                         : ErrorEntry(entry.name, proto::kLeaderNotAvailable);
     }
     pending->reply.Send(pending->resp);
@@ -113,14 +126,17 @@ void ListThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending) 
   auto topics = std::make_shared<Result<std::vector<TopicInfo>>>(std::vector<TopicInfo>());
   int32_t node_id = ctx.broker.node_id();
   Diagnostics& diag = ctx.broker.diagnostics();
+  Partitions& parts = ctx.broker.partitions();
   auto work = [dir, topics] { *topics = dir.ListTopics(); };
-  auto done = [pending, topics, node_id, &diag] {
+  auto done = [pending, topics, node_id, &diag, &parts] {
     if (!topics->ok()) {
       diag.Error("listing topics: " + topics->status().message());
     } else {
       for (const TopicInfo& t : **topics) {
         // Internal topics are listed only when asked for by name.
-        if (!IsInternalTopic(t.name)) pending->resp.topics.push_back(TopicEntry(t, node_id));
+        if (!IsInternalTopic(t.name)) {
+          pending->resp.topics.push_back(TopicEntry(parts, t, node_id));
+        }
       }
     }
     pending->reply.Send(pending->resp);

@@ -34,4 +34,11 @@ int16_t AppendErrorCode(const Status& s) {
   }
 }
 
+int16_t LeaderEpochErrorCode(int32_t requested, int32_t current) {
+  if (requested < 0) return proto::kNone;
+  if (requested < current) return proto::kFencedLeaderEpoch;
+  if (requested > current) return proto::kUnknownLeaderEpoch;
+  return proto::kNone;
+}
+
 }  // namespace klog::broker

@@ -21,4 +21,11 @@ int16_t ReadErrorCode(const Status& s);
 // else -> KAFKA_STORAGE_ERROR.
 int16_t AppendErrorCode(const Status& s);
 
+// Leader epoch fencing (KIP-320) of a request that names the epoch it
+// believes current (Fetch v9+, OffsetForLeaderEpoch v2+): -1 is not
+// checked -> NONE; below the partition's `current` -> FENCED_LEADER_EPOCH
+// (the client is behind); above it -> UNKNOWN_LEADER_EPOCH (this broker is
+// behind; the client retries).
+int16_t LeaderEpochErrorCode(int32_t requested, int32_t current);
+
 }  // namespace klog::broker

@@ -3,8 +3,10 @@
 // the append job: BatchCheckFor in produce_check.h) and appended as is, with only its
 // base offset stamped. v0-2 carry the legacy MessageSet format, which klog
 // does not store: every partition is answered with UNSUPPORTED_VERSION in a
-// response of the request's version. Internal topics (__consumer_offsets)
-// are written by the broker only: INVALID_TOPIC_EXCEPTION, as Kafka answers.
+// response of the request's version, on a connection that stays open
+// (ApiVersions lists them to librdkafka only: api_versions.cpp). Internal
+// topics (__consumer_offsets) are written by the broker only:
+// INVALID_TOPIC_EXCEPTION, as Kafka answers.
 //
 // acks: 0 sends no response at all; 1 answers once the batches are in the
 // log (written to the page cache, visible to fetches); -1 (all) answers

@@ -33,6 +33,7 @@ constexpr HandlerEntry kHandlers[] = {
     {proto::kAlterConfigs, HandleAlterConfigs},
     {proto::kIncrementalAlterConfigs, HandleIncrementalAlterConfigs},
     {proto::kDeleteRecords, HandleDeleteRecords},
+    {proto::kOffsetForLeaderEpoch, HandleOffsetForLeaderEpoch},
     {proto::kDeleteGroups, HandleDeleteGroups},
 };
 

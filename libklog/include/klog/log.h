@@ -49,7 +49,9 @@ struct LogOptions {
   bool compacted = false;
   // The partition leader epoch Append() stamps into every batch (the
   // PartitionLeaderEpoch field, outside the CRC). 0, the default, is what
-  // klog has always written. SetLeaderEpoch() changes it while open.
+  // klog has always written. Open() raises it to the latest epoch of the
+  // epoch cache when that is higher, so batches never go back to a lower
+  // epoch. SetLeaderEpoch() changes it while open.
   int32_t leader_epoch = 0;
   FlushPolicy flush;
   std::string owner = "klog";  // tool name, written in the lock file

@@ -95,7 +95,7 @@ TEST_CASE("a long-poll Fetch holds back the answer to a later request on its con
   proto::FetchRequest fetch;
   fetch.max_wait_ms = 200;
   fetch.min_bytes = 1;
-  fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20}}});
+  fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20, -1}}});
   std::vector<uint8_t> bytes = RequestFrame(fetch, 11, 1);
   std::vector<uint8_t> second = ApiVersionsFrame(2);
   bytes.insert(bytes.end(), second.begin(), second.end());
@@ -225,7 +225,7 @@ TEST_CASE("shutdown answers a waiting long-poll Fetch before closing its connect
   proto::FetchRequest fetch;
   fetch.max_wait_ms = 30000;
   fetch.min_bytes = 1;
-  fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20}}});
+  fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20, -1}}});
   // Sent in one write behind an ApiVersions: once that is answered, the
   // Fetch has been read (shutdown answers only requests already read).
   std::vector<uint8_t> bytes = ApiVersionsFrame(2);
@@ -248,7 +248,7 @@ TEST_CASE("a request waits for memory held by a waiting request on another conne
   proto::FetchRequest fetch;
   fetch.max_wait_ms = 300;
   fetch.min_bytes = 1;
-  fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20}}});
+  fetch.topics.push_back({"t", {{0, -1, 0, -1, 1 << 20, -1}}});
   std::vector<uint8_t> bytes = ApiVersionsFrame(0);
   size_t small = bytes.size();
   std::vector<uint8_t> fetch_frame = RequestFrame(fetch, 11, 1);

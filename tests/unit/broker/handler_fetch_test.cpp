@@ -31,7 +31,7 @@ constexpr int16_t kVersion = 11;
 proto::FetchRequest FetchOne(const std::string& topic, int32_t partition, int64_t offset,
                              int32_t partition_max_bytes = 1 << 20) {
   proto::FetchRequest req;
-  req.topics.push_back({topic, {{partition, -1, offset, -1, partition_max_bytes}}});
+  req.topics.push_back({topic, {{partition, -1, offset, -1, partition_max_bytes, -1}}});
   return req;
 }
 
@@ -201,7 +201,7 @@ TEST_CASE("a long-poll fetch with an erroring partition answers at once") {
   DirectConnection c(f);
   Fill(c, {});
   proto::FetchRequest req = FetchOne("t", 0, 0);
-  req.topics.push_back({"nope", {{0, -1, 0, -1, 1 << 20}}});
+  req.topics.push_back({"nope", {{0, -1, 0, -1, 1 << 20, -1}}});
   req.min_bytes = 1;
   req.max_wait_ms = 10000;
   auto start = std::chrono::steady_clock::now();

@@ -113,7 +113,7 @@ int64_t ListedOffset(DirectConnection& c, int64_t timestamp) {
 
 proto::FetchPartitionData FetchAt(DirectConnection& c, int64_t offset) {
   proto::FetchRequest req;
-  req.topics.push_back({"t", {{0, -1, offset, -1, 1 << 20}}});
+  req.topics.push_back({"t", {{0, -1, offset, -1, 1 << 20, -1}}});
   auto resp = c.Call<proto::FetchResponse>(HandleFetch, req, 11);
   REQUIRE(resp.responses.size() == 1);
   REQUIRE(resp.responses[0].partitions.size() == 1);

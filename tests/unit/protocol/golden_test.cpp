@@ -125,7 +125,7 @@ MetadataResponse SmallMetadata() {
   m.controller_id = 1;
   MetadataTopic t;
   t.name = "t";
-  t.partitions.push_back({0, 0, 1, {1}, {1}, {}});
+  t.partitions.push_back({0, 0, 1, {1}, {1}, {}, -1});
   m.topics.push_back(t);
   return m;
 }
@@ -206,8 +206,14 @@ TEST_CASE("registry: ranges, flexible versions and Produce v0-2 not decodable") 
   CHECK(produce->max_version == 7);
   CHECK(MinDecodableVersion(kProduce) == 3);
   CHECK(MinDecodableVersion(kFetch) == 4);
-  CHECK(IsSupported(kFetch, 11));
-  CHECK(!IsSupported(kFetch, 12));
+  CHECK(IsSupported(kFetch, 12));
+  CHECK(!IsSupported(kFetch, 13));
+  CHECK(IsFlexible(kFetch, 12));
+  CHECK(IsFlexible(kMetadata, 9));
+  CHECK(!IsFlexible(kMetadata, 8));
+  CHECK(IsSupported(kOffsetForLeaderEpoch, 2));
+  CHECK(!IsSupported(kOffsetForLeaderEpoch, 1));
+  CHECK(IsFlexible(kOffsetForLeaderEpoch, 4));
   CHECK(!IsSupported(kFetch, 3));
   CHECK(!IsSupported(99, 0));
   CHECK(FindApi(99) == nullptr);
@@ -217,7 +223,10 @@ TEST_CASE("registry: ranges, flexible versions and Produce v0-2 not decodable") 
   for (const ApiEntry& e : ApiTable()) {
     CAPTURE(e.name);
     CHECK(e.min_version <= e.max_version);
-    CHECK(e.max_version < e.flexible_from + (e.key == kApiVersions ? 1 : 0));
+    // Flexible versions are served only where they are needed (§2.3, issue 11).
+    bool flexible_ok = e.key == kApiVersions || e.key == kFetch || e.key == kMetadata ||
+                       e.key == kOffsetForLeaderEpoch;
+    CHECK(e.max_version < e.flexible_from + (flexible_ok ? 1 : 0));
   }
 }
 

@@ -97,9 +97,9 @@ void CheckApi(int16_t lo, int16_t hi) {
 TEST_CASE("ApiVersions v0-3 round trip, v3 flexible") {
   CheckApi<ApiVersionsRequest, ApiVersionsResponse>(0, 3);
 }
-TEST_CASE("Metadata v0-6 round trip") { CheckApi<MetadataRequest, MetadataResponse>(0, 6); }
+TEST_CASE("Metadata v0-9 round trip") { CheckApi<MetadataRequest, MetadataResponse>(0, 9); }
 TEST_CASE("Produce v0-7 round trip") { CheckApi<ProduceRequest, ProduceResponse>(0, 7); }
-TEST_CASE("Fetch v4-11 round trip") { CheckApi<FetchRequest, FetchResponse>(4, 11); }
+TEST_CASE("Fetch v4-12 round trip") { CheckApi<FetchRequest, FetchResponse>(4, 12); }
 TEST_CASE("ListOffsets v0-3 round trip") {
   CheckApi<ListOffsetsRequest, ListOffsetsResponse>(0, 3);
 }
@@ -186,16 +186,35 @@ TEST_CASE("DeleteRecords v0-1 round trip") {
   CheckApi<DeleteRecordsRequest, DeleteRecordsResponse>(0, 1);
 }
 
+TEST_CASE("OffsetForLeaderEpoch v2-4 round trip") {
+  CheckApi<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>(2, 4);
+}
+
 TEST_CASE("every registry entry has message structs tested above") {
   // The table and the test list must not drift apart: every key served is one of these.
-  std::vector<int16_t> tested = {kProduce,      kFetch,           kListOffsets,
-                                 kMetadata,     kApiVersions,     kCreateTopics,
-                                 kDeleteTopics, kDescribeConfigs, kCreatePartitions,
-                                 kOffsetCommit, kOffsetFetch,     kFindCoordinator,
-                                 kJoinGroup,    kHeartbeat,       kLeaveGroup,
-                                 kSyncGroup,    kDescribeGroups,  kListGroups,
-                                 kDeleteGroups, kAlterConfigs,    kIncrementalAlterConfigs,
-                                 kDeleteRecords};
+  std::vector<int16_t> tested = {kProduce,
+                                 kFetch,
+                                 kListOffsets,
+                                 kMetadata,
+                                 kApiVersions,
+                                 kCreateTopics,
+                                 kDeleteTopics,
+                                 kDescribeConfigs,
+                                 kCreatePartitions,
+                                 kOffsetCommit,
+                                 kOffsetFetch,
+                                 kFindCoordinator,
+                                 kJoinGroup,
+                                 kHeartbeat,
+                                 kLeaveGroup,
+                                 kSyncGroup,
+                                 kDescribeGroups,
+                                 kListGroups,
+                                 kDeleteGroups,
+                                 kAlterConfigs,
+                                 kIncrementalAlterConfigs,
+                                 kDeleteRecords,
+                                 kOffsetForLeaderEpoch};
   for (const ApiEntry& e : ApiTable()) {
     CAPTURE(e.name);
     CHECK(std::find(tested.begin(), tested.end(), e.key) != tested.end());

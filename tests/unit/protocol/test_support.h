@@ -48,6 +48,12 @@ class Filler {
     v.emplace();
     Fill(*v);
   }
+  template <class S>
+  requires HasFields<S, Filler>
+  void Fill(std::optional<S>& s) {
+    s.emplace();
+    s->Fields(*this);
+  }
   template <class E>
   void FillOne(E& e) {
     if constexpr (HasFields<E, Filler>) {
@@ -95,6 +101,9 @@ class FullRender {
   static std::string Of(std::optional<std::vector<E>>& v) {
     return v ? Of(*v) : "null";
   }
+  template <class S>
+  requires HasFields<S, FullRender>
+  static std::string Of(std::optional<S>& s) { return s ? Of(*s) : "null"; }
   std::string out;
 
  private:
