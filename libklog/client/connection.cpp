@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "client/requests.h"
+#include "protocol/api.h"
 #include "protocol/errors.h"
 
 #ifndef KLOG_VERSION
@@ -163,8 +164,8 @@ int32_t Connection::Enqueue(int16_t api_key, int16_t version, std::vector<uint8_
   uint64_t deadline = uv_now(loop_) + timeout_ms;
   pending_[id] = Pending{api_key, version, deadline, expect_response, std::move(done)};
   auto* w = new WriteReq{{}, std::move(frame), weak_from_this(), id, expect_response};
-  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(w->frame.data()),
-                             static_cast<unsigned>(w->frame.size()));
+  uv_buf_t buf =
+      uv_buf_init(reinterpret_cast<char*>(w->frame.data()), static_cast<unsigned>(w->frame.size()));
   int err = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(tcp_), &buf, 1, OnWritten);
   if (err != 0) {
     delete w;
@@ -259,8 +260,7 @@ void Connection::ExpireRequests() {
   if (next != 0) ArmTimer(next);
   if (state_ != State::kReady) ArmTimer(connect_deadline_ms_);
   for (Pending& p : expired) {
-    p.done(Status::IOError(What(p.api_key, p.version) + " request to " + label_ +
-                           " timed out"),
+    p.done(Status::IOError(What(p.api_key, p.version) + " request to " + label_ + " timed out"),
            {});
   }
 }

@@ -54,11 +54,11 @@ int16_t ApiVersionsErrorCode(std::span<const uint8_t> frame) {
   return r.ok() ? code : -1;
 }
 
-#define KLOG_CLIENT_API(Req, Resp)                                                        \
-  template std::vector<uint8_t> EncodeRequestFrame<Req>(const Req&, int16_t, int32_t,     \
-                                                        std::string_view);                \
-  template Status DecodeResponseFrame<Resp>(std::span<const uint8_t>, int16_t,            \
-                                            const std::string&, Resp*);
+#define KLOG_CLIENT_API(Req, Resp)                                                                 \
+  template std::vector<uint8_t> EncodeRequestFrame<Req>(const Req&, int16_t, int32_t,              \
+                                                        std::string_view);                         \
+  template Status DecodeResponseFrame<Resp>(std::span<const uint8_t>, int16_t, const std::string&, \
+                                            Resp*);
 
 KLOG_CLIENT_API(proto::ApiVersionsRequest, proto::ApiVersionsResponse)
 KLOG_CLIENT_API(proto::MetadataRequest, proto::MetadataResponse)
