@@ -8,6 +8,9 @@
 //                          Filler), Produce carrying a golden batch
 //   fuzz_record_batch      the golden .log, and a batch per codec
 //   fuzz_batch_check       the batch per codec, options byte 2 (see that target)
+//   fuzz_client_response   one response per API and version the client
+//                          speaks, default and filled, in that target's
+//                          input layout (API index, version byte, frame)
 //   fuzz_segment_recovery  the golden segment with and without its indexes,
 //                          with a torn tail, after a clean close (with
 //                          klog.checkpoint) and split into a sealed and an
@@ -23,12 +26,14 @@
 #include <vector>
 
 #include "../unit/protocol/test_support.h"
+#include "client/versions.h"
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/offsets_record.h"
 #include "klog/record.h"
 #include "protocol/api.h"
 #include "protocol/messages.h"
+#include "protocol/msg_offset_for_leader_epoch.h"
 #include "protocol/schema.h"
 
 namespace {
@@ -126,6 +131,51 @@ void RequestCorpus() {
   Requests<CreatePartitionsRequest>();
   Requests<DeleteGroupsRequest>();
   Requests<IncrementalAlterConfigsRequest>();
+}
+
+// ---- fuzz_client_response ----
+
+// fuzz_client_response's input: the API's index in client::ClientApis(), the version as an
+// offset from the client's minimum, then the response frame with its size prefix.
+template <class Msg>
+Bytes ClientInput(const Msg& msg, size_t index, int16_t min, int16_t version) {
+  Bytes out = {uint8_t(index), uint8_t(version - min)};
+  proto::Writer w(&out);
+  w.Int32(0);
+  w.Int32(42);
+  if (client::HasTaggedResponseHeader(Msg::kApiKey, version)) w.EmptyTaggedFields();
+  proto::Encoder e(&w, version, client::IsFlexibleVersion(Msg::kApiKey, version));
+  e.Struct(const_cast<Msg&>(msg));
+  w.PatchInt32(2, int32_t(out.size() - 6));
+  return out;
+}
+
+template <class Msg>
+void Responses() {
+  std::span<const client::ClientApi> apis = client::ClientApis();
+  for (size_t i = 0; i < apis.size(); ++i) {
+    if (apis[i].key != Msg::kApiKey) continue;
+    for (int16_t v = apis[i].min_version; v <= apis[i].max_version; ++v) {
+      std::string stem = std::string(apis[i].name) + "-v" + std::to_string(v);
+      Write("fuzz_client_response", stem + "-default",
+            ClientInput(Msg{}, i, apis[i].min_version, v));
+      Msg filled;
+      proto::test::FillAll(filled);
+      Write("fuzz_client_response", stem + "-filled",
+            ClientInput(filled, i, apis[i].min_version, v));
+    }
+  }
+}
+
+void ClientResponseCorpus() {
+  using namespace proto;
+  Responses<ProduceResponse>();
+  Responses<FetchResponse>();
+  Responses<ListOffsetsResponse>();
+  Responses<MetadataResponse>();
+  Responses<ApiVersionsResponse>();
+  Responses<OffsetForLeaderEpochResponse>();
+  Responses<DescribeConfigsResponse>();
 }
 
 // ---- fuzz_record_batch ----
@@ -272,6 +322,7 @@ int main(int argc, char** argv) {
   if (!first.ok() || *first == 0) return 1;
   g_batch.assign(log.begin(), log.begin() + std::ptrdiff_t(*first));
   RequestCorpus();
+  ClientResponseCorpus();
   BatchCorpus(log);
   SegmentCorpus(golden, log);
   OffsetsCorpus();

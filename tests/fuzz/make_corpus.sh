@@ -9,7 +9,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$src/build-fuzz}
 cmake --build "$build" --target klog-fuzz-corpus
-for dir in fuzz_request fuzz_record_batch fuzz_batch_check fuzz_segment_recovery \
+for dir in fuzz_request fuzz_client_response fuzz_record_batch fuzz_batch_check fuzz_segment_recovery \
   fuzz_offsets_record; do
   rm -rf "$src/tests/fuzz/corpus/$dir"
 done

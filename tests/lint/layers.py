@@ -44,6 +44,7 @@ LAYER_OF = [
     ("libklog/groups/", "groups"),
     ("libklog/dump/", "dump"),
     ("libklog/protocol/", "protocol"),
+    ("libklog/client/", "client"),
     # The broker's base: configuration, the diagnostics log and running work
     # on the pool, which the partition layer below the broker uses too.
     ("libklog/broker/config.", "broker-base"),
@@ -67,15 +68,16 @@ MAY_INCLUDE = {
     "groups": ["util", "record", "storage"],
     "dump": ["util", "record", "storage", "groups"],
     "protocol": ["util", "record"],
+    "client": ["util", "record", "protocol"],
     "broker-base": ["util"],
     "partition": ["util", "record", "storage", "broker-base"],
-    "broker": LIBRARY + ["protocol", "broker-base", "partition"],
+    "broker": LIBRARY + ["protocol", "client", "broker-base", "partition"],
     "cli": LIBRARY,
     "cli-local": LIBRARY + ["cli"],
     "cli-kafka": LIBRARY + ["cli", "cli-local"],
     "replica": LIBRARY,
-    "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka", "replica"],
-    "serve-main": LIBRARY + ["cli", "broker-base", "broker"],
+    "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka", "replica", "client"],
+    "serve-main": LIBRARY + ["cli", "broker-base", "broker", "client"],
 }
 
 # Includes that still go the wrong way, each with the work that removes it.
