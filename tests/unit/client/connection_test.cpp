@@ -71,7 +71,7 @@ TEST_CASE("pipelined requests complete in the order the broker answers them") {
   AskMetadata(c.get(), &b);
   AskMetadata(c.get(), &d);
   REQUIRE(loop.RunUntil([&] { return held.size() == 3; }));
-  CHECK(held[0].header.api_version == 6);
+  CHECK(held[0].header.api_version == 9);
   std::vector<std::string> order;
   broker.Answer(held[2], Cluster("third"));
   REQUIRE(loop.RunUntil([&] { return d.done; }));
@@ -101,7 +101,7 @@ TEST_CASE("a request left unanswered times out naming the API and the broker") {
   REQUIRE(loop.RunUntil([&] { return first.done; }));
   CHECK(first.status.code() == Status::Code::kIOError);
   CHECK(first.status.message() ==
-        "Metadata v6 request to bootstrap broker " + broker.address() + " timed out");
+        "Metadata v9 request to bootstrap broker " + broker.address() + " timed out");
   // The late answer is dropped, and the connection still serves the next request.
   broker.Answer(held[0], Cluster("late"));
   Outcome second;
@@ -152,7 +152,7 @@ TEST_CASE("after the broker restarts, the next request reconnects") {
   held.clear();
   REQUIRE(loop.RunUntil([&] { return in_flight.done; }));
   CHECK(in_flight.status.message() ==
-        "Metadata v6 request: bootstrap broker 127.0.0.1:" + std::to_string(port) +
+        "Metadata v9 request: bootstrap broker 127.0.0.1:" + std::to_string(port) +
             ": connection closed by the broker");
   broker = std::make_unique<FakeBroker>(loop.get());
   broker->Listen(port);
@@ -196,7 +196,7 @@ TEST_CASE("an API with no common version fails with Unsupported") {
   REQUIRE(loop.RunUntil([&] { return done; }));
   CHECK(status.code() == Status::Code::kUnsupported);
   CHECK(status.message() == "bootstrap broker " + broker.address() +
-                                ": no common version of Fetch v4-11 (broker: v0-3)");
+                                ": no common version of Fetch v4-12 (broker: v0-3)");
 }
 
 TEST_CASE("a malformed response is Corruption naming the API and the broker") {
@@ -217,7 +217,7 @@ TEST_CASE("a malformed response is Corruption naming the API and the broker") {
   AskMetadata(c.get(), &o);
   REQUIRE(loop.RunUntil([&] { return o.done; }));
   CHECK(o.status.IsCorruption());
-  CHECK(o.status.message().find("Metadata v6 response from bootstrap broker " + broker.address() +
+  CHECK(o.status.message().find("Metadata v9 response from bootstrap broker " + broker.address() +
                                 ": ") == 0);
 }
 
