@@ -11,7 +11,7 @@
 #include "broker/handlers/produce_check.h"
 #include "klog/batch_list.h"
 #include "klog/record.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 namespace {

@@ -13,7 +13,7 @@
 #include "broker/diagnostics.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 namespace {

@@ -3,8 +3,8 @@
 // here: Dispatch answers them with the v0 UNSUPPORTED_VERSION body.
 #include "broker/diagnostics.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

@@ -16,8 +16,8 @@
 #include "broker/handlers/partition_errors.h"
 #include "klog/log.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {

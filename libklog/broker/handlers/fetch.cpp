@@ -28,8 +28,8 @@
 #include "klog/batch_frame.h"
 #include "klog/coding.h"
 #include "klog/record.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {

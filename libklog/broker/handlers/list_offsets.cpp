@@ -10,8 +10,8 @@
 #include "broker/diagnostics.h"
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_errors.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {

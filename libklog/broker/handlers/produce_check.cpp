@@ -7,7 +7,7 @@
 #include "klog/log.h"
 #include "klog/record.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 

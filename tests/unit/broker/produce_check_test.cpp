@@ -14,7 +14,7 @@
 #include "klog/batch_format.h"
 #include "klog/record.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::Status;
 using klog::broker::AppendErrorCode;

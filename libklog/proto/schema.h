@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "klog/status.h"
-#include "protocol/wire.h"
+#include "proto/wire.h"
 
 namespace klog::proto {
 

@@ -8,8 +8,8 @@
 #include <span>
 #include <vector>
 
-#include "protocol/messages.h"
-#include "protocol/wire.h"
+#include "proto/messages.h"
+#include "proto/wire.h"
 
 namespace klog::proto {
 
