@@ -58,7 +58,7 @@ bool NamesAPartitionTwice(const proto::FetchRequest& req) {
   return false;
 }
 
-class FetchWait : public AppendWatcher, public std::enable_shared_from_this<FetchWait> {
+class FetchWait : public partition::AppendWatcher, public std::enable_shared_from_this<FetchWait> {
  public:
   FetchWait(Broker& broker, uv_loop_t* loop, proto::FetchRequest req, int16_t version,
             Responder reply)
@@ -94,7 +94,7 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
   void WatchAll() {
     for (const proto::FetchTopic& t : req_.topics) {
       for (const proto::FetchPartition& p : t.partitions) {
-        Result<Partition*> partition = broker_.partitions().Get(t.topic, p.partition);
+        Result<partition::Partition*> partition = broker_.partitions().Get(t.topic, p.partition);
         if (partition.ok()) (*partition)->Watch(weak_from_this());
       }
     }
@@ -102,8 +102,8 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
 
   // Up to `limit` bytes of `p` (its offsets only if limit is 0).
   Status Read(const std::string& topic, const proto::FetchPartition& p, size_t limit,
-              std::span<const uint8_t>* bytes, PartitionOffsets* off) {
-    Result<Partition*> partition = broker_.partitions().Get(topic, p.partition);
+              std::span<const uint8_t>* bytes, partition::PartitionOffsets* off) {
+    Result<partition::Partition*> partition = broker_.partitions().Get(topic, p.partition);
     if (!partition.ok()) return partition.status();
     if (limit == 0) return (*partition)->Offsets(off);
     return (*partition)->Read(p.fetch_offset, limit, bytes, off);
@@ -126,7 +126,7 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
         size_t limit = std::min(size_t(std::max(p.partition_max_bytes, 0)), remaining);
         if (total == 0) limit = std::max<size_t>(limit, 1);  // at least one batch
         std::span<const uint8_t> bytes;
-        PartitionOffsets off;
+        partition::PartitionOffsets off;
         int16_t code = ReadErrorCode(Read(t.topic, p, limit, &bytes, &off));
         if (code == proto::kNone && version_ < 10 && HasZstd(bytes)) {
           code = proto::kUnsupportedCompressionType;

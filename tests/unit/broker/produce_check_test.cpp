@@ -27,7 +27,7 @@ namespace {
 
 // Runs an append check on one whole batch, with its header parsed as a
 // BatchList would hold it.
-Status RunCheck(const klog::broker::AppendCheck& check, std::span<const uint8_t> batch) {
+Status RunCheck(const klog::partition::AppendCheck& check, std::span<const uint8_t> batch) {
   klog::BatchHeader header;
   REQUIRE(klog::ParseBatchHeader(batch, &header).ok());
   return check(batch, header, 0);
