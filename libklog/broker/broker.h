@@ -32,7 +32,7 @@ class Broker {
 
   const BrokerConfig& config() const { return config_; }
   DataDir& data_dir() { return data_dir_; }
-  Partitions& partitions() { return partitions_; }
+  partition::Partitions& partitions() { return partitions_; }
   Metrics& metrics() { return metrics_; }
   Diagnostics& diagnostics() { return diagnostics_; }
   GroupCoordinator& groups() { return groups_; }
@@ -58,7 +58,7 @@ class Broker {
   std::string cluster_id_;
   HostPort advertised_;
   Metrics metrics_;  // declared before partitions_: outlives the Responders its jobs hold
-  Partitions partitions_;
+  partition::Partitions partitions_;
   GroupCoordinator groups_{this};  // after partitions_: its commits append there
 };
 

@@ -1,6 +1,6 @@
 #include "broker/metrics.h"
 
-#include "protocol/api.h"
+#include "proto/api.h"
 
 namespace klog::broker {
 namespace {

@@ -22,7 +22,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "protocol/schema.h"
+#include "proto/schema.h"
 
 namespace klog::broker {
 
@@ -123,7 +123,7 @@ class Metrics {
 // quote and newline escaped as the format requires.
 void AppendLabelValue(std::string_view value, std::string* out);
 
-// A field visitor (see protocol/schema.h) that looks for a non-zero int16
+// A field visitor (see proto/schema.h) that looks for a non-zero int16
 // field named "error_code" anywhere in a message, arrays of structs
 // included. Its cost is one step per struct and field, never per record.
 class ErrorCodeScan {

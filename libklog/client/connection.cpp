@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "client/requests.h"
-#include "protocol/api.h"
-#include "protocol/errors.h"
+#include "proto/api.h"
+#include "proto/errors.h"
 
 #ifndef KLOG_VERSION
 #define KLOG_VERSION "0"

@@ -1,8 +1,8 @@
 #include "client/requests.h"
 
 #include "client/versions.h"
-#include "protocol/schema.h"
-#include "protocol/wire.h"
+#include "proto/schema.h"
+#include "proto/wire.h"
 
 namespace klog::client {
 

@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "klog/status.h"
-#include "protocol/msg_api_versions.h"
-#include "protocol/msg_describe_configs.h"
-#include "protocol/msg_fetch.h"
-#include "protocol/msg_list_offsets.h"
-#include "protocol/msg_metadata.h"
-#include "protocol/msg_offset_for_leader_epoch.h"
-#include "protocol/msg_produce.h"
+#include "proto/msg_api_versions.h"
+#include "proto/msg_describe_configs.h"
+#include "proto/msg_fetch.h"
+#include "proto/msg_list_offsets.h"
+#include "proto/msg_metadata.h"
+#include "proto/msg_offset_for_leader_epoch.h"
+#include "proto/msg_produce.h"
 
 namespace klog::client {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "protocol/api.h"
+#include "proto/api.h"
 
 namespace klog::client {
 

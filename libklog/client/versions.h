@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-#include "protocol/msg_api_versions.h"
+#include "proto/msg_api_versions.h"
 
 namespace klog::client {
 

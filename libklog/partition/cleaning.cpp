@@ -13,7 +13,7 @@
 #include "partition/maintenance_scheduler.h"
 #include "partition/partitions.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 // A compacted partition to look at, with what its topic asks of the cleaner.
 struct MaintenanceScheduler::CleanCandidate {
@@ -59,7 +59,7 @@ void MaintenanceScheduler::CleanNow() {
     if (!error->ok()) diagnostics_.Error("cleaner: " + error->message());
     CleanNext(found, 0);
   };
-  RunInBackground(loop_, diagnostics_, std::move(work), std::move(done));
+  broker::RunInBackground(loop_, diagnostics_, std::move(work), std::move(done));
 }
 
 void MaintenanceScheduler::CleanNext(Candidates list, size_t i) {
@@ -123,7 +123,7 @@ void MaintenanceScheduler::CleanPassOf(Candidates list, size_t i,
       return finished(s);
     }
     auto run_status = std::make_shared<Status>();
-    RunInBackground(
+    broker::RunInBackground(
         loop_, diagnostics_, [pass, run_status] { *run_status = RunClean(pass->get()); },
         [this, list, i, total, pass, run_status, finished] {
           if (!run_status->ok() || stopped_) {
@@ -163,4 +163,4 @@ void MaintenanceScheduler::CommitPass(Candidates list, size_t i, std::shared_ptr
   partitions_.Maintain(c.topic, c.partition, commit, committed);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::partition

@@ -9,7 +9,7 @@
 #include "klog/segment.h"
 #include "partition/partitions.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 namespace {
 
@@ -56,8 +56,9 @@ struct RetentionCandidate {
 
 }  // namespace
 
-MaintenanceScheduler::MaintenanceScheduler(Partitions& partitions, const BrokerConfig& config,
-                                           DataDir data_dir, Diagnostics& diagnostics)
+MaintenanceScheduler::MaintenanceScheduler(Partitions& partitions,
+                                           const broker::BrokerConfig& config, DataDir data_dir,
+                                           broker::Diagnostics& diagnostics)
     : partitions_(partitions),
       config_(config),
       data_dir_(std::move(data_dir)),
@@ -119,7 +120,7 @@ void MaintenanceScheduler::EnforceRetentionNow() {
       });
     }
   };
-  RunInBackground(loop_, diagnostics_, std::move(work), std::move(done));
+  broker::RunInBackground(loop_, diagnostics_, std::move(work), std::move(done));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::partition

@@ -19,7 +19,7 @@
 #include "klog/log.h"
 #include "klog/topic.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 class Partitions;
 
@@ -27,8 +27,8 @@ class MaintenanceScheduler {
  public:
   // `partitions` owns the scheduler and outlives it, as does `diagnostics`
   // (where rounds report).
-  MaintenanceScheduler(Partitions& partitions, const BrokerConfig& config, DataDir data_dir,
-                       Diagnostics& diagnostics);
+  MaintenanceScheduler(Partitions& partitions, const broker::BrokerConfig& config, DataDir data_dir,
+                       broker::Diagnostics& diagnostics);
   ~MaintenanceScheduler();
   MaintenanceScheduler(const MaintenanceScheduler&) = delete;
   MaintenanceScheduler& operator=(const MaintenanceScheduler&) = delete;
@@ -63,9 +63,9 @@ class MaintenanceScheduler {
                   std::function<void(const Status&)> finished);
 
   Partitions& partitions_;
-  const BrokerConfig& config_;
+  const broker::BrokerConfig& config_;
   DataDir data_dir_;
-  Diagnostics& diagnostics_;
+  broker::Diagnostics& diagnostics_;
   uv_loop_t* loop_ = nullptr;
   bool stopped_ = false;
   bool cleaning_ = false;  // a CleanNow round is under way
@@ -73,4 +73,4 @@ class MaintenanceScheduler {
   uv_timer_t* cleaner_timer_ = nullptr;
 };
 
-}  // namespace klog::broker
+}  // namespace klog::partition

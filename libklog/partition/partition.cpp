@@ -10,7 +10,7 @@
 #include "klog/batch_format.h"
 #include "klog/coding.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 // One append request's batches, waiting for or inside an append job.
 struct Partition::PendingAppend {
@@ -56,8 +56,8 @@ Status CheckEach(BatchList& list, const AppendCheck& check,
 
 }  // namespace
 
-Partition::Partition(uv_loop_t* loop, Diagnostics& diagnostics, std::string topic, int32_t index,
-                     std::string dir, LogOptions options)
+Partition::Partition(uv_loop_t* loop, broker::Diagnostics& diagnostics, std::string topic,
+                     int32_t index, std::string dir, LogOptions options)
     : loop_(loop),
       diagnostics_(diagnostics),
       topic_(std::move(topic)),
@@ -116,7 +116,7 @@ void Partition::StartJob() {
   job_running_ = true;
   running_ = std::move(queue_);
   queue_.clear();
-  RunInBackground(
+  broker::RunInBackground(
       loop_, diagnostics_, [this] { RunAppendJob(); }, [this] { FinishJob(); });
 }
 
@@ -268,7 +268,7 @@ void Partition::RunMaintenance(std::function<Status()> job,
   auto result = std::make_shared<Status>();
   // Segments may have been deleted or replaced: the job opens a fresh
   // reader, which FinishJob adopts.
-  RunInBackground(
+  broker::RunInBackground(
       loop_, diagnostics_,
       [this, job, result] {
         *result = job();
@@ -319,4 +319,4 @@ Status Partition::CloseWriter() {
   return s;
 }
 
-}  // namespace klog::broker
+}  // namespace klog::partition

@@ -72,7 +72,7 @@
 #include "klog/log.h"
 #include "klog/status.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 // Told when a job of a watched partition completes.
 class AppendWatcher {
@@ -109,7 +109,7 @@ class Partition {
   // `dir` is the partition's directory; `options` those of its writer;
   // `diagnostics` (which must outlive it) gets its event lines. Nothing is
   // opened until first use.
-  Partition(uv_loop_t* loop, Diagnostics& diagnostics, std::string topic, int32_t index,
+  Partition(uv_loop_t* loop, broker::Diagnostics& diagnostics, std::string topic, int32_t index,
             std::string dir, LogOptions options);
   ~Partition();
   Partition(const Partition&) = delete;
@@ -232,7 +232,7 @@ class Partition {
   void CheckOffsets() const;
 
   uv_loop_t* loop_;
-  Diagnostics& diagnostics_;
+  broker::Diagnostics& diagnostics_;
   const std::string topic_;
   const int32_t index_;
   const std::string dir_;
@@ -270,4 +270,4 @@ class Partition {
   std::vector<std::weak_ptr<AppendWatcher>> watchers_;
 };
 
-}  // namespace klog::broker
+}  // namespace klog::partition

@@ -8,7 +8,7 @@
 #include "storage/epoch_cache.h"
 #include "storage/leader_epoch_checkpoint.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 void Partition::LoadEpochs() {
   // The writer, once open, is the source; it also repairs a damaged file.
@@ -29,4 +29,4 @@ EpochEndOffset Partition::EndOffsetForEpoch(int32_t epoch) const {
   return klog::EndOffsetForEpoch(epochs_, epoch, log_end_);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::partition

@@ -6,7 +6,7 @@
 #include "klog/record.h"
 #include "partition/partition.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 // Makes the reader current: opens it on first use, and re-reads the segment
 // list when the log has grown past what it has seen. Before this broker has
@@ -113,4 +113,4 @@ Status Partition::OffsetForTimestamp(int64_t ts_ms, int64_t* offset, int64_t* ti
   return Status::Ok();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::partition

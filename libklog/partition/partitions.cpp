@@ -3,9 +3,10 @@
 #include "broker/diagnostics.h"
 #include "partition/maintenance_scheduler.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
-Partitions::Partitions(const BrokerConfig& config, DataDir data_dir, Diagnostics& diagnostics)
+Partitions::Partitions(const broker::BrokerConfig& config, DataDir data_dir,
+                       broker::Diagnostics& diagnostics)
     : config_(config),
       diagnostics_(diagnostics),
       data_dir_(std::move(data_dir)),
@@ -143,4 +144,4 @@ void Partitions::ForEach(
   for (const auto& [key, p] : partitions_) fn(key.first, key.second, p->high_watermark());
 }
 
-}  // namespace klog::broker
+}  // namespace klog::partition

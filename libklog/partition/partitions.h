@@ -31,7 +31,7 @@
 #include "klog/topic.h"
 #include "partition/partition.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 class MaintenanceScheduler;
 
@@ -47,7 +47,8 @@ class Partitions {
  public:
   // `config` and `diagnostics` (where the partitions report events) must
   // outlive it.
-  Partitions(const BrokerConfig& config, DataDir data_dir, Diagnostics& diagnostics);
+  Partitions(const broker::BrokerConfig& config, DataDir data_dir,
+             broker::Diagnostics& diagnostics);
   ~Partitions();
   Partitions(const Partitions&) = delete;
   Partitions& operator=(const Partitions&) = delete;
@@ -128,8 +129,8 @@ class Partitions {
   // The writer options of a partition of `info`.
   LogOptions OptionsFor(const TopicInfo& info, int32_t partition) const;
 
-  const BrokerConfig& config_;
-  Diagnostics& diagnostics_;
+  const broker::BrokerConfig& config_;
+  broker::Diagnostics& diagnostics_;
   DataDir data_dir_;
   uv_loop_t* loop_ = nullptr;
   bool stopping_ = false;
@@ -139,4 +140,4 @@ class Partitions {
   std::unique_ptr<MaintenanceScheduler> maintenance_;
 };
 
-}  // namespace klog::broker
+}  // namespace klog::partition

@@ -8,7 +8,7 @@
 #include "broker/diagnostics.h"
 #include "partition/partitions.h"
 
-namespace klog::broker {
+namespace klog::partition {
 
 LoadedTopic Partitions::Load(const std::string& name, bool open_readers) const {
   LoadedTopic out{name, data_dir_.DescribeTopic(name), {}};
@@ -44,7 +44,7 @@ void Partitions::Install(LoadedTopic loaded) {
 
 void Partitions::Preload(const std::string& name, std::function<void(const Status&)> done) {
   auto loaded = std::make_shared<LoadedTopic>();
-  RunInBackground(
+  broker::RunInBackground(
       loop_, diagnostics_, [this, name, loaded] { *loaded = Load(name, true); },
       [this, loaded, done = std::move(done)] {
         Status s = loaded->info.status();
@@ -60,4 +60,4 @@ Status Partitions::PreloadAll() {
   return Status::Ok();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::partition

@@ -4,7 +4,7 @@
 // the output is committed as tests/fuzz/corpus/. Deterministic: the same
 // source gives the same files.
 //   fuzz_request           one frame per API key and version the registry
-//                          accepts, default and filled (tests/unit/protocol's
+//                          accepts, default and filled (tests/unit/proto's
 //                          Filler), Produce carrying a golden batch
 //   fuzz_record_batch      the golden .log, and a batch per codec
 //   fuzz_batch_check       the batch per codec, options byte 2 (see that target)
@@ -25,16 +25,16 @@
 #include <string>
 #include <vector>
 
-#include "../unit/protocol/test_support.h"
+#include "../unit/proto/test_support.h"
 #include "client/versions.h"
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/offsets_record.h"
 #include "klog/record.h"
-#include "protocol/api.h"
-#include "protocol/messages.h"
-#include "protocol/msg_offset_for_leader_epoch.h"
-#include "protocol/schema.h"
+#include "proto/api.h"
+#include "proto/messages.h"
+#include "proto/msg_offset_for_leader_epoch.h"
+#include "proto/schema.h"
 
 namespace {
 

@@ -17,7 +17,7 @@
 #include "client/frame.h"
 #include "client/requests.h"
 #include "client/versions.h"
-#include "protocol/schema.h"
+#include "proto/schema.h"
 
 namespace {
 

@@ -16,10 +16,10 @@
 #include <span>
 #include <vector>
 
-#include "protocol/api.h"
-#include "protocol/headers.h"
-#include "protocol/messages.h"
-#include "protocol/schema.h"
+#include "proto/api.h"
+#include "proto/headers.h"
+#include "proto/messages.h"
+#include "proto/schema.h"
 
 namespace {
 

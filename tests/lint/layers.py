@@ -43,7 +43,7 @@ LAYER_OF = [
     ("libklog/storage/", "storage"),  # storage/cleaner/ is part of storage
     ("libklog/groups/", "groups"),
     ("libklog/dump/", "dump"),
-    ("libklog/protocol/", "protocol"),
+    ("libklog/proto/", "proto"),
     ("libklog/client/", "client"),
     # The broker's base: configuration, the diagnostics log and running work
     # on the pool, which the partition layer below the broker uses too.
@@ -67,11 +67,11 @@ MAY_INCLUDE = {
     "storage": ["util", "record"],
     "groups": ["util", "record", "storage"],
     "dump": ["util", "record", "storage", "groups"],
-    "protocol": ["util", "record"],
-    "client": ["util", "record", "protocol"],
+    "proto": ["util", "record"],
+    "client": ["util", "record", "proto"],
     "broker-base": ["util"],
     "partition": ["util", "record", "storage", "broker-base"],
-    "broker": LIBRARY + ["protocol", "client", "broker-base", "partition"],
+    "broker": LIBRARY + ["proto", "client", "broker-base", "partition"],
     "cli": LIBRARY,
     "cli-local": LIBRARY + ["cli"],
     "cli-kafka": LIBRARY + ["cli", "cli-local"],

@@ -9,7 +9,7 @@
 #include "broker/broker.h"
 #include "broker/diagnostics.h"
 #include "broker/groups/detail.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 namespace {

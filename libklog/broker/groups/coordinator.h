@@ -41,8 +41,8 @@
 #include "klog/offsets_record.h"
 #include "klog/status.h"
 #include "klog/topic.h"
-#include "protocol/msg_groups.h"
-#include "protocol/msg_offsets.h"
+#include "proto/msg_groups.h"
+#include "proto/msg_offsets.h"
 
 namespace klog::broker {
 

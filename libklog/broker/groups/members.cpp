@@ -3,7 +3,7 @@
 #include "broker/diagnostics.h"
 #include "broker/groups/coordinator.h"
 #include "broker/groups/detail.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 

@@ -11,7 +11,7 @@
 #include "broker/handlers/produce_check.h"
 #include "klog/batch_list.h"
 #include "klog/record.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 namespace {
@@ -81,8 +81,8 @@ void GroupCoordinator::WithOffsetsTopic(std::function<void(int16_t, int32_t)> th
   DataDir dir = broker_->data_dir();      // a copy: used on a pool thread
   int32_t count = broker_->config().offsets_topic_partitions;
   auto status = std::make_shared<Status>(Status::Ok());
-  auto loaded = std::make_shared<LoadedTopic>();
-  Partitions* parts = &broker_->partitions();
+  auto loaded = std::make_shared<partition::LoadedTopic>();
+  partition::Partitions* parts = &broker_->partitions();
   auto work = [dir, count, status, loaded, parts]() mutable {
     Status s = dir.CreateTopic(kOffsetsTopic, count, {{"cleanup.policy", "compact"}});
     *status = s.code() == Status::Code::kExists ? Status::Ok() : s;
@@ -131,19 +131,21 @@ void GroupCoordinator::AppendOffsetRecords(
       return done(proto::kUnknownServerError);
     }
     int32_t p = PartitionFor(group_id, parts);
-    auto appended = [done, group_id, &diag = diagnostics()](const Status& st, const AppendResult&) {
+    auto appended = [done, group_id, &diag = diagnostics()](const Status& st,
+                                                            const partition::AppendResult&) {
       if (!st.ok()) {
         diag.Error("group '" + group_id + "': writing offsets: " + st.message());
         return done(proto::kCoordinatorNotAvailable);
       }
       done(proto::kNone);
     };
-    Result<Partition*> partition = broker_->partitions().Get(kOffsetsTopic, p);
+    Result<partition::Partition*> partition = broker_->partitions().Get(kOffsetsTopic, p);
     Result<const TopicInfo*> info = broker_->partitions().Topic(kOffsetsTopic);
     if (!partition.ok() || !info.ok()) {
-      return appended(partition.ok() ? info.status() : partition.status(), AppendResult{});
+      return appended(partition.ok() ? info.status() : partition.status(),
+                      partition::AppendResult{});
     }
-    AppendCheck check = BatchCheckFor(broker_->config(), **info);
+    partition::AppendCheck check = BatchCheckFor(broker_->config(), **info);
     (*partition)->Append(std::move(*list), /*sync=*/true, std::move(check), std::move(appended));
   };
   WithOffsetsTopic(std::move(then));

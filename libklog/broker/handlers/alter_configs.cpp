@@ -13,7 +13,7 @@
 #include "broker/diagnostics.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 namespace {
@@ -90,8 +90,8 @@ void ApplyConfigChanges(RequestContext& ctx, std::vector<ConfigChange> changes, 
   DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
-  auto loaded = std::make_shared<std::vector<LoadedTopic>>(pending->size());
-  Partitions* parts = &ctx.broker.partitions();
+  auto loaded = std::make_shared<std::vector<partition::LoadedTopic>>(pending->size());
+  partition::Partitions* parts = &ctx.broker.partitions();
   auto work = [pending, statuses, loaded, dir, parts, validate_only]() mutable {
     if (validate_only) return;
     for (size_t i = 0; i < pending->size(); ++i) {

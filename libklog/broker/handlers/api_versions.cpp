@@ -11,8 +11,8 @@
 // per partition, on a connection that stays open (produce.cpp).
 #include "broker/diagnostics.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

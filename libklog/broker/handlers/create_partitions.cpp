@@ -17,8 +17,8 @@
 #include "broker/handlers/handlers.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {
@@ -27,9 +27,9 @@ constexpr int32_t kMaxPartitions = 100000;  // DataDir's limit
 
 struct PendingGrow {
   proto::CreatePartitionsResponse resp;
-  std::vector<int32_t> counts;      // parallel to resp.results; 0 = nothing to do
-  std::vector<Status> grown;        // parallel to resp.results, filled by the job
-  std::vector<LoadedTopic> loaded;  // parallel to resp.results, filled by the job
+  std::vector<int32_t> counts;                 // parallel to resp.results; 0 = nothing to do
+  std::vector<Status> grown;                   // parallel to resp.results, filled by the job
+  std::vector<partition::LoadedTopic> loaded;  // parallel to resp.results, filled by the job
   Responder reply;
 };
 
@@ -106,7 +106,7 @@ void GrowThenReply(RequestContext& ctx, std::shared_ptr<PendingGrow> pending) {
   DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
-  Partitions* parts = &ctx.broker.partitions();
+  partition::Partitions* parts = &ctx.broker.partitions();
   auto work = [pending, dir, parts]() mutable {
     for (size_t i = 0; i < pending->counts.size(); ++i) {
       if (pending->counts[i] == 0) continue;

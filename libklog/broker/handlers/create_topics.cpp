@@ -22,8 +22,8 @@
 #include "broker/handlers/handlers.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {
@@ -39,9 +39,9 @@ struct TopicPlan {
 
 struct PendingCreateTopics {
   proto::CreateTopicsResponse resp;
-  std::vector<TopicPlan> plans;     // parallel to resp.topics
-  std::vector<Status> created;      // parallel to resp.topics, filled by the job
-  std::vector<LoadedTopic> loaded;  // parallel to resp.topics, filled by the job
+  std::vector<TopicPlan> plans;                // parallel to resp.topics
+  std::vector<Status> created;                 // parallel to resp.topics, filled by the job
+  std::vector<partition::LoadedTopic> loaded;  // parallel to resp.topics, filled by the job
   Responder reply;
 };
 
@@ -162,7 +162,7 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreateTopics> p
   DataDir dir = ctx.broker.data_dir();  // a copy: used on a pool thread
   Broker* broker = &ctx.broker;
   std::string peer = ctx.peer;
-  Partitions* parts = &ctx.broker.partitions();
+  partition::Partitions* parts = &ctx.broker.partitions();
   auto work = [pending, dir, parts]() mutable {
     for (size_t i = 0; i < pending->plans.size(); ++i) {
       const TopicPlan& plan = pending->plans[i];

@@ -2,7 +2,7 @@
 // (NON_EMPTY_GROUP otherwise; GROUP_ID_NOT_FOUND for an unknown one): its
 // offsets get tombstones in __consumer_offsets, then it is forgotten.
 #include "broker/handlers/handlers.h"
-#include "protocol/messages.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

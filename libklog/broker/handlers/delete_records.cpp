@@ -16,8 +16,8 @@
 #include "broker/handlers/partition_errors.h"
 #include "klog/log.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {
@@ -41,7 +41,7 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
   auto pending = std::make_shared<PendingDelete>();
   pending->reply = std::make_unique<Responder>(std::move(reply));
   pending->resp.topics.resize(req.topics.size());
-  Partitions& parts = ctx.broker.partitions();
+  partition::Partitions& parts = ctx.broker.partitions();
   std::string peer = ctx.peer;
   Diagnostics& diag = ctx.broker.diagnostics();  // outlives every job
   for (size_t t = 0; t < req.topics.size(); ++t) {
@@ -53,14 +53,14 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
       const proto::DeleteRecordsPartition& p = topic.partitions[i];
       proto::DeleteRecordsPartitionResult& out = tout.partitions[i];
       out.partition_index = p.partition_index;
-      PartitionOffsets offsets;
+      partition::PartitionOffsets offsets;
       if (IsInternalTopic(topic.name)) {
         out.error_code = proto::kInvalidTopicException;
         diag.Warn(topic.name + "-" + std::to_string(p.partition_index) + ": delete records for " +
                   peer + ": refused, an internal topic");
         continue;
       }
-      Result<Partition*> partition = parts.Get(topic.name, p.partition_index);
+      Result<partition::Partition*> partition = parts.Get(topic.name, p.partition_index);
       out.error_code =
           ReadErrorCode(partition.ok() ? (*partition)->Offsets(&offsets) : partition.status());
       if (out.error_code != proto::kNone) continue;
@@ -72,7 +72,7 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
       ++pending->remaining;
       auto result = std::make_shared<RetentionResult>();
       std::string where = topic.name + "-" + std::to_string(p.partition_index);
-      Partition* log = *partition;
+      partition::Partition* log = *partition;
       log->Maintain(
           [target, result](LogWriter* w) { return w->TruncateBefore(target, result.get()); },
           [pending, t, i, result, where, peer, target, &diag](const Status& st) {

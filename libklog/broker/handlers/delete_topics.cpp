@@ -25,18 +25,19 @@
 #include "broker/handlers/handlers.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {
 
 struct PendingDelete {
   proto::DeleteTopicsResponse resp;
-  std::vector<size_t> slots;      // indexes into resp.responses to delete
-  std::vector<Status> deleted;    // parallel to slots, filled by the job
-  std::vector<LoadedTopic> kept;  // parallel to slots: what is left where a delete failed
-  size_t closing = 1;             // CloseTopic calls not yet done, plus one for the handler
+  std::vector<size_t> slots;    // indexes into resp.responses to delete
+  std::vector<Status> deleted;  // parallel to slots, filled by the job
+  std::vector<partition::LoadedTopic>
+      kept;            // parallel to slots: what is left where a delete failed
+  size_t closing = 1;  // CloseTopic calls not yet done, plus one for the handler
   Responder reply;
 };
 
@@ -51,7 +52,7 @@ void DeleteThenReply(Broker* broker, uv_loop_t* loop, std::string peer,
   DataDir dir = broker->data_dir();  // a copy: used on a pool thread
   pending->deleted.resize(pending->slots.size());
   pending->kept.resize(pending->slots.size());
-  Partitions* parts = &broker->partitions();
+  partition::Partitions* parts = &broker->partitions();
   auto work = [pending, dir, parts]() mutable {
     for (size_t i = 0; i < pending->slots.size(); ++i) {
       const std::string& name = pending->resp.responses[pending->slots[i]].name;

@@ -22,8 +22,8 @@
 #include "broker/diagnostics.h"
 #include "broker/handlers/handlers.h"
 #include "klog/filename.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {

@@ -3,7 +3,7 @@
 // Stable, as Kafka does; an unknown group is described as "Dead" with error
 // NONE. authorized_operations is never computed (INT32_MIN, "not provided").
 #include "broker/handlers/handlers.h"
-#include "protocol/messages.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

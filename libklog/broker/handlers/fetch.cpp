@@ -43,8 +43,8 @@
 #include "klog/batch_frame.h"
 #include "klog/coding.h"
 #include "klog/record.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {
@@ -66,7 +66,8 @@ bool HasZstd(std::span<const uint8_t> bytes) {
 // KIP-595: the divergence of a fetcher whose last batch has epoch
 // p.last_fetched_epoch, or nothing when it has none or this log has no
 // epochs.
-std::optional<EpochEndOffset> Diverging(const Partition& part, const proto::FetchPartition& p) {
+std::optional<EpochEndOffset> Diverging(const partition::Partition& part,
+                                        const proto::FetchPartition& p) {
   if (p.last_fetched_epoch < 0 || part.leader_epochs().empty()) return std::nullopt;
   EpochEndOffset end = part.EndOffsetForEpoch(p.last_fetched_epoch);
   if (end.epoch < p.last_fetched_epoch || end.end_offset < p.fetch_offset) return end;
@@ -83,7 +84,7 @@ bool NamesAPartitionTwice(const proto::FetchRequest& req) {
   return false;
 }
 
-class FetchWait : public AppendWatcher, public std::enable_shared_from_this<FetchWait> {
+class FetchWait : public partition::AppendWatcher, public std::enable_shared_from_this<FetchWait> {
  public:
   FetchWait(Broker& broker, uv_loop_t* loop, proto::FetchRequest req, int16_t version,
             Responder reply)
@@ -119,7 +120,7 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
   void WatchAll() {
     for (const proto::FetchTopic& t : req_.topics) {
       for (const proto::FetchPartition& p : t.partitions) {
-        Result<Partition*> partition = broker_.partitions().Get(t.topic, p.partition);
+        Result<partition::Partition*> partition = broker_.partitions().Get(t.topic, p.partition);
         if (partition.ok()) (*partition)->Watch(weak_from_this());
       }
     }
@@ -128,11 +129,11 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
   // Up to `limit` bytes of `p` (its offsets only if limit is 0), after the
   // epoch checks; a divergence sets out->diverging_epoch and reads nothing.
   int16_t Read(const std::string& topic, const proto::FetchPartition& p, size_t limit,
-               std::span<const uint8_t>* bytes, PartitionOffsets* off,
+               std::span<const uint8_t>* bytes, partition::PartitionOffsets* off,
                proto::FetchPartitionData* out) {
-    Result<Partition*> partition = broker_.partitions().Get(topic, p.partition);
+    Result<partition::Partition*> partition = broker_.partitions().Get(topic, p.partition);
     if (!partition.ok()) return ReadErrorCode(partition.status());
-    Partition& part = **partition;
+    partition::Partition& part = **partition;
     Status s = part.Offsets(off);
     if (!s.ok()) return ReadErrorCode(s);
     int16_t fenced = LeaderEpochErrorCode(p.current_leader_epoch, part.leader_epoch());
@@ -163,7 +164,7 @@ class FetchWait : public AppendWatcher, public std::enable_shared_from_this<Fetc
         size_t limit = std::min(size_t(std::max(p.partition_max_bytes, 0)), remaining);
         if (total == 0) limit = std::max<size_t>(limit, 1);  // at least one batch
         std::span<const uint8_t> bytes;
-        PartitionOffsets off;
+        partition::PartitionOffsets off;
         int16_t code = Read(t.topic, p, limit, &bytes, &off, &out);
         if (code == proto::kNone && version_ < 10 && HasZstd(bytes)) {
           code = proto::kUnsupportedCompressionType;

@@ -3,8 +3,8 @@
 // (kafka-python connects its coordinator connection there). Transaction
 // coordinators (key_type 1) are not served: COORDINATOR_NOT_AVAILABLE.
 #include "broker/handlers/handlers.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

@@ -16,8 +16,8 @@
 
 #include "broker/broker.h"
 #include "broker/net/responder.h"
-#include "protocol/api.h"
-#include "protocol/headers.h"
+#include "proto/api.h"
+#include "proto/headers.h"
 
 namespace klog::broker {
 

@@ -3,7 +3,7 @@
 // unknown members (UNKNOWN_MEMBER_ID) and stale generations
 // (ILLEGAL_GENERATION).
 #include "broker/handlers/handlers.h"
-#include "protocol/messages.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

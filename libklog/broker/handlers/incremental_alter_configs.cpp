@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "broker/config_change.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 

@@ -2,8 +2,8 @@
 // batch, each by member id or by group instance id (static members), with an
 // error per member. The group rebalances without them.
 #include "broker/handlers/handlers.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

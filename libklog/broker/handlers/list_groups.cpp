@@ -1,7 +1,7 @@
 // ListGroups (key 16), v0-2: every group the coordinator knows, with members
 // or only committed offsets (protocol type "" for those never joined).
 #include "broker/handlers/handlers.h"
-#include "protocol/messages.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

@@ -10,8 +10,8 @@
 #include "broker/diagnostics.h"
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_errors.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {
@@ -20,21 +20,22 @@ constexpr int64_t kLatest = -1;
 constexpr int64_t kEarliest = -2;
 
 // The offset (and timestamp) p asks for.
-Status Find(Partitions& parts, const std::string& topic, const proto::ListOffsetsPartition& p,
-            int64_t* offset, int64_t* timestamp) {
-  Result<Partition*> partition = parts.Get(topic, p.partition_index);
+Status Find(partition::Partitions& parts, const std::string& topic,
+            const proto::ListOffsetsPartition& p, int64_t* offset, int64_t* timestamp) {
+  Result<partition::Partition*> partition = parts.Get(topic, p.partition_index);
   if (!partition.ok()) return partition.status();
   if (p.timestamp != kLatest && p.timestamp != kEarliest) {
     return (*partition)->OffsetForTimestamp(p.timestamp, offset, timestamp);
   }
-  PartitionOffsets off;
+  partition::PartitionOffsets off;
   Status s = (*partition)->Offsets(&off);
   *offset = p.timestamp == kLatest ? off.high_watermark : off.log_start_offset;
   return s;
 }
 
-void Answer(Partitions& parts, const std::string& topic, const proto::ListOffsetsPartition& p,
-            int16_t version, proto::ListOffsetsPartitionResponse* out) {
+void Answer(partition::Partitions& parts, const std::string& topic,
+            const proto::ListOffsetsPartition& p, int16_t version,
+            proto::ListOffsetsPartitionResponse* out) {
   out->partition_index = p.partition_index;
   int64_t offset = -1;
   int64_t timestamp = -1;

@@ -18,10 +18,13 @@
 #include "broker/handlers/handlers.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
+
+using partition::Partition;
+using partition::Partitions;
 namespace {
 
 // The epoch published for a partition: its Partition's, or 0 (what klog
@@ -77,7 +80,7 @@ struct PendingCreate {
   proto::MetadataResponse resp;
   std::vector<size_t> slots;  // indexes into resp.topics to create
   std::vector<Status> created;
-  std::vector<LoadedTopic> loaded;
+  std::vector<partition::LoadedTopic> loaded;
   Responder reply;
 };
 
@@ -87,7 +90,7 @@ void CreateThenReply(RequestContext& ctx, std::shared_ptr<PendingCreate> pending
   int32_t partitions = ctx.broker.config().default_partitions;
   int32_t node_id = ctx.broker.node_id();
   std::string peer = ctx.peer;
-  Partitions& parts = ctx.broker.partitions();
+  partition::Partitions& parts = ctx.broker.partitions();
   auto work = [pending, dir, partitions, &parts]() mutable {
     for (size_t slot : pending->slots) {
       const std::string& name = pending->resp.topics[slot].name;

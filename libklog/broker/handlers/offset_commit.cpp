@@ -4,7 +4,7 @@
 // generation; a commit with generation -1 (always in v0) is accepted for a
 // group without members.
 #include "broker/handlers/handlers.h"
-#include "protocol/messages.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

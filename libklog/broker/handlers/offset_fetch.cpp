@@ -3,7 +3,7 @@
 // committed offset". Null topics (v2+) or an
 // empty topic array ask for every offset of the group.
 #include "broker/handlers/handlers.h"
-#include "protocol/messages.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

@@ -14,10 +14,14 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_errors.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
+
+using partition::Partition;
+using partition::PartitionOffsets;
+using partition::Partitions;
 namespace {
 
 void Answer(Partitions& parts, const std::string& topic, const proto::OffsetForLeaderPartition& p,

@@ -1,6 +1,6 @@
 #include "broker/handlers/partition_errors.h"
 
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 

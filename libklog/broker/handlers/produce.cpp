@@ -24,8 +24,8 @@
 #include "broker/handlers/produce_check.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
-#include "protocol/messages.h"
+#include "proto/errors.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 namespace {
@@ -52,8 +52,8 @@ void Finish(const std::shared_ptr<PendingProduce>& pending) {
 // The answer for one partition that is not appended. When it is to be
 // appended (NONE), sets *limit and *check for its batches.
 int16_t Refuse(Broker& broker, int16_t version, int16_t acks, const std::string& topic,
-               const proto::ProducePartitionData& part, int64_t* limit, AppendCheck* check,
-               std::string* why) {
+               const proto::ProducePartitionData& part, int64_t* limit,
+               partition::AppendCheck* check, std::string* why) {
   if (version < 3) {
     *why = "Produce v" + std::to_string(version) + " (legacy message format) is not supported";
     return proto::kUnsupportedVersion;
@@ -91,11 +91,11 @@ int16_t Refuse(Broker& broker, int16_t version, int16_t acks, const std::string&
 void QueueAppend(Broker& broker, const std::shared_ptr<PendingProduce>& pending,
                  proto::ProducePartitionResponse* out, const std::string& topic,
                  const proto::ProducePartitionData& part, std::vector<BatchHeader> headers,
-                 bool sync, AppendCheck check) {
+                 bool sync, partition::AppendCheck check) {
   ++pending->outstanding;
   std::string where = topic + "-" + std::to_string(part.index);
   Diagnostics& diag = broker.diagnostics();
-  auto appended = [pending, out, where, &diag](const Status& st, const AppendResult& r) {
+  auto appended = [pending, out, where, &diag](const Status& st, const partition::AppendResult& r) {
     out->error_code = AppendErrorCode(st);
     out->base_offset = r.base_offset;
     out->log_append_time_ms = r.log_append_time_ms;
@@ -106,8 +106,8 @@ void QueueAppend(Broker& broker, const std::shared_ptr<PendingProduce>& pending,
     }
     Finish(pending);
   };
-  Result<Partition*> partition = broker.partitions().Get(topic, part.index);
-  if (!partition.ok()) return appended(partition.status(), AppendResult{});
+  Result<partition::Partition*> partition = broker.partitions().Get(topic, part.index);
+  if (!partition.ok()) return appended(partition.status(), partition::AppendResult{});
   BatchList batches{{part.records.bytes.begin(), part.records.bytes.end()}, std::move(headers)};
   (*partition)->Append(std::move(batches), sync, std::move(check), std::move(appended));
 }
@@ -136,7 +136,7 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
       out->index = part.index;
       std::string why;
       int64_t limit = 0;
-      AppendCheck check;
+      partition::AppendCheck check;
       std::vector<BatchHeader> headers;
       int16_t code = Refuse(ctx.broker, version, req.acks, topic.name, part, &limit, &check, &why);
       if (code == proto::kNone) {

@@ -7,11 +7,11 @@
 #include "klog/log.h"
 #include "klog/record.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::broker {
 
-AppendCheck BatchCheckFor(const BrokerConfig& config, const TopicInfo& topic) {
+partition::AppendCheck BatchCheckFor(const BrokerConfig& config, const TopicInfo& topic) {
   // The limit the partition's writer applies (partition/partitions.cpp): the
   // broker's, replaced by the topic's max.message.bytes.
   LogOptions options;

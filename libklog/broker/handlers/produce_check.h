@@ -35,6 +35,6 @@ int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_
 // TooLarge: records over the limit once decompressed); AppendErrorCode
 // (partition_errors.h) maps it. Safe on any thread: each thread reuses
 // its own checker.
-AppendCheck BatchCheckFor(const BrokerConfig& config, const TopicInfo& topic);
+partition::AppendCheck BatchCheckFor(const BrokerConfig& config, const TopicInfo& topic);
 
 }  // namespace klog::broker

@@ -1,7 +1,7 @@
 // SyncGroup (key 14), v0-3. The leader's request carries every member's
 // assignment; a follower's is held until it arrives (groups/coordinator.h).
 #include "broker/handlers/handlers.h"
-#include "protocol/messages.h"
+#include "proto/messages.h"
 
 namespace klog::broker {
 

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "broker/metrics.h"
-#include "protocol/headers.h"
-#include "protocol/schema.h"
+#include "proto/headers.h"
+#include "proto/schema.h"
 
 namespace klog::broker {
 

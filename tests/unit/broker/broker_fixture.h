@@ -36,8 +36,8 @@
 #include "broker/net/connection.h"
 #include "broker/net/responder.h"
 #include "broker/net/server.h"
-#include "protocol/headers.h"
-#include "protocol/messages.h"
+#include "proto/headers.h"
+#include "proto/messages.h"
 
 namespace klog::test {
 

@@ -17,7 +17,7 @@
 
 #include "broker_fixture.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleAlterConfigs;
 using klog::broker::HandleDescribeConfigs;

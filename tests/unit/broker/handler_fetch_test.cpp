@@ -14,7 +14,7 @@
 #include "klog/batch_format.h"
 #include "klog/coding.h"
 #include "klog/record.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleFetch;
 using klog::broker::HandleProduce;

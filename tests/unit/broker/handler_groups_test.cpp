@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "broker_fixture.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleDeleteGroups;
 using klog::broker::HandleDescribeGroups;

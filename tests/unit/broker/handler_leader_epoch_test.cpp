@@ -14,7 +14,7 @@
 #include "broker_fixture.h"
 #include "klog/batch_format.h"
 #include "klog/coding.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleApiVersions;
 using klog::broker::HandleFetch;

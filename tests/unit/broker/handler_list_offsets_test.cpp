@@ -10,7 +10,7 @@
 
 #include "broker_fixture.h"
 #include "klog/log.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleListOffsets;
 using klog::broker::HandleProduce;

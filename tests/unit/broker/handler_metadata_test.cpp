@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "broker_fixture.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleMetadata;
 using klog::test::BrokerFixture;

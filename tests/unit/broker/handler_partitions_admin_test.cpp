@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "broker_fixture.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleCreatePartitions;
 using klog::broker::HandleDeleteRecords;

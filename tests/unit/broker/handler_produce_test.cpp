@@ -9,7 +9,7 @@
 
 #include "broker_fixture.h"
 #include "klog/batch_format.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleProduce;
 using klog::test::BrokerFixture;

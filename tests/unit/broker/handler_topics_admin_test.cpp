@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "broker_fixture.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::broker::HandleCreateTopics;
 using klog::broker::HandleDeleteTopics;

@@ -12,8 +12,8 @@
 #include "broker/config.h"
 #include "broker/metrics.h"
 #include "broker/net/metrics_http.h"
-#include "protocol/api.h"
-#include "protocol/messages.h"
+#include "proto/api.h"
+#include "proto/messages.h"
 
 using klog::broker::Metrics;
 using klog::broker::MetricsHttpStatus;

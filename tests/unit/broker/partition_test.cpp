@@ -32,12 +32,12 @@ using klog::LogReader;
 using klog::LogWriter;
 using klog::Result;
 using klog::Status;
-using klog::broker::AppendCheck;
-using klog::broker::AppendResult;
-using klog::broker::AppendWatcher;
-using klog::broker::Partition;
-using klog::broker::PartitionOffsets;
-using klog::broker::Partitions;
+using klog::partition::AppendCheck;
+using klog::partition::AppendResult;
+using klog::partition::AppendWatcher;
+using klog::partition::Partition;
+using klog::partition::PartitionOffsets;
+using klog::partition::Partitions;
 using klog::test::MakeBatch;
 
 using klog::test::TempDir;

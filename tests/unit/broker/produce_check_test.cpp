@@ -14,7 +14,7 @@
 #include "klog/batch_format.h"
 #include "klog/record.h"
 #include "klog/topic.h"
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 using klog::Status;
 using klog::broker::AppendErrorCode;
@@ -27,7 +27,7 @@ namespace {
 
 // Runs an append check on one whole batch, with its header parsed as a
 // BatchList would hold it.
-Status RunCheck(const klog::broker::AppendCheck& check, std::span<const uint8_t> batch) {
+Status RunCheck(const klog::partition::AppendCheck& check, std::span<const uint8_t> batch) {
   klog::BatchHeader header;
   REQUIRE(klog::ParseBatchHeader(batch, &header).ok());
   return check(batch, header, 0);

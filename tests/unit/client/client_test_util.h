@@ -16,10 +16,10 @@
 
 #include "client/frame.h"
 #include "client/versions.h"
-#include "protocol/api.h"
-#include "protocol/headers.h"
-#include "protocol/messages.h"
-#include "protocol/msg_offset_for_leader_epoch.h"
+#include "proto/api.h"
+#include "proto/headers.h"
+#include "proto/messages.h"
+#include "proto/msg_offset_for_leader_epoch.h"
 
 namespace klog::test {
 

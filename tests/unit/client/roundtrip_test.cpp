@@ -10,8 +10,8 @@
 #include "client/requests.h"
 #include "client/versions.h"
 #include "client_test_util.h"
-#include "protocol/api.h"
-#include "protocol/headers.h"
+#include "proto/api.h"
+#include "proto/headers.h"
 
 namespace client = klog::client;
 namespace proto = klog::proto;

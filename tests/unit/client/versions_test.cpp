@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "client/versions.h"
-#include "protocol/api.h"
+#include "proto/api.h"
 
 namespace client = klog::client;
 namespace proto = klog::proto;

@@ -1,10 +1,10 @@
 // Byte-exact checks against kafka-protocol.md Appendix B and hand-computed encodings.
 #include <doctest/doctest.h>
 
-#include "protocol/api.h"
-#include "protocol/errors.h"
-#include "protocol/headers.h"
-#include "protocol/messages.h"
+#include "proto/api.h"
+#include "proto/errors.h"
+#include "proto/headers.h"
+#include "proto/messages.h"
 #include "test_support.h"
 
 namespace klog::proto {

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "protocol/api.h"
-#include "protocol/messages.h"
+#include "proto/api.h"
+#include "proto/messages.h"
 #include "test_support.h"
 
 namespace klog::proto {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/schema.h"
+#include "proto/schema.h"
 
 namespace klog::proto {
 

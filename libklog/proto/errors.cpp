@@ -1,4 +1,4 @@
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::proto {
 

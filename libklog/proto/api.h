@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/messages.h"
-#include "protocol/wire.h"
+#include "proto/messages.h"
+#include "proto/wire.h"
 
 namespace klog::proto {
 

@@ -1,6 +1,6 @@
-#include "protocol/headers.h"
+#include "proto/headers.h"
 
-#include "protocol/api.h"
+#include "proto/api.h"
 
 namespace klog::proto {
 

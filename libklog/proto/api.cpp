@@ -1,6 +1,6 @@
-#include "protocol/api.h"
+#include "proto/api.h"
 
-#include "protocol/errors.h"
+#include "proto/errors.h"
 
 namespace klog::proto {
 

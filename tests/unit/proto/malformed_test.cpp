@@ -2,9 +2,9 @@
 // past the frame or an allocation sized by an attacker's count.
 #include <doctest/doctest.h>
 
-#include "protocol/api.h"
-#include "protocol/headers.h"
-#include "protocol/messages.h"
+#include "proto/api.h"
+#include "proto/headers.h"
+#include "proto/messages.h"
 #include "test_support.h"
 
 namespace klog::proto {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "klog/status.h"
-#include "protocol/wire.h"
+#include "proto/wire.h"
 
 namespace klog::proto {
 

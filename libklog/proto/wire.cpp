@@ -1,4 +1,4 @@
-#include "protocol/wire.h"
+#include "proto/wire.h"
 
 #include <cstring>
 

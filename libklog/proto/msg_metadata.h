@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/schema.h"
+#include "proto/schema.h"
 
 namespace klog::proto {
 

@@ -1,5 +1,5 @@
 // Every message struct, rendered in the notation of kafka-protocol.md Appendix A for each
-// version, must equal the Appendix A line for that version (tests/unit/protocol/
+// version, must equal the Appendix A line for that version (tests/unit/proto/
 // appendix_a.txt). This catches field order, version range and nullability mistakes that a
 // round trip cannot, since encoder and decoder share one description.
 #include <doctest/doctest.h>
@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-#include "protocol/messages.h"
+#include "proto/messages.h"
 
 namespace klog::proto {
 namespace {
@@ -71,7 +71,7 @@ class SchemaRender {
 
 // Key: "Metadata Request v4" -> the expected field list.
 std::map<std::string, std::string> LoadAppendixA() {
-  std::ifstream in(std::string(KLOG_TEST_DATA) + "/unit/protocol/appendix_a.txt");
+  std::ifstream in(std::string(KLOG_TEST_DATA) + "/unit/proto/appendix_a.txt");
   REQUIRE(in.good());
   std::map<std::string, std::string> out;
   std::string line, api;

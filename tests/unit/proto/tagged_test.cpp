@@ -2,7 +2,7 @@
 // when an empty optional, absent in classic versions; unknown tags are skipped on read.
 #include <doctest/doctest.h>
 
-#include "protocol/schema.h"
+#include "proto/schema.h"
 #include "test_support.h"
 
 namespace klog::proto {

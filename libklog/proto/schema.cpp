@@ -1,6 +1,6 @@
-#include "protocol/schema.h"
+#include "proto/schema.h"
 
-#include "protocol/api.h"
+#include "proto/api.h"
 
 namespace klog::proto {
 
