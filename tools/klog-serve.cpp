@@ -109,7 +109,7 @@ int Serve(klog::cli::Tool& tool, const BrokerConfig& cfg, klog::broker::Diagnost
   auto dir = klog::DataDir::OpenExclusive(cfg.data_dir, tool.name());
   if (!dir.ok()) return tool.Fail(dir.status());
   klog::broker::Broker broker(cfg, std::move(*dir), diagnostics);
-  klog::broker::Server server(&broker);
+  klog::broker::net::Server server(&broker);
   klog::Status s = server.Listen();
   if (!s.ok()) return tool.Fail(s);
   if (cfg.listen.port == 0) {

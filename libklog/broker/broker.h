@@ -35,7 +35,7 @@ class Broker {
   partition::Partitions& partitions() { return partitions_; }
   Metrics& metrics() { return metrics_; }
   Diagnostics& diagnostics() { return diagnostics_; }
-  GroupCoordinator& groups() { return groups_; }
+  groups::GroupCoordinator& groups() { return groups_; }
   int32_t node_id() const { return config_.node_id; }
   // A 22-character id fixed for the data directory: the same directory
   // always reports the same cluster id (it is derived from its absolute
@@ -59,7 +59,7 @@ class Broker {
   HostPort advertised_;
   Metrics metrics_;  // declared before partitions_: outlives the Responders its jobs hold
   partition::Partitions partitions_;
-  GroupCoordinator groups_{this};  // after partitions_: its commits append there
+  groups::GroupCoordinator groups_{this};  // after partitions_: its commits append there
 };
 
 // The cluster id for a data directory path (exposed for tests): 16 bytes of

@@ -11,7 +11,7 @@
 #include "broker/groups/detail.h"
 #include "proto/errors.h"
 
-namespace klog::broker {
+namespace klog::broker::groups {
 namespace {
 
 // Kafka's group.min/max.session.timeout.ms are 6000 and 1800000; klog allows
@@ -98,8 +98,8 @@ int16_t JoinError(const Group* g, const proto::JoinGroupRequest& req, bool stopp
 
 }  // namespace
 
-using group_detail::MetadataFor;
-using group_detail::SendError;
+using detail::MetadataFor;
+using detail::SendError;
 
 const char* GroupStateName(GroupState state) {
   switch (state) {
@@ -325,4 +325,4 @@ void GroupCoordinator::CompleteJoin(Group& g) {
 
 Diagnostics& GroupCoordinator::diagnostics() const { return broker_->diagnostics(); }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::groups

@@ -45,8 +45,13 @@
 #include "proto/msg_offsets.h"
 
 namespace klog::broker {
-
 class Broker;
+}  // namespace klog::broker
+
+namespace klog::broker::groups {
+
+// Groups answer through the connection's Responder.
+using net::Responder;
 
 inline constexpr const char* kOffsetsTopic = kConsumerOffsetsTopic;
 
@@ -176,4 +181,4 @@ void ApplyOffsetRecord(const OffsetsRecord& r, std::map<std::string, Group>* gro
 // Java's String.hashCode of `s` read as UTF-8 (over its UTF-16 code units).
 int32_t JavaStringHash(std::string_view s);
 
-}  // namespace klog::broker
+}  // namespace klog::broker::groups

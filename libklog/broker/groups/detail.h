@@ -6,7 +6,10 @@
 
 #include "broker/groups/coordinator.h"
 
-namespace klog::broker::group_detail {
+namespace klog::broker::groups::detail {
+
+// Groups answer through the connection's Responder.
+using net::Responder;
 
 // The metadata `m` sent for `protocol`, or nullptr if it does not support it.
 inline const std::string* MetadataFor(const GroupMember& m, const std::string& protocol) {
@@ -24,4 +27,4 @@ void SendError(Responder& reply, int16_t code) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker::group_detail
+}  // namespace klog::broker::groups::detail

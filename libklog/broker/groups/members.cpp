@@ -5,10 +5,10 @@
 #include "broker/groups/detail.h"
 #include "proto/errors.h"
 
-namespace klog::broker {
+namespace klog::broker::groups {
 
-using group_detail::MetadataFor;
-using group_detail::SendError;
+using detail::MetadataFor;
+using detail::SendError;
 
 void GroupCoordinator::Sync(proto::SyncGroupRequest req, Responder reply) {
   Group* g = Find(req.group_id);
@@ -140,4 +140,4 @@ proto::DescribedGroup GroupCoordinator::Describe(const std::string& group_id) co
   return out;
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::groups

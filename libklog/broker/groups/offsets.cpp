@@ -13,7 +13,9 @@
 #include "klog/record.h"
 #include "proto/errors.h"
 
-namespace klog::broker {
+namespace klog::broker::groups {
+
+using handlers::BatchCheckFor;
 namespace {
 
 constexpr size_t kMaxMetadataBytes = 4096;  // Kafka's offset.metadata.max.bytes
@@ -314,4 +316,4 @@ void GroupCoordinator::DeleteGroups(
   finish();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::groups

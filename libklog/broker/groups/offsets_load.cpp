@@ -17,7 +17,7 @@
 #include "klog/record.h"
 #include "klog/segment.h"
 
-namespace klog::broker {
+namespace klog::broker::groups {
 namespace {
 
 // Warnings about single records and batches printed per partition; the
@@ -191,4 +191,4 @@ void GroupCoordinator::LoadOffsets() {
   }
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::groups

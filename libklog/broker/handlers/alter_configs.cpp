@@ -9,13 +9,13 @@
 #include <set>
 
 #include "broker/background.h"
-#include "broker/config_change.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/config_change.h"
 #include "klog/filename.h"
 #include "klog/topic.h"
 #include "proto/errors.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 constexpr int8_t kTopicResource = 2;
@@ -150,4 +150,4 @@ void HandleAlterConfigs(RequestContext& ctx, Responder reply) {
                      });
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

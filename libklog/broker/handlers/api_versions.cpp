@@ -14,7 +14,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleApiVersions(RequestContext& ctx, Responder reply) {
   // A body that does not decode is still answered (clients fall back to an
@@ -32,4 +32,4 @@ void HandleApiVersions(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

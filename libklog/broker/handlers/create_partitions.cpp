@@ -20,7 +20,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 constexpr int32_t kMaxPartitions = 100000;  // DataDir's limit
@@ -172,4 +172,4 @@ void HandleCreatePartitions(RequestContext& ctx, Responder reply) {
   GrowThenReply(ctx, std::move(pending));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -25,7 +25,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 constexpr int32_t kMaxPartitions = 100000;  // DataDir's limit
@@ -226,4 +226,4 @@ void HandleCreateTopics(RequestContext& ctx, Responder reply) {
   CreateThenReply(ctx, std::move(pending));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

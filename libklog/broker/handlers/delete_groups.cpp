@@ -4,7 +4,7 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleDeleteGroups(RequestContext& ctx, Responder reply) {
   proto::DeleteGroupsRequest req;
@@ -19,4 +19,4 @@ void HandleDeleteGroups(RequestContext& ctx, Responder reply) {
                                    });
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

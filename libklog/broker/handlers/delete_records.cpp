@@ -19,7 +19,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 struct PendingDelete {
@@ -92,4 +92,4 @@ void HandleDeleteRecords(RequestContext& ctx, Responder reply) {
   pending->Release();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -28,7 +28,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 struct PendingDelete {
@@ -128,4 +128,4 @@ void HandleDeleteTopics(RequestContext& ctx, Responder reply) {
   closed();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

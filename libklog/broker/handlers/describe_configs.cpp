@@ -25,7 +25,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 constexpr int8_t kTopicResource = 2;
@@ -177,4 +177,4 @@ void HandleDescribeConfigs(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -5,7 +5,7 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleDescribeGroups(RequestContext& ctx, Responder reply) {
   proto::DescribeGroupsRequest req;
@@ -18,4 +18,4 @@ void HandleDescribeGroups(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

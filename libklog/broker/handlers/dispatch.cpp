@@ -6,7 +6,9 @@
 #include "broker/handlers/handlers.h"
 #include "broker/net/connection.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
+
+using net::Connection;
 
 void Dispatch(Broker& broker, uv_loop_t* loop, const std::shared_ptr<Connection>& conn,
               uint64_t seq, std::span<const uint8_t> frame) {
@@ -47,4 +49,4 @@ void Dispatch(Broker& broker, uv_loop_t* loop, const std::shared_ptr<Connection>
   fn(ctx, std::move(reply));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -13,11 +13,15 @@
 #include <span>
 
 namespace klog::broker {
-
 class Broker;
+namespace net {
 class Connection;
+}  // namespace net
+}  // namespace klog::broker
 
-void Dispatch(Broker& broker, uv_loop_t* loop, const std::shared_ptr<Connection>& conn,
+namespace klog::broker::handlers {
+
+void Dispatch(Broker& broker, uv_loop_t* loop, const std::shared_ptr<net::Connection>& conn,
               uint64_t seq, std::span<const uint8_t> frame);
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

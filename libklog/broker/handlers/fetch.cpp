@@ -46,7 +46,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 // True if any batch in `bytes` (whole batches, as Partitions::Read gives
@@ -225,4 +225,4 @@ void HandleFetch(RequestContext& ctx, Responder reply) {
   wait->Start();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -6,7 +6,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleFindCoordinator(RequestContext& ctx, Responder reply) {
   proto::FindCoordinatorRequest req;
@@ -27,4 +27,4 @@ void HandleFindCoordinator(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -19,7 +19,10 @@
 #include "proto/api.h"
 #include "proto/headers.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
+
+// Every handler answers through its connection's Responder.
+using net::Responder;
 
 struct RequestContext {
   Broker& broker;
@@ -60,4 +63,4 @@ void HandleListGroups(RequestContext& ctx, Responder reply);
 void HandleDescribeGroups(RequestContext& ctx, Responder reply);
 void HandleDeleteGroups(RequestContext& ctx, Responder reply);
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

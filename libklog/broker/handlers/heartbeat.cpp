@@ -5,7 +5,7 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleHeartbeat(RequestContext& ctx, Responder reply) {
   proto::HeartbeatRequest req;
@@ -16,4 +16,4 @@ void HandleHeartbeat(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -4,10 +4,10 @@
 // INVALID_CONFIG. Otherwise as AlterConfigs (handler_alter_configs.cpp).
 #include <memory>
 
-#include "broker/config_change.h"
+#include "broker/handlers/config_change.h"
 #include "proto/errors.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleIncrementalAlterConfigs(RequestContext& ctx, Responder reply) {
   proto::IncrementalAlterConfigsRequest req;
@@ -45,4 +45,4 @@ void HandleIncrementalAlterConfigs(RequestContext& ctx, Responder reply) {
                      });
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -7,7 +7,9 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
+
+using groups::GroupCoordinator;
 
 namespace {
 
@@ -30,4 +32,4 @@ void HandleJoinGroup(RequestContext& ctx, Responder reply) {
                            std::move(reply));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

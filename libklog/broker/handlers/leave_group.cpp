@@ -5,7 +5,9 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
+
+using groups::GroupCoordinator;
 
 void HandleLeaveGroup(RequestContext& ctx, Responder reply) {
   int16_t version = ctx.header.api_version;
@@ -27,4 +29,4 @@ void HandleLeaveGroup(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -3,7 +3,7 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleListGroups(RequestContext& ctx, Responder reply) {
   proto::ListGroupsRequest req;
@@ -16,4 +16,4 @@ void HandleListGroups(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

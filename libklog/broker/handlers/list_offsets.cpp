@@ -13,7 +13,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 constexpr int64_t kLatest = -1;
@@ -68,4 +68,4 @@ void HandleListOffsets(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -21,7 +21,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 using partition::Partition;
 using partition::Partitions;
@@ -184,4 +184,4 @@ void HandleMetadata(RequestContext& ctx, Responder reply) {
   CreateThenReply(ctx, std::move(pending));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

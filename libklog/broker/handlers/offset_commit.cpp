@@ -6,7 +6,7 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleOffsetCommit(RequestContext& ctx, Responder reply) {
   int16_t version = ctx.header.api_version;
@@ -18,4 +18,4 @@ void HandleOffsetCommit(RequestContext& ctx, Responder reply) {
                                     [held](proto::OffsetCommitResponse resp) { held->Send(resp); });
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -5,7 +5,7 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleOffsetFetch(RequestContext& ctx, Responder reply) {
   proto::OffsetFetchRequest req;
@@ -14,4 +14,4 @@ void HandleOffsetFetch(RequestContext& ctx, Responder reply) {
   reply.Send(ctx.broker.groups().FetchOffsets(req));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

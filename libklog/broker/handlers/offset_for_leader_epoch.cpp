@@ -17,7 +17,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 using partition::Partition;
 using partition::PartitionOffsets;
@@ -64,4 +64,4 @@ void HandleOffsetForLeaderEpoch(RequestContext& ctx, Responder reply) {
   reply.Send(resp);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

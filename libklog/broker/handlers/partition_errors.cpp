@@ -2,7 +2,7 @@
 
 #include "proto/errors.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 int16_t ReadErrorCode(const Status& s) {
   switch (s.code()) {
@@ -41,4 +41,4 @@ int16_t LeaderEpochErrorCode(int32_t requested, int32_t current) {
   return proto::kNone;
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -7,7 +7,7 @@
 
 #include "klog/status.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 // For reads, offsets and maintenance (Fetch, ListOffsets, DeleteRecords):
 // ok -> NONE; NotFound -> UNKNOWN_TOPIC_OR_PARTITION; InvalidArgument (an
@@ -28,4 +28,4 @@ int16_t AppendErrorCode(const Status& s);
 // behind; the client retries).
 int16_t LeaderEpochErrorCode(int32_t requested, int32_t current);
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -27,7 +27,7 @@
 #include "proto/errors.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 // A response being filled in by the partitions' append jobs.
@@ -156,4 +156,4 @@ void HandleProduce(RequestContext& ctx, Responder reply) {
   Finish(pending);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -9,7 +9,7 @@
 #include "klog/topic.h"
 #include "proto/errors.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 partition::AppendCheck BatchCheckFor(const BrokerConfig& config, const TopicInfo& topic) {
   // The limit the partition's writer applies (partition/partitions.cpp): the
@@ -78,4 +78,4 @@ int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_
   return proto::kNone;
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

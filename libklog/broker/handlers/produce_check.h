@@ -14,7 +14,7 @@
 #include "klog/topic.h"
 #include "partition/partition.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 // Checks the records of one partition of a Produce request before they are
 // queued: whole batches, magic 2, sane lengths, a record count that fits
@@ -37,4 +37,4 @@ int16_t CheckProduceBatches(std::span<const uint8_t> records, int64_t max_batch_
 // its own checker.
 partition::AppendCheck BatchCheckFor(const BrokerConfig& config, const TopicInfo& topic);
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

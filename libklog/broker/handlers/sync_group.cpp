@@ -3,7 +3,7 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 void HandleSyncGroup(RequestContext& ctx, Responder reply) {
   proto::SyncGroupRequest req;
@@ -12,4 +12,4 @@ void HandleSyncGroup(RequestContext& ctx, Responder reply) {
   ctx.broker.groups().Sync(std::move(req), std::move(reply));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

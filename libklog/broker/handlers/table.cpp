@@ -2,7 +2,7 @@
 
 #include <vector>
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 namespace {
 
 struct HandlerEntry {
@@ -59,4 +59,4 @@ std::span<const proto::ApiEntry> ServedApis() {
   return served;
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 Status ResolveForBind(const HostPort& hp, sockaddr_storage* out) {
   addrinfo hints{};
@@ -48,4 +48,4 @@ HostPort LocalAddress(int fd) {
   return hp;
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

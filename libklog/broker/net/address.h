@@ -8,7 +8,7 @@
 #include "broker/config.h"
 #include "klog/status.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 // Resolves `hp` (a numeric address or a host name) for binding; the first
 // address getaddrinfo(3) returns is used. Blocks on name resolution: call it
@@ -21,4 +21,4 @@ HostPort LocalAddress(uv_tcp_t* tcp);
 // The same for a bound socket descriptor.
 HostPort LocalAddress(int fd);
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

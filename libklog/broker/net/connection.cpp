@@ -7,7 +7,9 @@
 #include "broker/handlers/dispatch.h"
 #include "broker/net/server.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
+
+using handlers::Dispatch;
 namespace {
 
 constexpr size_t kReadChunk = 64 << 10;
@@ -338,4 +340,4 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   c->MaybeFinishDrain();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

@@ -34,7 +34,7 @@
 
 #include "broker/diagnostics.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 class Server;
 
@@ -112,4 +112,4 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<Connection> self_;  // keeps *this alive until OnClose
 };
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

@@ -2,7 +2,7 @@
 
 #include "broker/metrics.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 void LoopLag::Start() {
   if (started_) return;
@@ -38,4 +38,4 @@ void LoopLag::OnTick(uv_timer_t* timer) {
   self->Arm();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

@@ -18,8 +18,10 @@
 #include <cstdint>
 
 namespace klog::broker {
-
 class Metrics;
+}  // namespace klog::broker
+
+namespace klog::broker::net {
 
 class LoopLag {
  public:
@@ -43,4 +45,4 @@ class LoopLag {
   uint64_t due_ns_ = 0;  // uv_hrtime() at which the armed tick is due
 };
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

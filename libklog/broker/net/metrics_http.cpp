@@ -14,7 +14,7 @@
 #include "broker/metrics.h"
 #include "broker/net/address.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 namespace {
 
 constexpr int kListenBacklog = 64;
@@ -192,4 +192,4 @@ MetricsSnapshot::Text MetricsHttp::Fresh() {
   return snapshot_.Wait(ticket, std::chrono::milliseconds(kFreshWaitMs));
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

@@ -44,8 +44,10 @@
 struct MHD_Daemon;
 
 namespace klog::broker {
-
 class Broker;
+}  // namespace klog::broker
+
+namespace klog::broker::net {
 
 class MetricsHttp {
  public:
@@ -96,4 +98,4 @@ class MetricsHttp {
 // for another method.
 int MetricsHttpStatus(std::string_view method, std::string_view path);
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

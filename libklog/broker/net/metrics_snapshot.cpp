@@ -1,6 +1,6 @@
 #include "broker/net/metrics_snapshot.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 uint64_t MetricsSnapshot::Request() {
   std::lock_guard lock(mu_);
@@ -37,4 +37,4 @@ void MetricsSnapshot::Close() {
   published_cv_.notify_all();
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

@@ -18,7 +18,7 @@
 #include <mutex>
 #include <string>
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 class MetricsSnapshot {
  public:
@@ -49,4 +49,4 @@ class MetricsSnapshot {
   bool closed_ = false;
 };
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

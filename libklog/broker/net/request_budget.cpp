@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 RequestBudget::RequestBudget(int64_t limit, Grant grant)
     : limit_(limit), grant_(std::move(grant)) {}
@@ -42,4 +42,4 @@ void RequestBudget::GrantWaiters() {
   }
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

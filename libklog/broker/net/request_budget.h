@@ -23,7 +23,7 @@
 #include <functional>
 #include <utility>
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 class RequestBudget {
  public:
@@ -57,4 +57,4 @@ class RequestBudget {
   Grant grant_;
 };
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

@@ -6,7 +6,7 @@
 
 #include "broker/net/connection.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 Responder::Responder(std::weak_ptr<Connection> conn, uint64_t seq,
                      const proto::RequestHeader& header, Metrics* metrics)
@@ -70,4 +70,4 @@ void Responder::CloseConnection(const std::string& reason) {
   if (auto c = conn_.lock()) c->Close(reason, LogLevel::kWarn);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

@@ -22,7 +22,7 @@
 #include "proto/headers.h"
 #include "proto/schema.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 class Connection;
 
@@ -79,4 +79,4 @@ class Responder {
   uint64_t start_ns_ = 0;  // uv_hrtime() at construction
 };
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

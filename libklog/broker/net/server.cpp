@@ -8,7 +8,7 @@
 #include "broker/net/connection.h"
 #include "broker/net/metrics_http.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 namespace {
 
 Status UvError(const std::string& what, int rc) {
@@ -258,4 +258,4 @@ void Server::OnSweep(uv_timer_t* timer) {
   for (auto& c : idle) c->Close("idle for " + std::to_string(limit) + " ms", LogLevel::kInfo);
 }
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

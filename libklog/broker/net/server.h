@@ -24,7 +24,7 @@
 #include "broker/net/request_budget.h"
 #include "klog/status.h"
 
-namespace klog::broker {
+namespace klog::broker::net {
 
 class Connection;
 class MetricsHttp;
@@ -97,4 +97,4 @@ class Server {
   std::unique_ptr<MetricsHttp> metrics_http_;  // with --metrics only
 };
 
-}  // namespace klog::broker
+}  // namespace klog::broker::net

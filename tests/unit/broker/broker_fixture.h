@@ -166,7 +166,7 @@ struct BrokerFixture {
   // Errors only, on stderr: the cases provoke warnings on purpose.
   broker::Diagnostics diagnostics{"klog-serve", broker::LogLevel::kError};
   std::unique_ptr<broker::Broker> broker;
-  std::unique_ptr<broker::Server> server;
+  std::unique_ptr<broker::net::Server> server;
 
   explicit BrokerFixture(const std::function<void(broker::BrokerConfig&)>& tweak = {}) {
     config.data_dir = tmp.Sub("data");
@@ -175,7 +175,7 @@ struct BrokerFixture {
     if (tweak) tweak(config);
     std::filesystem::create_directories(config.data_dir);
     broker = std::make_unique<broker::Broker>(config, diagnostics);
-    server = std::make_unique<broker::Server>(broker.get());
+    server = std::make_unique<broker::net::Server>(broker.get());
   }
   ~BrokerFixture() {
     Pump();
@@ -208,14 +208,14 @@ struct BrokerFixture {
 // given in call order, as Connection gives them to requests.
 struct DirectConnection {
   BrokerFixture& f;
-  std::shared_ptr<broker::Connection> conn;
+  std::shared_ptr<broker::net::Connection> conn;
   int client = -1;
   uint64_t next_seq = 0;
 
   explicit DirectConnection(BrokerFixture& fixture) : f(fixture) {
     int server_fd = -1;
     TcpPair(&server_fd, &client);
-    conn = std::make_shared<broker::Connection>(f.server.get(), 1000);
+    conn = std::make_shared<broker::net::Connection>(f.server.get(), 1000);
     REQUIRE(uv_tcp_init(f.loop(), conn->tcp()) == 0);
     REQUIRE(uv_tcp_open(conn->tcp(), server_fd) == 0);
   }
@@ -225,12 +225,12 @@ struct DirectConnection {
     close(client);
   }
 
-  broker::Responder NewResponder(int16_t api_key, int16_t version, int32_t correlation_id) {
+  broker::net::Responder NewResponder(int16_t api_key, int16_t version, int32_t correlation_id) {
     proto::RequestHeader h;
     h.api_key = api_key;
     h.api_version = version;
     h.correlation_id = correlation_id;
-    return broker::Responder(conn, next_seq++, h);
+    return broker::net::Responder(conn, next_seq++, h);
   }
   std::optional<std::vector<uint8_t>> Read(int timeout_ms = 5000) {
     return ReadFrame(
@@ -241,16 +241,17 @@ struct DirectConnection {
 
   // Calls handler `fn` with `req` encoded as `version`, as Dispatch would.
   template <class Req>
-  void Start(broker::HandlerFn fn, const Req& req, int16_t version, int32_t correlation_id = 7) {
+  void Start(broker::handlers::HandlerFn fn, const Req& req, int16_t version,
+             int32_t correlation_id = 7) {
     std::vector<uint8_t> body;
     proto::Writer w(&body);
     proto::EncodeMessage(req, version, &w);
     // As in a loop callback, where a handler runs: the loop's time is current
     // (timers a handler starts are measured from now).
     uv_update_time(f.loop());
-    broker::Responder reply = NewResponder(Req::kApiKey, version, correlation_id);
+    broker::net::Responder reply = NewResponder(Req::kApiKey, version, correlation_id);
     std::string peer = "test";
-    broker::RequestContext ctx{*f.broker, f.loop(), reply.header(), body, peer};
+    broker::handlers::RequestContext ctx{*f.broker, f.loop(), reply.header(), body, peer};
     fn(ctx, std::move(reply));
   }
   // Reads the next response and decodes it as `Resp` of `version`. The
@@ -266,7 +267,7 @@ struct DirectConnection {
   std::deque<std::vector<uint8_t>> frames;  // what Receive decoded
   // Start, then Receive.
   template <class Resp, class Req>
-  Resp Call(broker::HandlerFn fn, const Req& req, int16_t version) {
+  Resp Call(broker::handlers::HandlerFn fn, const Req& req, int16_t version) {
     Start(fn, req, version);
     return Receive<Resp>(version);
   }
@@ -284,7 +285,7 @@ struct RunningServer {
     REQUIRE(f.server->Listen().ok());
     stop.data = f.server.get();
     uv_async_init(f.loop(), &stop, [](uv_async_t* a) {
-      static_cast<broker::Server*>(a->data)->Shutdown("test over");
+      static_cast<broker::net::Server*>(a->data)->Shutdown("test over");
       uv_close(reinterpret_cast<uv_handle_t*>(a), nullptr);
     });
     thread = std::thread([this] { result = f.server->Run(); });

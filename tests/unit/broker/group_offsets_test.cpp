@@ -24,11 +24,11 @@
 
 using klog::EncodeOffsetCommitKey;
 using klog::EncodeOffsetCommitValue;
-using klog::broker::ApplyOffsetRecord;
-using klog::broker::CommittedOffset;
-using klog::broker::Group;
-using klog::broker::GroupCoordinator;
-using klog::broker::JavaStringHash;
+using klog::broker::groups::ApplyOffsetRecord;
+using klog::broker::groups::CommittedOffset;
+using klog::broker::groups::Group;
+using klog::broker::groups::GroupCoordinator;
+using klog::broker::groups::JavaStringHash;
 
 TEST_CASE("Java String.hashCode over UTF-16 units, including surrogate pairs") {
   CHECK(JavaStringHash("") == 0);
@@ -103,7 +103,7 @@ using Records = std::vector<std::pair<std::optional<std::string>, std::optional<
 void WriteOffsetRecords(const std::string& dir, int32_t p, const Records& recs,
                         const klog::LogOptions& opts = {}) {
   klog::DataDir data(dir);
-  auto w = klog::LogWriter::Open(data.PartitionPath(klog::broker::kOffsetsTopic, p), opts);
+  auto w = klog::LogWriter::Open(data.PartitionPath(klog::broker::groups::kOffsetsTopic, p), opts);
   REQUIRE(w.ok());
   klog::BatchBuilder b;
   b.Reset(1700000000000);
@@ -132,7 +132,7 @@ TEST_CASE("offsets reload from __consumer_offsets; a fully deleted group does no
     CHECK(broker.groups().groups().empty());
   }
   klog::DataDir data(dir);
-  REQUIRE(data.CreateTopic(klog::broker::kOffsetsTopic, 3).ok());
+  REQUIRE(data.CreateTopic(klog::broker::groups::kOffsetsTopic, 3).ok());
   WriteOffsetRecords(
       dir, 1,
       {{EncodeOffsetCommitKey("kept", "t", 0), EncodeOffsetCommitValue({10, -1, "", 1})},
@@ -169,7 +169,7 @@ struct OffsetsDir {
     REQUIRE(mkdtemp(tmpl) != nullptr);
     path = tmpl;
     config.data_dir = path;
-    REQUIRE(klog::DataDir(path).CreateTopic(klog::broker::kOffsetsTopic, 1).ok());
+    REQUIRE(klog::DataDir(path).CreateTopic(klog::broker::groups::kOffsetsTopic, 1).ok());
   }
   ~OffsetsDir() { std::filesystem::remove_all(path); }
   std::string Partition() const {

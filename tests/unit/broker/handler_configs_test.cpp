@@ -19,9 +19,9 @@
 #include "klog/topic.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleAlterConfigs;
-using klog::broker::HandleDescribeConfigs;
-using klog::broker::HandleIncrementalAlterConfigs;
+using klog::broker::handlers::HandleAlterConfigs;
+using klog::broker::handlers::HandleDescribeConfigs;
+using klog::broker::handlers::HandleIncrementalAlterConfigs;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 namespace proto = klog::proto;

@@ -16,8 +16,8 @@
 #include "klog/record.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleFetch;
-using klog::broker::HandleProduce;
+using klog::broker::handlers::HandleFetch;
+using klog::broker::handlers::HandleProduce;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 using klog::test::MakeBatch;

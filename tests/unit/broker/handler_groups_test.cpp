@@ -22,16 +22,16 @@
 #include "broker_fixture.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleDeleteGroups;
-using klog::broker::HandleDescribeGroups;
-using klog::broker::HandleFindCoordinator;
-using klog::broker::HandleHeartbeat;
-using klog::broker::HandleJoinGroup;
-using klog::broker::HandleLeaveGroup;
-using klog::broker::HandleListGroups;
-using klog::broker::HandleOffsetCommit;
-using klog::broker::HandleOffsetFetch;
-using klog::broker::HandleSyncGroup;
+using klog::broker::handlers::HandleDeleteGroups;
+using klog::broker::handlers::HandleDescribeGroups;
+using klog::broker::handlers::HandleFindCoordinator;
+using klog::broker::handlers::HandleHeartbeat;
+using klog::broker::handlers::HandleJoinGroup;
+using klog::broker::handlers::HandleLeaveGroup;
+using klog::broker::handlers::HandleListGroups;
+using klog::broker::handlers::HandleOffsetCommit;
+using klog::broker::handlers::HandleOffsetFetch;
+using klog::broker::handlers::HandleSyncGroup;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 namespace proto = klog::proto;

@@ -16,11 +16,11 @@
 #include "klog/coding.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleApiVersions;
-using klog::broker::HandleFetch;
-using klog::broker::HandleMetadata;
-using klog::broker::HandleOffsetForLeaderEpoch;
-using klog::broker::HandleProduce;
+using klog::broker::handlers::HandleApiVersions;
+using klog::broker::handlers::HandleFetch;
+using klog::broker::handlers::HandleMetadata;
+using klog::broker::handlers::HandleOffsetForLeaderEpoch;
+using klog::broker::handlers::HandleProduce;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 using klog::test::MakeBatch;

@@ -12,8 +12,8 @@
 #include "klog/log.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleListOffsets;
-using klog::broker::HandleProduce;
+using klog::broker::handlers::HandleListOffsets;
+using klog::broker::handlers::HandleProduce;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 using klog::test::MakeBatch;

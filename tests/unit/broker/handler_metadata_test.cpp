@@ -12,7 +12,7 @@
 #include "broker_fixture.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleMetadata;
+using klog::broker::handlers::HandleMetadata;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 namespace proto = klog::proto;

@@ -15,12 +15,12 @@
 #include "broker_fixture.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleCreatePartitions;
-using klog::broker::HandleDeleteRecords;
-using klog::broker::HandleFetch;
-using klog::broker::HandleListOffsets;
-using klog::broker::HandleMetadata;
-using klog::broker::HandleProduce;
+using klog::broker::handlers::HandleCreatePartitions;
+using klog::broker::handlers::HandleDeleteRecords;
+using klog::broker::handlers::HandleFetch;
+using klog::broker::handlers::HandleListOffsets;
+using klog::broker::handlers::HandleMetadata;
+using klog::broker::handlers::HandleProduce;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 using klog::test::MakeBatch;

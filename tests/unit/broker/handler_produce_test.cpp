@@ -11,7 +11,7 @@
 #include "klog/batch_format.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleProduce;
+using klog::broker::handlers::HandleProduce;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 using klog::test::MakeBatch;

@@ -14,9 +14,9 @@
 #include "broker_fixture.h"
 #include "proto/errors.h"
 
-using klog::broker::HandleCreateTopics;
-using klog::broker::HandleDeleteTopics;
-using klog::broker::HandleProduce;
+using klog::broker::handlers::HandleCreateTopics;
+using klog::broker::handlers::HandleDeleteTopics;
+using klog::broker::handlers::HandleProduce;
 using klog::test::BrokerFixture;
 using klog::test::DirectConnection;
 using klog::test::MakeBatch;

@@ -11,7 +11,7 @@
 
 #include "broker/net/metrics_snapshot.h"
 
-using klog::broker::MetricsSnapshot;
+using klog::broker::net::MetricsSnapshot;
 using namespace std::chrono_literals;
 
 TEST_CASE("snapshot: a wait returns the rendering published for its ticket") {

@@ -16,8 +16,8 @@
 #include "proto/messages.h"
 
 using klog::broker::Metrics;
-using klog::broker::MetricsHttpStatus;
 using klog::broker::PartitionEnd;
+using klog::broker::net::MetricsHttpStatus;
 
 namespace {
 

@@ -17,10 +17,10 @@
 #include "proto/errors.h"
 
 using klog::Status;
-using klog::broker::AppendErrorCode;
-using klog::broker::BatchCheckFor;
-using klog::broker::CheckProduceBatches;
-using klog::broker::ReadErrorCode;
+using klog::broker::handlers::AppendErrorCode;
+using klog::broker::handlers::BatchCheckFor;
+using klog::broker::handlers::CheckProduceBatches;
+using klog::broker::handlers::ReadErrorCode;
 namespace proto = klog::proto;
 
 namespace {

@@ -8,7 +8,7 @@
 
 #include "broker/net/request_budget.h"
 
-using klog::broker::RequestBudget;
+using klog::broker::net::RequestBudget;
 
 namespace {
 

@@ -12,7 +12,7 @@
 
 #include "broker_fixture.h"
 
-using klog::broker::Responder;
+using klog::broker::net::Responder;
 using klog::test::BigEndian32;
 using klog::test::BrokerFixture;
 using klog::test::DecodeResponseFrame;

@@ -14,7 +14,7 @@
 #include "broker/handlers/handlers.h"
 #include "proto/messages.h"
 
-namespace klog::broker {
+namespace klog::broker::handlers {
 
 // One resource of a request, reduced to what changes.
 struct ConfigChange {
@@ -32,4 +32,4 @@ struct ConfigChange {
 void ApplyConfigChanges(RequestContext& ctx, std::vector<ConfigChange> changes, bool validate_only,
                         std::function<void(std::vector<proto::AlterConfigsResult>)> send);
 
-}  // namespace klog::broker
+}  // namespace klog::broker::handlers
