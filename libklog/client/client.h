@@ -14,8 +14,8 @@
 //
 // Loop thread only. Destroying the Client drops every outstanding call without calling
 // its callback; Close() fails them instead. A callback may make new calls or Close() the
-// Client, but must not destroy it (post that to a later loop turn). The loop must run after either, so that the
-// handles can close.
+// Client, but must not destroy it (post that to a later loop turn). The loop must run after either,
+// so that the handles can close.
 #pragma once
 
 #include <uv.h>
