@@ -24,8 +24,10 @@ struct Flags {
 
 // Turns the raw flag strings into options; returns a usage exit code or -1.
 int Convert(const klog::cli::Tool& tool, const Flags& f, CLI::App& app,
-            klog::cli::AppendOptions* o) {
+            klog::cli::local::AppendOptions* o) {
   using namespace klog::cli;
+  using namespace klog::cli::local;
+  using namespace klog::cli::kafka;
   klog::Status st = klog::ValidateTopicName(o->topic);
   if (!st.ok()) return tool.UsageError(st.message());
   auto delim = ParseEscapes(f.delimiter);
@@ -63,6 +65,8 @@ int Convert(const klog::cli::Tool& tool, const Flags& f, CLI::App& app,
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
+  using namespace klog::cli::local;
+  using namespace klog::cli::kafka;
   Tool tool("klog-append");
   auto app = MakeApp(tool, "Append records from stdin to a klog topic.");
   AppendOptions o;

@@ -10,6 +10,8 @@
 namespace {
 
 using namespace klog::cli;
+using namespace klog::cli::local;
+using namespace klog::cli::kafka;
 
 struct ResetFlags {
   bool earliest = false, latest = false;

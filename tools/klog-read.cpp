@@ -20,8 +20,11 @@ struct Flags {
 };
 
 // Turns the raw flag strings into options; returns a usage exit code or -1.
-int Convert(const klog::cli::Tool& tool, const Flags& f, CLI::App& app, klog::cli::ReadOptions* o) {
+int Convert(const klog::cli::Tool& tool, const Flags& f, CLI::App& app,
+            klog::cli::local::ReadOptions* o) {
   using namespace klog::cli;
+  using namespace klog::cli::local;
+  using namespace klog::cli::kafka;
   klog::Status st = klog::ValidateTopicName(o->topic);
   if (!st.ok()) return tool.UsageError(st.message());
   auto start = ParseOffsetSpec(f.offset);
@@ -47,9 +50,11 @@ int Convert(const klog::cli::Tool& tool, const Flags& f, CLI::App& app, klog::cl
 
 // --group, --until-end and --commit-interval against the other flags;
 // returns a usage exit code or -1.
-int CheckGroupFlags(const klog::cli::Tool& tool, const klog::cli::GroupReadOptions& g,
-                    const klog::cli::ReadOptions& o) {
+int CheckGroupFlags(const klog::cli::Tool& tool, const klog::cli::local::GroupReadOptions& g,
+                    const klog::cli::local::ReadOptions& o) {
   using namespace klog::cli;
+  using namespace klog::cli::local;
+  using namespace klog::cli::kafka;
   if (g.until_end && o.follow)
     return tool.UsageError("--until-end and --follow cannot be used together");
   if (!g.group.empty() && !o.partitions.empty()) {
@@ -62,6 +67,8 @@ int CheckGroupFlags(const klog::cli::Tool& tool, const klog::cli::GroupReadOptio
 
 int main(int argc, char** argv) {
   using namespace klog::cli;
+  using namespace klog::cli::local;
+  using namespace klog::cli::kafka;
   Tool tool("klog-read");
   auto app = MakeApp(tool, "Print the records of a klog topic.");
   ReadOptions o;

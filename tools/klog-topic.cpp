@@ -10,6 +10,8 @@
 namespace {
 
 using namespace klog::cli;
+using namespace klog::cli::local;
+using namespace klog::cli::kafka;
 
 // The command line as CLI11 fills it.
 struct Flags {

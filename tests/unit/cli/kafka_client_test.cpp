@@ -6,7 +6,7 @@
 
 #include "cli/kafka/kafka_client.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 namespace {
 
 // Sets or clears $KLOG_BROKERS for one test case.
@@ -135,4 +135,4 @@ TEST_CASE("-X settings win over klog's defaults") {
 }
 
 }  // namespace
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

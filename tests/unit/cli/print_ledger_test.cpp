@@ -12,8 +12,8 @@
 #include "cli/output.h"
 
 using klog::cli::Output;
-using klog::cli::PrintLedger;
 using klog::cli::WriteAlarm;
+using klog::cli::local::PrintLedger;
 
 namespace {
 

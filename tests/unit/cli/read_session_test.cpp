@@ -14,9 +14,9 @@ using klog::BatchBuilder;
 using klog::DataDir;
 using klog::LogWriter;
 using klog::cli::OffsetSpec;
-using klog::cli::ReadOptions;
-using klog::cli::ReadSession;
 using klog::cli::RecordFormat;
+using klog::cli::local::ReadOptions;
+using klog::cli::local::ReadSession;
 using klog::cli::testing::CapturedOutput;
 
 namespace {

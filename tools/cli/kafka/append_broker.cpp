@@ -12,7 +12,7 @@
 #include "cli/kafka/commands.h"
 #include "cli/record_splitter.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 namespace {
 
 // Counts the records the broker did not take; fed by delivery reports,
@@ -35,7 +35,7 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
 void AddDeliveryCallback(rd_kafka_conf_t* conf) { rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery); }
 
 // The producer settings klog-append's flags stand for.
-KafkaClient::Properties ProducerDefaults(const AppendOptions& o, const ProduceOptions& p) {
+KafkaClient::Properties ProducerDefaults(const local::AppendOptions& o, const ProduceOptions& p) {
   KafkaClient::Properties props = {
       {"partitioner", "murmur2_random"},
       {"acks", p.acks == "all" ? "-1" : p.acks},
@@ -79,7 +79,7 @@ using TopicPtr = std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)>;
 // partition count. The handle is made only after the checks: librdkafka asks
 // for a known topic's metadata, which a broker may take as a reason to
 // create it.
-Result<int32_t> PrepareTopic(KafkaClient& c, const AppendOptions& o, const ProduceOptions& p,
+Result<int32_t> PrepareTopic(KafkaClient& c, const local::AppendOptions& o, const ProduceOptions& p,
                              TopicPtr* rkt) {
   auto raw = c.AllTopicsMetadata();
   if (!raw.ok()) return raw.status();
@@ -123,7 +123,8 @@ class Progress {
 // The input loop: one produce call per record, no allocation of our own.
 class ProduceRun {
  public:
-  ProduceRun(const AppendOptions& o, KafkaClient& c, rd_kafka_topic_t* rkt, int32_t partitions)
+  ProduceRun(const local::AppendOptions& o, KafkaClient& c, rd_kafka_topic_t* rkt,
+             int32_t partitions)
       : o_(o), c_(c), rkt_(rkt), partitions_(partitions) {
     noun_ = o.delimiter == "\n" || o.json ? "line" : "record";
   }
@@ -145,7 +146,7 @@ class ProduceRun {
   bool AddText(std::string_view rec);
   bool AddJson(std::string_view line);
 
-  const AppendOptions& o_;
+  const local::AppendOptions& o_;
   KafkaClient& c_;
   rd_kafka_topic_t* rkt_;
   int32_t partitions_;
@@ -266,7 +267,7 @@ void FlushAll(KafkaClient& c) {
 
 }  // namespace
 
-int RunAppendBroker(Tool& tool, const AppendOptions& opts, const ProduceOptions& produce,
+int RunAppendBroker(Tool& tool, const local::AppendOptions& opts, const ProduceOptions& produce,
                     const BrokerTarget& target) {
   std::unique_ptr<KafkaClient> client;
   int rc = KafkaClient::Create(tool, ClientRole::kProducer, target.brokers, target.flags,
@@ -297,4 +298,4 @@ int RunAppendBroker(Tool& tool, const AppendOptions& opts, const ProduceOptions&
   return ok && !run.had_errors() ? kExitOk : kExitFailure;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

@@ -10,10 +10,12 @@
 #include "cli/cli.h"
 #include "cli/kafka/kafka_client.h"
 #include "cli/local/append_cmd.h"
+#include "cli/local/group_cmd.h"
 #include "cli/local/read_cmd.h"
+#include "cli/local/read_group.h"
 #include "cli/local/topic_cmd.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 
 // Where and how broker mode connects: the broker list and the -X settings.
 struct BrokerTarget {
@@ -44,12 +46,12 @@ struct ProduceOptions {
   bool partitions_given = false;     // --partitions was on the command line
 };
 
-int RunAppendBroker(Tool& tool, const AppendOptions& opts, const ProduceOptions& produce,
+int RunAppendBroker(Tool& tool, const local::AppendOptions& opts, const ProduceOptions& produce,
                     const BrokerTarget& target);
 
-int RunReadBroker(Tool& tool, const ReadOptions& opts, const BrokerTarget& target);
+int RunReadBroker(Tool& tool, const local::ReadOptions& opts, const BrokerTarget& target);
 
-int TopicCreateBroker(Tool& tool, const BrokerTarget& target, const TopicCreateOptions& o);
+int TopicCreateBroker(Tool& tool, const BrokerTarget& target, const local::TopicCreateOptions& o);
 int TopicListBroker(Tool& tool, const BrokerTarget& target, bool json);
 int TopicDescribeBroker(Tool& tool, const BrokerTarget& target, const std::string& topic,
                         bool json);
@@ -70,4 +72,17 @@ int TopicAlterConfigsBroker(Tool& tool, const BrokerTarget& target, const std::s
 Status CreateTopicOnBroker(KafkaClient& client, const std::string& topic, int32_t partitions,
                            const std::vector<std::pair<std::string, std::string>>& configs);
 
-}  // namespace klog::cli
+// The same through a Kafka broker (group_broker_cmd.cpp, librdkafka's admin API).
+int GroupListBroker(Tool& tool, const BrokerTarget& target, bool json);
+int GroupDescribeBroker(Tool& tool, const BrokerTarget& target, const std::string& group,
+                        bool json);
+int GroupResetBroker(Tool& tool, const BrokerTarget& target, const local::GroupResetOptions& o);
+int GroupDeleteBroker(Tool& tool, const BrokerTarget& target, const std::string& group);
+
+// The same through a Kafka broker (read_group_broker.cpp): librdkafka's
+// rd_kafka_subscribe with group.id G and the broker's group coordinator.
+// -o must be beginning or end there (auto.offset.reset).
+int RunReadGroupBroker(Tool& tool, const local::ReadOptions& opts,
+                       const local::GroupReadOptions& group, const BrokerTarget& target);
+
+}  // namespace klog::cli::kafka

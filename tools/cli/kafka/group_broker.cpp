@@ -15,7 +15,7 @@
 #include "klog/filename.h"
 #include "klog/group.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 namespace {
 
 struct GroupListDeleter {
@@ -224,12 +224,12 @@ int GroupDescribeBroker(Tool& tool, const BrokerTarget& target, const std::strin
   if (topics.empty() && members.empty()) {
     return tool.Fail(Status::NotFound("group '" + group + "' does not exist"));
   }
-  std::vector<GroupPartitionRow> rows;
+  std::vector<local::GroupPartitionRow> rows;
   for (const std::string& topic : topics) {
     auto count = PartitionCount(*c, topic);
     if (!count.ok()) return tool.Fail(count.status());
     for (int32_t p = 0; p < *count; p++) {
-      GroupPartitionRow r;
+      local::GroupPartitionRow r;
       r.topic = topic;
       r.partition = p;
       st = Watermarks(*c, topic, p, &r.start, &r.end);
@@ -239,11 +239,11 @@ int GroupDescribeBroker(Tool& tool, const BrokerTarget& target, const std::strin
       rows.push_back(std::move(r));
     }
   }
-  PrintGroupDescription(tool, group, members, rows, as_json);
+  local::PrintGroupDescription(tool, group, members, rows, as_json);
   return kExitOk;
 }
 
-int GroupResetBroker(Tool& tool, const BrokerTarget& target, const GroupResetOptions& o) {
+int GroupResetBroker(Tool& tool, const BrokerTarget& target, const local::GroupResetOptions& o) {
   Status st = ValidateGroupName(o.group);
   if (st.ok()) st = ValidateTopicName(o.topic);
   if (!st.ok()) return tool.UsageError(st.message());
@@ -268,7 +268,7 @@ int GroupResetBroker(Tool& tool, const BrokerTarget& target, const GroupResetOpt
     st = Watermarks(*c, o.topic, p, &low, &high);
     if (!st.ok()) break;
     int64_t at_time = high;
-    if (o.to == GroupResetOptions::To::kDatetime) {
+    if (o.to == local::GroupResetOptions::To::kDatetime) {
       rd_kafka_topic_partition_list_t* q = rd_kafka_topic_partition_list_new(1);
       rd_kafka_topic_partition_list_add(q, o.topic.c_str(), p)->offset = o.value;
       rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(c->handle(), q, c->timeout_ms());
@@ -281,8 +281,8 @@ int GroupResetBroker(Tool& tool, const BrokerTarget& target, const GroupResetOpt
     }
     std::optional<int64_t> current;
     if (auto it = committed->find({o.topic, p}); it != committed->end()) current = it->second;
-    int64_t next = ResetTarget(o, low, high, current, at_time);
-    PrintResetLine(tool, o.topic, p, current, next);
+    int64_t next = local::ResetTarget(o, low, high, current, at_time);
+    local::PrintResetLine(tool, o.topic, p, current, next);
     rd_kafka_topic_partition_list_add(plan, o.topic.c_str(), p)->offset = next;
   }
   if (st.ok() && !o.execute) tool.Diag("dry run: nothing changed (add --execute to apply)");
@@ -321,4 +321,4 @@ int GroupDeleteBroker(Tool& tool, const BrokerTarget& target, const std::string&
   return kExitOk;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

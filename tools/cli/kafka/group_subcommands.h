@@ -10,11 +10,11 @@
 #include "cli/local/group_cmd.h"
 #include "cli/tool.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 
 int RunGroupList(Tool& tool, const CommandTarget& t, bool json);
 int RunGroupDescribe(Tool& tool, const CommandTarget& t, const std::string& group, bool json);
-int RunGroupReset(Tool& tool, const CommandTarget& t, const GroupResetOptions& o);
+int RunGroupReset(Tool& tool, const CommandTarget& t, const local::GroupResetOptions& o);
 int RunGroupDelete(Tool& tool, const CommandTarget& t, const std::string& group);
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

@@ -10,7 +10,7 @@
 
 #include "cli/cli.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 namespace {
 
 Status SetConf(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
@@ -298,4 +298,4 @@ RecordView MessageRecord(const rd_kafka_message_t* m, std::vector<HeaderView>* h
   return r;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

@@ -24,7 +24,7 @@
 #include "klog/record.h"
 #include "klog/status.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 
 // The raw broker-mode flags of one command line.
 struct BrokerFlags {
@@ -198,4 +198,4 @@ Result<EventPtr> AdminCall(KafkaClient& c, const char* what, Send send) {
   return owned;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 #include "cli/kafka/commands.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 namespace {
 
 // Set by SIGINT and SIGTERM (a signal handler has no other way to tell the
@@ -64,7 +64,7 @@ struct PartState {
 
 class BrokerReader {
  public:
-  BrokerReader(const ReadOptions& opts, KafkaClient& c, Output& out)
+  BrokerReader(const local::ReadOptions& opts, KafkaClient& c, Output& out)
       : opts_(opts), c_(c), out_(out), printer_(opts, out) {
     if (opts.count) remaining_ = *opts.count;
   }
@@ -97,10 +97,10 @@ class BrokerReader {
   // The KAFKA_STORAGE_ERROR librdkafka keeps retrying, as a Status.
   void Print(PartState& p, const rd_kafka_message_t* m);
 
-  const ReadOptions& opts_;
+  const local::ReadOptions& opts_;
   KafkaClient& c_;
   Output& out_;
-  RecordPrinter printer_;
+  local::RecordPrinter printer_;
   std::vector<PartState> parts_;
   std::vector<PartState*> active_;
   std::vector<HeaderView> headers_;  // the current record's headers, reused
@@ -287,7 +287,7 @@ Status BrokerReader::Consume(const std::vector<PartState*>& parts, bool follow) 
 
 }  // namespace
 
-int RunReadBroker(Tool& tool, const ReadOptions& opts, const BrokerTarget& target) {
+int RunReadBroker(Tool& tool, const local::ReadOptions& opts, const BrokerTarget& target) {
   std::unique_ptr<KafkaClient> client;
   int rc = KafkaClient::Create(tool, ClientRole::kConsumer, target.brokers, target.flags,
                                ConsumerDefaults(opts.follow), &client);
@@ -323,4 +323,4 @@ int RunReadBroker(Tool& tool, const ReadOptions& opts, const BrokerTarget& targe
   return st.ok() ? kExitOk : tool.Fail(st);
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

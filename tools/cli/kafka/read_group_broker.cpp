@@ -17,7 +17,7 @@
 #include "cli/local/read_group.h"
 #include "klog/group.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 namespace {
 
 // Set by SIGINT and SIGTERM: the member commits, leaves its group and ends.
@@ -33,7 +33,8 @@ struct Assigned {
 
 class GroupConsumer {
  public:
-  GroupConsumer(const ReadOptions& opts, const GroupReadOptions& g, KafkaClient& c, Output& out)
+  GroupConsumer(const local::ReadOptions& opts, const local::GroupReadOptions& g, KafkaClient& c,
+                Output& out)
       : opts_(opts), g_(g), c_(c), out_(out), printer_(opts, out_) {
     if (opts.count) remaining_ = *opts.count;
   }
@@ -48,11 +49,11 @@ class GroupConsumer {
   Status Commit(const rd_kafka_topic_partition_list_t* only);
   bool Finished() const;
 
-  const ReadOptions& opts_;
-  const GroupReadOptions& g_;
+  const local::ReadOptions& opts_;
+  const local::GroupReadOptions& g_;
   KafkaClient& c_;
   Output& out_;
-  RecordPrinter printer_;
+  local::RecordPrinter printer_;
   std::map<int32_t, Assigned> assigned_;
   std::vector<HeaderView> headers_;
   int64_t remaining_ = -1;
@@ -213,8 +214,8 @@ Status GroupConsumer::Run() {
 
 }  // namespace
 
-int RunReadGroupBroker(Tool& tool, const ReadOptions& opts, const GroupReadOptions& group,
-                       const BrokerTarget& target) {
+int RunReadGroupBroker(Tool& tool, const local::ReadOptions& opts,
+                       const local::GroupReadOptions& group, const BrokerTarget& target) {
   Status st = ValidateGroupName(group.group);
   if (!st.ok()) return tool.UsageError("--group: " + st.message());
   const char* reset = nullptr;
@@ -256,4 +257,4 @@ int RunReadGroupBroker(Tool& tool, const ReadOptions& opts, const GroupReadOptio
   return st.ok() ? kExitOk : tool.Fail(st);
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

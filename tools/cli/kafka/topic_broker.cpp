@@ -13,7 +13,7 @@
 #include "cli/output.h"
 #include "klog/filename.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 namespace {
 
 using json = nlohmann::ordered_json;
@@ -115,7 +115,7 @@ Status CreateTopicOnBroker(KafkaClient& c, const std::string& topic, int32_t par
   return n == 1 ? TopicResultStatus(r[0], topic) : Status::IOError("CreateTopics: no result");
 }
 
-int TopicCreateBroker(Tool& tool, const BrokerTarget& target, const TopicCreateOptions& o) {
+int TopicCreateBroker(Tool& tool, const BrokerTarget& target, const local::TopicCreateOptions& o) {
   Status st = ValidateTopicName(o.topic);
   if (!st.ok()) return tool.UsageError(st.message());
   std::vector<std::pair<std::string, std::string>> configs;
@@ -259,7 +259,7 @@ int TopicAlterConfigsBroker(Tool& tool, const BrokerTarget& target, const std::s
   if (!st.ok()) return tool.UsageError(st.message());
   std::vector<std::pair<std::string, std::string>> pairs;
   int code = kExitOk;
-  if (!SplitConfigs(tool, configs, &pairs, &code)) return code;
+  if (!local::SplitConfigs(tool, configs, &pairs, &code)) return code;
   return WithCluster(tool, target, [&](KafkaClient& c, const rd_kafka_metadata_t* md) {
     if (FindTopic(md, topic) == nullptr) {
       return tool.Fail(Status::NotFound("topic '" + topic + "' does not exist"));
@@ -291,4 +291,4 @@ int TopicAlterConfigsBroker(Tool& tool, const BrokerTarget& target, const std::s
   });
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

@@ -14,9 +14,9 @@
 #include "cli/local/topic_cmd.h"
 #include "cli/tool.h"
 
-namespace klog::cli {
+namespace klog::cli::kafka {
 
-int RunTopicCreate(Tool& tool, const CommandTarget& t, const TopicCreateOptions& o);
+int RunTopicCreate(Tool& tool, const CommandTarget& t, const local::TopicCreateOptions& o);
 int RunTopicList(Tool& tool, const CommandTarget& t, bool json);
 int RunTopicDescribe(Tool& tool, const CommandTarget& t, const std::string& topic, bool json);
 int RunTopicDelete(Tool& tool, const CommandTarget& t, const std::string& topic, bool if_exists);
@@ -45,7 +45,7 @@ int RunTopicTruncateBefore(Tool& tool, const CommandTarget& t, const TopicTrunca
 
 // Local mode only (a broker compacts by itself). `key_map_bytes` is the
 // --key-map-bytes SIZE, parsed into o.key_map_bytes once the lock is held.
-int RunTopicCompact(Tool& tool, const CommandTarget& t, TopicCompactOptions o,
+int RunTopicCompact(Tool& tool, const CommandTarget& t, local::TopicCompactOptions o,
                     const std::string& key_map_bytes);
 
-}  // namespace klog::cli
+}  // namespace klog::cli::kafka

@@ -14,7 +14,7 @@
 #include "klog/partitioner.h"
 #include "klog/topic_appender.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 namespace {
 
 int64_t NowMs() {
@@ -253,4 +253,4 @@ int RunAppend(Tool& tool, const AppendOptions& opts) {
   return ok && !run.had_errors() ? kExitOk : kExitFailure;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -13,7 +13,7 @@
 #include "klog/record.h"
 #include "klog/status.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 struct AppendOptions {
   std::string data_dir;
@@ -38,4 +38,4 @@ Result<FlushPolicy> ParseFlushPolicy(const std::string& s);
 // Runs the append and returns the exit code (diagnostics already printed).
 int RunAppend(Tool& tool, const AppendOptions& opts);
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace klog::cli {
+namespace klog::cli::local {
 namespace {
 
 struct FollowState;
@@ -102,4 +102,4 @@ Status Follow(ReadSession& session) {
   return s;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -8,11 +8,11 @@
 #include "cli/local/read_cmd.h"
 #include "klog/status.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 // Runs until the session is finished (count reached, every partition at
 // --until, stdout gone) or a signal arrives. Errors reading a partition end
 // the loop with that Status.
 Status Follow(ReadSession& session);
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -15,7 +15,7 @@
 #include "klog/log.h"
 #include "klog/topic.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 namespace {
 
 using json = nlohmann::ordered_json;
@@ -225,4 +225,4 @@ int GroupDelete(Tool& tool, const std::string& data_dir, const std::string& grou
   return kExitOk;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

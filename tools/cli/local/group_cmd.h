@@ -11,7 +11,7 @@
 #include <vector>
 #include "cli/tool.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 struct GroupResetOptions {
   enum class To { kNone, kEarliest, kLatest, kOffset, kDatetime, kShiftBy };
@@ -53,12 +53,4 @@ int GroupDescribe(Tool& tool, const std::string& data_dir, const std::string& gr
 int GroupReset(Tool& tool, const std::string& data_dir, const GroupResetOptions& o);
 int GroupDelete(Tool& tool, const std::string& data_dir, const std::string& group);
 
-// The same through a Kafka broker (group_broker_cmd.cpp, librdkafka's admin API).
-struct BrokerTarget;
-int GroupListBroker(Tool& tool, const BrokerTarget& target, bool json);
-int GroupDescribeBroker(Tool& tool, const BrokerTarget& target, const std::string& group,
-                        bool json);
-int GroupResetBroker(Tool& tool, const BrokerTarget& target, const GroupResetOptions& o);
-int GroupDeleteBroker(Tool& tool, const BrokerTarget& target, const std::string& group);
-
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -7,7 +7,7 @@
 #include "cli/local/follow.h"
 #include "klog/topic.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 void RecordPrinter::PrintJson(int32_t partition, const RecordView& r) {
   WriteJsonRecord(opts_.topic, partition, r, out_);
@@ -117,4 +117,4 @@ int RunRead(Tool& tool, const ReadOptions& opts) {
   return kExitOk;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -17,7 +17,7 @@
 #include "klog/record.h"
 #include "klog/status.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 struct ReadOptions {
   enum class Mode { kValue, kFormat, kJson };
@@ -107,4 +107,4 @@ class ReadSession {
 // Runs klog-read and returns the exit code (diagnostics already printed).
 int RunRead(Tool& tool, const ReadOptions& opts);
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -11,7 +11,7 @@
 #include "cli/local/read_group_reader.h"
 #include "klog/topic.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 namespace group_read {
 namespace {
 
@@ -251,4 +251,4 @@ int RunReadGroup(Tool& tool, const ReadOptions& opts, const GroupReadOptions& gr
   return kExitOk;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

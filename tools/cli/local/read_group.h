@@ -15,7 +15,7 @@
 #include "cli/local/read_cmd.h"
 #include "cli/tool.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 struct GroupReadOptions {
   std::string group;
@@ -27,11 +27,4 @@ struct GroupReadOptions {
 // already printed). `opts.partitions` must be empty.
 int RunReadGroup(Tool& tool, const ReadOptions& opts, const GroupReadOptions& group);
 
-struct BrokerTarget;
-// The same through a Kafka broker (read_group_broker.cpp): librdkafka's
-// rd_kafka_subscribe with group.id G and the broker's group coordinator.
-// -o must be beginning or end there (auto.offset.reset).
-int RunReadGroupBroker(Tool& tool, const ReadOptions& opts, const GroupReadOptions& group,
-                       const BrokerTarget& target);
-
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 PrintLedger::PrintLedger(int32_t partitions, uint64_t start)
     : base_(start), written_next_(size_t(partitions), 0) {
@@ -53,4 +53,4 @@ void PrintLedger::Drop(int32_t partition, Output& out) {
   out.Erase(cut);
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -15,7 +15,7 @@
 
 #include "cli/output.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 class PrintLedger {
  public:
@@ -57,4 +57,4 @@ class PrintLedger {
   std::vector<int64_t> written_next_;
 };
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

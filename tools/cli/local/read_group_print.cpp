@@ -4,7 +4,7 @@
 
 #include "cli/local/read_group_reader.h"
 
-namespace klog::cli::group_read {
+namespace klog::cli::local::group_read {
 
 bool GroupReader::WriteOutput() {
   if (out_.buffered() > 0 && out_.ok()) {
@@ -117,4 +117,4 @@ void GroupReader::OnPump() {
   Keep(st);
 }
 
-}  // namespace klog::cli::group_read
+}  // namespace klog::cli::local::group_read

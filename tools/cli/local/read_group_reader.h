@@ -30,7 +30,7 @@
 #include "cli/output.h"
 #include "klog/group.h"
 
-namespace klog::cli::group_read {
+namespace klog::cli::local::group_read {
 
 constexpr uint64_t kRebalanceMs = 500;
 constexpr int kWriteAlarmMs = 100;
@@ -127,4 +127,4 @@ class GroupReader {
   Status error_;
 };
 
-}  // namespace klog::cli::group_read
+}  // namespace klog::cli::local::group_read

@@ -12,7 +12,7 @@
 #include "klog/segment.h"
 #include "klog/topic.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 namespace {
 
 using json = nlohmann::ordered_json;
@@ -161,4 +161,4 @@ int TopicAlter(Tool& tool, const std::string& data_dir, const std::string& topic
   return kExitOk;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

@@ -13,7 +13,7 @@
 #include "cli/tool.h"
 #include "klog/topic.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 
 // The start of every local command that changes the data directory: refuses
 // klog-serve's internal topic `topic` (CheckNotInternal with `action`, as
@@ -66,4 +66,4 @@ struct TopicCompactOptions {
 // process by SIGKILL just before that step of the swap (crash tests).
 int TopicCompact(Tool& tool, const std::string& data_dir, const TopicCompactOptions& o);
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

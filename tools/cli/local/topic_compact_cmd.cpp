@@ -14,7 +14,7 @@
 #include "klog/log.h"
 #include "klog/topic.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 namespace {
 
 constexpr const char* kCrashEnv = "KLOG_TEST_CLEANER_CRASH";
@@ -107,4 +107,4 @@ int TopicCompact(Tool& tool, const std::string& data_dir, const TopicCompactOpti
   return kExitOk;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local

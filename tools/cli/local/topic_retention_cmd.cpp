@@ -11,7 +11,7 @@
 #include "klog/log.h"
 #include "klog/topic.h"
 
-namespace klog::cli {
+namespace klog::cli::local {
 namespace {
 
 std::string Where(const std::string& topic, int32_t p) { return topic + "-" + std::to_string(p); }
@@ -111,4 +111,4 @@ int TopicTruncateBefore(Tool& tool, const std::string& data_dir, const std::stri
   return kExitOk;
 }
 
-}  // namespace klog::cli
+}  // namespace klog::cli::local
