@@ -47,8 +47,21 @@ assert seen == 203, seen
 assert min(counts) > 30, counts
 PY
 
-# Unkeyed: each input chunk is one batch on the next partition.
-{ for i in 1 2 3 4 5 6; do echo "a$i"; echo "b$i"; sleep 0.05; done; } | "$A" -t rr --partitions 3
+# Unkeyed: each input chunk is one batch on the next partition. The writer
+# waits until a chunk is stored before it writes the next, so chunks never
+# merge in the pipe however slow klog-append is (ASan, a loaded machine).
+rr_chunks() {
+  local i n tries
+  for i in 1 2 3 4 5 6; do
+    printf 'a%s\nb%s\n' "$i" "$i"
+    for ((tries = 0; tries < 600; tries++)); do
+      n=$("$R" -t rr 2>/dev/null | wc -l) || n=0
+      [[ $n -ge $((2 * i)) ]] && break
+      sleep 0.05
+    done
+  done
+}
+rr_chunks | "$A" -t rr --partitions 3
 for p in 0 1 2; do
   n=$("$R" -t rr -p $p | wc -l)
   [[ $n -ge 2 ]] || fail "round robin: partition $p has $n records"
