@@ -1,6 +1,5 @@
 #include "replica/data_dir_copy.h"
 
-#include <sys/stat.h>
 #include <algorithm>
 #include <map>
 #include <set>
@@ -8,14 +7,10 @@
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/topic.h"
+#include "util/fileutil.h"
 
 namespace klog::replica {
 namespace {
-
-bool IsDir(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 // The topics to work on: those named, or every topic of `dir`.
 Result<std::vector<TopicInfo>> SelectTopics(const DataDir& dir,

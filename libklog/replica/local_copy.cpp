@@ -11,6 +11,7 @@
 #include "klog/log.h"
 #include "klog/record.h"
 #include "replica/compare.h"
+#include "util/fileutil.h"
 
 namespace klog::replica {
 namespace {
@@ -107,10 +108,7 @@ Status FollowLogStart(int64_t src_start, LogWriter& dst) {
 }
 
 std::optional<int64_t> SegmentBaseOf(const std::string& path) {
-  std::string_view name = path;
-  size_t slash = name.rfind('/');
-  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
-  return ParseSegmentName(name, kLogSuffix);
+  return ParseSegmentName(BaseName(path), kLogSuffix);
 }
 
 // Appends the batches of one span read from the source, rolling first when

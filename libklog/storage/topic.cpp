@@ -41,11 +41,6 @@ std::string MetaText(int32_t partitions, const std::map<std::string, std::string
   return j.dump() + "\n";
 }
 
-bool IsDir(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::is_directory(path, ec);
-}
-
 // Partition numbers of the <topic>-<N> directories present in `dir`.
 std::vector<int32_t> PartitionDirs(const std::string& dir, const std::string& topic) {
   std::vector<int32_t> out;

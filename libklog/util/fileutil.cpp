@@ -117,6 +117,11 @@ Status MakeDirs(const std::string& dir) {
   return Status::Ok();
 }
 
+bool IsDir(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
 std::string_view BaseName(std::string_view path) {
   size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);

@@ -68,6 +68,9 @@ Status SyncDir(const std::string& dir);
 // Creates `dir` (and missing parents). Existing directories are fine.
 Status MakeDirs(const std::string& dir);
 
+// True when `path` is a directory (or a symlink to one); false on any error.
+bool IsDir(const std::string& path);
+
 // "a/b/c.log" → "c.log"; "a/b/c.log" → "a/b".
 std::string_view BaseName(std::string_view path);
 std::string DirName(std::string_view path);
