@@ -22,12 +22,13 @@ CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 # installs the version pinned in tests/clients/kafkajs/package-lock.json).
 # `make fuzz`: clang with its libFuzzer runtime (libclang-rt-dev) and
 # llvm-symbolizer (llvm) for the sanitizers' stack traces. `make format` and
-# .ci/check_format.sh: clang-format.
+# .ci/check_format.sh: clang-format. strace: serve_fetch_offloop.sh checks which
+# thread reads the segment files.
 DEPS := build-essential cmake ninja-build pkg-config clang libclang-rt-dev llvm clang-format \
 	libcli11-dev nlohmann-json3-dev libxxhash-dev doctest-dev libuv1-dev libmicrohttpd-dev libisal-dev \
 	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev kcat \
 	python3 python3-confluent-kafka python3-kafka python3-snappy python3-lz4 \
-	nodejs npm=npm man-db groff-base time xxd valgrind zsh fish
+	nodejs npm=npm man-db groff-base time xxd valgrind zsh fish strace
 
 .PHONY: all deps build test demo bench asan fuzz install format clean
 

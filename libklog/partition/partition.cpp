@@ -3,6 +3,7 @@
 // partition_read.cpp.
 #include "partition/partition.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "broker/background.h"
@@ -65,6 +66,8 @@ Partition::Partition(uv_loop_t* loop, broker::Diagnostics& diagnostics, std::str
       dir_(std::move(dir)),
       owns_dir_(options.data_dir_locked),
       options_(std::move(options)),
+      fetch_readers_(std::make_shared<ReaderPool>(
+          ReaderPool::Config{dir_, ReaderOpts(), !owns_dir_, name(), &diagnostics_})),
       leader_epoch_(options_.leader_epoch) {}
 
 Status Partition::OpenReaderOffLoop() {
@@ -75,7 +78,10 @@ Status Partition::OpenReaderOffLoop() {
   return PrepareReader();
 }
 
-Partition::~Partition() = default;
+Partition::~Partition() {
+  read_lease_.Release();
+  fetch_readers_->Close();
+}
 
 std::string Partition::name() const { return topic_ + "-" + std::to_string(index_); }
 
@@ -189,14 +195,17 @@ void Partition::OpenJobReader() {
 void Partition::AdoptJobResult() {
   if (job_reader_) {
     reader_ = std::move(job_reader_);
+    fetch_readers_->Invalidate();
     return;
   }
   if (!job_reader_status_.ok()) {
     diagnostics_.Error(name() + ": " + job_reader_status_.message());
     job_reader_status_ = Status::Ok();
     reader_.reset();  // the next read tries again
+    fetch_readers_->Invalidate();
     return;
   }
+  if (writer_) fetch_readers_->NoteAppended(job_active_base_, job_active_size_, job_end_offset_);
   if (writer_ && reader_ &&
       !reader_->NoteAppended(job_active_base_, job_active_size_, job_end_offset_)) {
     // Not expected: a job that rolls opens a fresh reader.
@@ -241,7 +250,10 @@ void Partition::FinishJob() {
 
 void Partition::Watch(std::weak_ptr<AppendWatcher> w) {
   std::erase_if(watchers_, [](const std::weak_ptr<AppendWatcher>& x) { return x.expired(); });
-  watchers_.push_back(std::move(w));
+  auto same = [&w](const std::weak_ptr<AppendWatcher>& x) {
+    return !x.owner_before(w) && !w.owner_before(x);
+  };
+  if (std::none_of(watchers_.begin(), watchers_.end(), same)) watchers_.push_back(std::move(w));
 }
 
 void Partition::WakeWatchers() { WakeAndClear(); }

@@ -28,15 +28,22 @@
 // check decompresses), appends that would roll the segment (sealing writes
 // its digest and indexes) and every fdatasync stay off the loop thread.
 //
-// Reads run on the loop thread through one LogReader. Every batch a read
-// returns has passed its CRC-32C check. The reader is opened on the pool:
-// by Partitions::Preload before the partition's first use, and afresh by
-// every job that opens the writer, rolls a segment or runs maintenance; after
-// any other append job it takes the writer's new end and active-segment size
-// as they are (LogReader::NoteAppended), with no I/O. What a read itself does
-// on the loop: preads of batches (from the page cache, as a rule), an offset
-// index lookup when a fetch does not continue where the last one stopped,
-// and one open(2) of a segment file the first time the cursor reads it.
+// Reads. A Fetch reads on the pool: PrepareFetch checks the offset on the
+// loop thread (no I/O once the partition is open) and hands out a ReadLease
+// (reader_pool.h) holding a reader of its own, which the fetch reads on a
+// pool thread (preads of batches, an offset-index lookup when a fetch does
+// not continue where that reader stopped, the open(2) of a segment file the
+// first time it reads it) and gives back on the loop thread. The readers
+// are kept current with no I/O: ReaderPool takes each append job's new end,
+// and drops its readers after a job that opened the writer, rolled or ran
+// maintenance. One more reader, the partition's own, answers on the loop
+// thread what needs no batch (the offsets, from memory) and ListOffsets by
+// timestamp (an index lookup and a read of one batch: I/O on the loop
+// thread, for a request clients make when they start, not per fetch). It
+// is opened on the pool: by Partitions::Preload before the partition's
+// first use, and afresh by every job that opens the writer, rolls a
+// segment or runs maintenance; after any other append job it takes the
+// writer's new end and active-segment size as they are.
 //
 // Leader epochs. The partition keeps a copy of its epoch cache (the
 // writer's, as of the last finished job; before the writer is opened, what
@@ -71,6 +78,7 @@
 #include "klog/batch_list.h"
 #include "klog/log.h"
 #include "klog/status.h"
+#include "partition/reader_pool.h"
 
 namespace klog::partition {
 
@@ -139,15 +147,16 @@ class Partition {
   using AppendDone = std::function<void(const Status&, const AppendResult&)>;
   void Append(BatchList batches, bool sync, AppendCheck check, AppendDone done);
 
-  // Sets *out to whole batches from `offset` (the batch holding it first):
-  // about `max_bytes` of them, but always the first whole batch, and none
-  // at or above the high watermark. *out points into the reader's buffer
-  // and is valid until the next Read or OffsetForTimestamp. *offsets is
-  // filled in once the reader is ready, even when nothing is read.
-  // InvalidArgument for an offset outside [log start, high watermark];
-  // IOError or Corruption when a file fails or the first batch at `offset`
-  // fails its CRC-32C check (batches before a damaged one are returned
-  // first; the damage is logged with the segment file and byte position).
+  // A fetch from `offset`: sets *offsets (once the reader is ready, even on
+  // a failure) and, when there is something to read (offset below the high
+  // watermark), *lease, to be read on any thread (ReadLease::Read: whole
+  // batches from the one holding `offset`, none at or above the high
+  // watermark as of now) and given back on the loop thread. InvalidArgument
+  // for an offset outside [log start, high watermark]; IOError when the
+  // partition's reader cannot be opened.
+  Status PrepareFetch(int64_t offset, PartitionOffsets* offsets, ReadLease* lease);
+  // PrepareFetch and the read, on the calling (loop) thread, for tests and
+  // tools: *out is valid until the next Read.
   Status Read(int64_t offset, size_t max_bytes, std::span<const uint8_t>* out,
               PartitionOffsets* offsets);
   // Offsets only; *offsets is set even when the reader fails (IOError).
@@ -166,8 +175,9 @@ class Partition {
   // first so that the offsets are loaded.
   EpochEndOffset EndOffsetForEpoch(int32_t epoch) const;
 
-  // Registers `w` to be told (once) about the next job that completes.
-  // Expired watchers are dropped.
+  // Registers `w` to be told (once) about the next job that completes; a
+  // watcher registered already stays registered once. Expired watchers are
+  // dropped.
   void Watch(std::weak_ptr<AppendWatcher> w);
   // Tells every watcher now (shutdown).
   void WakeWatchers();
@@ -253,6 +263,8 @@ class Partition {
   Status job_reader_status_;
   // Loop thread only.
   std::unique_ptr<LogReader> reader_;
+  std::shared_ptr<ReaderPool> fetch_readers_;
+  ReadLease read_lease_;  // Read()'s
   int loop_reader_io_ = 0;
   int64_t log_start_ = 0;
   int64_t high_watermark_ = 0;

@@ -1,5 +1,5 @@
-// Partition's reads (loop thread): the reader, bounded by the high
-// watermark, and the offsets clients see (see partition.h).
+// Partition's reads: the loop thread's reader and the offsets clients see,
+// and the leases of fetches (see partition.h).
 #include <algorithm>
 
 #include "broker/diagnostics.h"
@@ -51,9 +51,8 @@ Status Partition::Offsets(PartitionOffsets* offsets) {
   return s;
 }
 
-Status Partition::Read(int64_t offset, size_t max_bytes, std::span<const uint8_t>* out,
-                       PartitionOffsets* offsets) {
-  *out = {};
+Status Partition::PrepareFetch(int64_t offset, PartitionOffsets* offsets, ReadLease* lease) {
+  *lease = ReadLease();
   KLOG_RETURN_IF_ERROR(PrepareReader());
   *offsets = PartitionOffsets{log_start_, high_watermark_};
   if (offset < log_start_ || offset > high_watermark_) {
@@ -61,22 +60,15 @@ Status Partition::Read(int64_t offset, size_t max_bytes, std::span<const uint8_t
                                    std::to_string(log_start_) + ", " +
                                    std::to_string(high_watermark_) + "]");
   }
-  if (offset == high_watermark_) return Status::Ok();
-  // A running job may have written more than is acknowledged: the reader
-  // returns nothing at or above the high watermark.
-  reader_->SetUpperBound(high_watermark_);
-  Status s = reader_->Seek(offset);
-  Result<std::span<const uint8_t>> got =
-      s.ok() ? reader_->Next(max_bytes) : Result<std::span<const uint8_t>>(s);
-  if (!got.ok()) {
-    // Clients retry a failed fetch every few hundred milliseconds; the log
-    // collapses the identical lines (broker/diagnostics.h).
-    diagnostics_.Error(name() + ": fetch from offset " + std::to_string(offset) + ": " +
-                       got.status().message());
-    return got.status().IsCorruption() ? got.status() : Status::IOError(got.status().message());
-  }
-  *out = *got;
+  if (offset < high_watermark_) *lease = fetch_readers_->Lease(offset, high_watermark_);
   return Status::Ok();
+}
+
+Status Partition::Read(int64_t offset, size_t max_bytes, std::span<const uint8_t>* out,
+                       PartitionOffsets* offsets) {
+  *out = {};
+  KLOG_RETURN_IF_ERROR(PrepareFetch(offset, offsets, &read_lease_));
+  return read_lease_.active() ? read_lease_.Read(max_bytes, out) : Status::Ok();
 }
 
 Status Partition::OffsetForTimestamp(int64_t ts_ms, int64_t* offset, int64_t* timestamp) {

@@ -23,45 +23,37 @@
 // so a fetcher with a replica id >= 0 is served like a consumer, up to the
 // high watermark. log_start_offset (a follower's) is ignored too.
 //
+// Reading (see partition.h, Reads): the loop thread looks the partitions
+// up, checks offsets and epochs from memory and takes a read lease of each
+// partition with records to read; one pool job then reads them all in
+// request order and, when the answer is due, encodes the response frame,
+// so neither the preads nor the copy into the frame run on the loop thread.
+// A fetch with nothing to read (every partition at its high watermark, or
+// an error) is answered or parked without the hop. While the job runs,
+// wake-ups and the timer are noted and looked at when it is done.
+//
 // No transactions are stored, so the last stable offset is the high
 // watermark and aborted_transactions is always empty. Fetch sessions are
 // not kept: session_id is 0 (every client sends full fetches).
 #include <uv.h>
 
 #include <algorithm>
-#include <deque>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "broker/background.h"
 #include "broker/diagnostics.h"
+#include "broker/handlers/fetch_assemble.h"
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_errors.h"
-#include "klog/batch_format.h"
-#include "klog/batch_frame.h"
-#include "klog/coding.h"
-#include "klog/record.h"
 #include "proto/errors.h"
 #include "proto/messages.h"
 
 namespace klog::broker::handlers {
 namespace {
-
-// True if any batch in `bytes` (whole batches, as Partitions::Read gives
-// them) is zstd-compressed (not allowed before Fetch v10).
-bool HasZstd(std::span<const uint8_t> bytes) {
-  BatchFrameIterator frames(bytes);
-  std::span<const uint8_t> b;
-  while (frames.Next(&b)) {  // each frame holds at least a whole header
-    if ((GetBE16(b.data() + batch::kAttributesPos) & batch::kCompressionMask) ==
-        int16_t(Compression::kZstd)) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // KIP-595: the divergence of a fetcher whose last batch has epoch
 // p.last_fetched_epoch, or nothing when it has none or this log has no
@@ -74,48 +66,34 @@ std::optional<EpochEndOffset> Diverging(const partition::Partition& part,
   return std::nullopt;
 }
 
-bool NamesAPartitionTwice(const proto::FetchRequest& req) {
-  std::set<std::pair<std::string_view, int32_t>> seen;
-  for (const proto::FetchTopic& t : req.topics) {
-    for (const proto::FetchPartition& p : t.partitions) {
-      if (!seen.insert({t.topic, p.partition}).second) return true;
-    }
-  }
-  return false;
-}
-
 class FetchWait : public partition::AppendWatcher, public std::enable_shared_from_this<FetchWait> {
  public:
-  FetchWait(Broker& broker, uv_loop_t* loop, proto::FetchRequest req, int16_t version,
-            Responder reply)
+  FetchWait(Broker& broker, uv_loop_t* loop, proto::FetchRequest req, Responder reply)
       : broker_(broker),
         loop_(loop),
         req_(std::move(req)),
-        version_(version),
-        reply_(std::move(reply)),
-        copy_records_(NamesAPartitionTwice(req_)) {}
+        header_(reply.header()),
+        reply_(std::move(reply)) {}
 
   // Answers now if enough is available, else starts waiting.
   void Start() {
-    if (Attempt(req_.max_wait_ms <= 0)) return;
-    timer_ = new uv_timer_t;
-    uv_timer_init(loop_, timer_);
-    timer_->data = this;
-    uv_timer_start(timer_, OnTimer, uint64_t(req_.max_wait_ms), 0);
     self_ = shared_from_this();
-    WatchAll();
+    bool wait = req_.max_wait_ms > 0;
+    if (wait) {
+      timer_ = new uv_timer_t;
+      uv_timer_init(loop_, timer_);
+      timer_->data = this;
+      uv_timer_start(timer_, OnTimer, uint64_t(req_.max_wait_ms), 0);
+    }
+    Attempt(!wait);
   }
 
   void OnAppend() override {
-    if (self_ == nullptr) return;
-    if (!Attempt(broker_.partitions().stopping())) WatchAll();
+    if (self_ != nullptr) Attempt(broker_.partitions().stopping());
   }
 
  private:
-  static void OnTimer(uv_timer_t* t) {
-    auto* self = static_cast<FetchWait*>(t->data);
-    self->Attempt(true);
-  }
+  static void OnTimer(uv_timer_t* t) { static_cast<FetchWait*>(t->data)->Attempt(true); }
 
   void WatchAll() {
     for (const proto::FetchTopic& t : req_.topics) {
@@ -126,70 +104,87 @@ class FetchWait : public partition::AppendWatcher, public std::enable_shared_fro
     }
   }
 
-  // Up to `limit` bytes of `p` (its offsets only if limit is 0), after the
-  // epoch checks; a divergence sets out->diverging_epoch and reads nothing.
-  int16_t Read(const std::string& topic, const proto::FetchPartition& p, size_t limit,
-               std::span<const uint8_t>* bytes, partition::PartitionOffsets* off,
-               proto::FetchPartitionData* out) {
-    Result<partition::Partition*> partition = broker_.partitions().Get(topic, p.partition);
-    if (!partition.ok()) return ReadErrorCode(partition.status());
-    partition::Partition& part = **partition;
-    Status s = part.Offsets(off);
-    if (!s.ok()) return ReadErrorCode(s);
-    int16_t fenced = LeaderEpochErrorCode(p.current_leader_epoch, part.leader_epoch());
-    if (fenced != proto::kNone) return fenced;
-    std::optional<EpochEndOffset> diverged = Diverging(part, p);
-    if (diverged) {
-      out->diverging_epoch = proto::FetchEpochEndOffset{diverged->epoch, diverged->end_offset};
-      return proto::kNone;
-    }
-    if (limit == 0) return proto::kNone;
-    return ReadErrorCode(part.Read(p.fetch_offset, limit, bytes, off));
-  }
-
-  // Builds the response; sends it and returns true if it has min_bytes or
-  // `final` is set.
-  bool Attempt(bool final) {
-    proto::FetchResponse resp;
-    std::deque<std::vector<uint8_t>> data;  // copies, when copy_records_
-    size_t total = 0;
-    size_t remaining = size_t(std::max(req_.max_bytes, 0));
-    bool error = false;
-    for (const proto::FetchTopic& t : req_.topics) {
-      proto::FetchTopicResponse& out_topic = resp.responses.emplace_back();
-      out_topic.topic = t.topic;
-      for (const proto::FetchPartition& p : t.partitions) {
-        proto::FetchPartitionData& out = out_topic.partitions.emplace_back();
-        out.partition_index = p.partition;
-        size_t limit = std::min(size_t(std::max(p.partition_max_bytes, 0)), remaining);
-        if (total == 0) limit = std::max<size_t>(limit, 1);  // at least one batch
-        std::span<const uint8_t> bytes;
-        partition::PartitionOffsets off;
-        int16_t code = Read(t.topic, p, limit, &bytes, &off, &out);
-        if (code == proto::kNone && version_ < 10 && HasZstd(bytes)) {
-          code = proto::kUnsupportedCompressionType;
-          bytes = {};
-        }
-        // The bytes live in the partition reader's buffer until its next
-        // read, so a request naming a partition twice gets copies.
-        if (copy_records_) bytes = data.emplace_back(bytes.begin(), bytes.end());
-        out.error_code = code;
-        bool no_offsets = code == proto::kUnknownTopicOrPartition ||
-                          code == proto::kFencedLeaderEpoch || code == proto::kUnknownLeaderEpoch;
-        out.high_watermark = no_offsets ? -1 : off.high_watermark;
-        out.last_stable_offset = out.high_watermark;
-        out.log_start_offset = no_offsets ? -1 : off.log_start_offset;
-        out.records.bytes = bytes;
-        total += bytes.size();
-        remaining -= std::min(remaining, bytes.size());
-        // An error or a divergence is answered at once.
-        error = error || code != proto::kNone || out.diverging_epoch.has_value();
+  // Checks partition `p` of `topic` and fills `out` with its error code,
+  // offsets and divergence; *lease is set when records are to be read.
+  void Prepare(const std::string& topic, const proto::FetchPartition& p,
+               proto::FetchPartitionData* out, partition::ReadLease* lease) {
+    out->partition_index = p.partition;
+    partition::PartitionOffsets off;
+    int16_t code = proto::kNone;
+    Result<partition::Partition*> found = broker_.partitions().Get(topic, p.partition);
+    if (!found.ok()) {
+      code = ReadErrorCode(found.status());
+    } else {
+      partition::Partition& part = **found;
+      code = ReadErrorCode(part.Offsets(&off));
+      if (code == proto::kNone)
+        code = LeaderEpochErrorCode(p.current_leader_epoch, part.leader_epoch());
+      std::optional<EpochEndOffset> diverged;
+      if (code == proto::kNone) diverged = Diverging(part, p);
+      if (diverged) {
+        out->diverging_epoch = proto::FetchEpochEndOffset{diverged->epoch, diverged->end_offset};
+      } else if (code == proto::kNone) {
+        code = ReadErrorCode(part.PrepareFetch(p.fetch_offset, &off, lease));
       }
     }
-    if (!final && !error && req_.min_bytes > 0 && total < size_t(req_.min_bytes)) return false;
-    reply_.Send(resp);
-    Stop();
-    return true;
+    out->error_code = code;
+    bool no_offsets = code == proto::kUnknownTopicOrPartition ||
+                      code == proto::kFencedLeaderEpoch || code == proto::kUnknownLeaderEpoch;
+    out->high_watermark = no_offsets ? -1 : off.high_watermark;
+    out->last_stable_offset = out->high_watermark;
+    out->log_start_offset = no_offsets ? -1 : off.log_start_offset;
+  }
+
+  // Looks at every partition and answers if the answer is due (min_bytes
+  // there, `final`, or an error); reads go to the pool first.
+  void Attempt(bool final) {
+    if (job_running_) {
+      again_ = true;
+      final_ = final_ || final;
+      return;
+    }
+    // Appends that finish while the reads run must wake this fetch again.
+    if (!final) WatchAll();
+    auto a = std::make_shared<FetchAssembly>();
+    a->final = final;
+    for (const proto::FetchTopic& t : req_.topics) {
+      proto::FetchTopicResponse& out = a->response.responses.emplace_back();
+      out.topic = t.topic;
+      for (const proto::FetchPartition& p : t.partitions) {
+        Prepare(t.topic, p, &out.partitions.emplace_back(), &a->leases.emplace_back());
+      }
+    }
+    bool reads = std::any_of(a->leases.begin(), a->leases.end(),
+                             [](const partition::ReadLease& l) { return l.active(); });
+    if (!reads) {
+      AssembleFetch(req_, header_, *a);
+      return Finish(*a);
+    }
+    job_running_ = true;
+    std::shared_ptr<FetchWait> self = shared_from_this();
+    RunInBackground(
+        loop_, broker_.diagnostics(), [self, a] { AssembleFetch(self->req_, self->header_, *a); },
+        [self, a] {
+          self->job_running_ = false;
+          self->Finish(*a);
+        });
+  }
+
+  // Sends the answer `a` holds, if any; else looks at what happened while
+  // the reads ran.
+  void Finish(FetchAssembly& a) {
+    for (partition::ReadLease& lease : a.leases) lease.Release();
+    if (self_ == nullptr) return;  // answered already
+    if (!a.frame.empty()) {
+      if (a.has_error) reply_.MarkError();
+      reply_.SendFrame(std::move(a.frame));
+      return Stop();
+    }
+    if (again_) {
+      bool final = final_ || broker_.partitions().stopping();
+      again_ = final_ = false;
+      Attempt(final);
+    }
   }
 
   // Ends the wait; `this` may be destroyed when it returns.
@@ -205,23 +200,23 @@ class FetchWait : public partition::AppendWatcher, public std::enable_shared_fro
 
   Broker& broker_;
   uv_loop_t* loop_;
-  proto::FetchRequest req_;
-  int16_t version_;
+  const proto::FetchRequest req_;
+  const proto::RequestHeader header_;
   Responder reply_;
   uv_timer_t* timer_ = nullptr;
-  std::shared_ptr<FetchWait> self_;  // set while waiting
-  bool copy_records_;
+  std::shared_ptr<FetchWait> self_;  // set until answered
+  bool job_running_ = false;
+  bool again_ = false;  // woken, or timed out (final_), while the job ran
+  bool final_ = false;
 };
 
 }  // namespace
 
 void HandleFetch(RequestContext& ctx, Responder reply) {
-  int16_t version = ctx.header.api_version;
   proto::FetchRequest req;
-  Status s = proto::DecodeMessage(ctx.body, version, &req);
+  Status s = proto::DecodeMessage(ctx.body, ctx.header.api_version, &req);
   if (!s.ok()) return reply.CloseConnection(s.message());
-  auto wait =
-      std::make_shared<FetchWait>(ctx.broker, ctx.loop, std::move(req), version, std::move(reply));
+  auto wait = std::make_shared<FetchWait>(ctx.broker, ctx.loop, std::move(req), std::move(reply));
   wait->Start();
 }
 

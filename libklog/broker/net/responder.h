@@ -43,13 +43,19 @@ class Responder {
   // request's version calls for, and sends it.
   template <class Msg>
   void Send(const Msg& msg) {
+    if (metrics_ != nullptr && !error_) error_ = ResponseHasError(msg);
+    SendFrame(EncodeFrame(header_, msg));
+  }
+  // The frame Send() would send for `msg` in answer to a request with
+  // `header`: any thread (a handler may encode a large answer on the pool).
+  template <class Msg>
+  static std::vector<uint8_t> EncodeFrame(const proto::RequestHeader& header, const Msg& msg) {
     std::vector<uint8_t> frame;
     proto::Writer w(&frame);
-    size_t start = proto::BeginResponseFrame(&w, header_);
-    proto::EncodeMessage(msg, header_.api_version, &w);
+    size_t start = proto::BeginResponseFrame(&w, header);
+    proto::EncodeMessage(msg, header.api_version, &w);
     proto::EndResponseFrame(&w, start);
-    if (metrics_ != nullptr && !error_) error_ = ResponseHasError(msg);
-    SendFrame(std::move(frame));
+    return frame;
   }
   // Sends a complete frame (size, header, body) built by the caller.
   void SendFrame(std::vector<uint8_t> frame);

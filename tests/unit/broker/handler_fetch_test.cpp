@@ -7,6 +7,8 @@
 // timeout.
 #include <doctest/doctest.h>
 
+#include <poll.h>
+
 #include <chrono>
 #include <vector>
 
@@ -239,4 +241,50 @@ TEST_CASE("fetch before v10 of a zstd batch is UNSUPPORTED_COMPRESSION_TYPE, v10
   auto v10 = c.Call<proto::FetchResponse>(HandleFetch, FetchOne("t", 0, 0), 10);
   CHECK(Only(v10).error_code == proto::kNone);
   CHECK(Bytes(Only(v10)) == batch);
+}
+
+TEST_CASE(
+    "a fetch with records to read is read on the pool: nothing is sent before the loop runs") {
+  BrokerFixture f;
+  DirectConnection c(f);
+  std::vector<uint8_t> batch = MakeBatch(0, 3, 1000);
+  Fill(c, {batch});
+  c.Start(HandleFetch, FetchOne("t", 0, 0), kVersion, 1);
+  // Read straight from the socket, without running the loop: an answer
+  // built on the loop thread would be written already.
+  pollfd pfd{c.client, POLLIN, 0};
+  CHECK(poll(&pfd, 1, 50) == 0);
+  auto resp = c.Receive<proto::FetchResponse>(kVersion, 1);
+  CHECK(Bytes(Only(resp)) == batch);
+  // A fetch at the high watermark has nothing to read: answered on the loop
+  // thread at once.
+  c.Start(HandleFetch, FetchOne("t", 0, 3), kVersion, 2);
+  CHECK(poll(&pfd, 1, 5000) == 1);
+  CHECK(Only(c.Receive<proto::FetchResponse>(kVersion, 2)).records.bytes.empty());
+}
+
+TEST_CASE("fetches of one partition at once each get their batches, and so do appends meanwhile") {
+  BrokerFixture f;
+  DirectConnection c(f);
+  std::vector<uint8_t> first = MakeBatch(0, 3, 1000);
+  std::vector<uint8_t> second = At(MakeBatch(3, 2, 2000), 3);
+  Fill(c, {first});
+  // Three fetches before the loop runs: their reads are out on the pool at
+  // the same time, each through a reader of its own.
+  c.Start(HandleFetch, FetchOne("t", 0, 0), kVersion, 1);
+  c.Start(HandleFetch, FetchOne("t", 0, 0), kVersion, 2);
+  proto::FetchRequest waiting = FetchOne("t", 0, 3);
+  waiting.min_bytes = 1;
+  waiting.max_wait_ms = 10000;
+  c.Start(HandleFetch, waiting, kVersion, 3);
+  c.Start(HandleProduce, ProduceOne("t", 0, second), 7, 4);
+  CHECK(Bytes(Only(c.Receive<proto::FetchResponse>(kVersion, 1))) == first);
+  CHECK(Bytes(Only(c.Receive<proto::FetchResponse>(kVersion, 2))) == first);
+  auto woken = c.Receive<proto::FetchResponse>(kVersion, 3);
+  CHECK(Bytes(Only(woken)) == second);
+  CHECK(Only(woken).high_watermark == 5);
+  c.Receive<proto::ProduceResponse>(7, 4);
+  // The readers came back and follow the log: a fetch of all of it.
+  CHECK(Bytes(Only(c.Call<proto::FetchResponse>(HandleFetch, FetchOne("t", 0, 0), kVersion))) ==
+        Concat(first, second));
 }
