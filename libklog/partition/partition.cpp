@@ -219,6 +219,12 @@ void Partition::FinishJob() {
   std::vector<PendingAppend> finished = std::move(running_);
   running_.clear();
   if (writer_) {
+    bool same_segment = writer_opened_ && job_active_base_ == active_base_seen_;
+    hot_from_ = same_segment && job_active_size_ - active_size_seen_ <= ReaderPool::kHotReadBytes
+                    ? log_end_
+                    : INT64_MAX;
+    active_base_seen_ = job_active_base_;
+    active_size_seen_ = job_active_size_;
     writer_opened_ = true;
     log_start_ = job_start_offset_;
     log_end_ = job_end_offset_;

@@ -269,6 +269,12 @@ class Partition {
   int64_t log_start_ = 0;
   int64_t high_watermark_ = 0;
   int64_t log_end_ = 0;
+  // Where the last append job began, if it wrote at most
+  // ReaderPool::kHotReadBytes into the segment the job before it left
+  // active; else INT64_MAX. Reads from here on may run on the loop thread.
+  int64_t hot_from_ = INT64_MAX;
+  int64_t active_base_seen_ = -1;  // the writer's active segment and size
+  int64_t active_size_seen_ = 0;   // as of the last finished job
   std::vector<LeaderEpochEntry> epochs_;
   int32_t leader_epoch_ = 0;
   bool writer_opened_ = false;  // the offsets come from our own writer

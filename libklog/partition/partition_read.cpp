@@ -60,7 +60,7 @@ Status Partition::PrepareFetch(int64_t offset, PartitionOffsets* offsets, ReadLe
                                    std::to_string(log_start_) + ", " +
                                    std::to_string(high_watermark_) + "]");
   }
-  if (offset < high_watermark_) *lease = fetch_readers_->Lease(offset, high_watermark_);
+  if (offset < high_watermark_) *lease = fetch_readers_->Lease(offset, high_watermark_, hot_from_);
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@ ReadLease& ReadLease::operator=(ReadLease&& other) noexcept {
     generation_ = other.generation_;
     offset_ = other.offset_;
     bound_ = other.bound_;
+    hot_ = other.hot_;
   }
   return *this;
 }
@@ -45,7 +46,7 @@ Status ReadLease::Read(size_t max_bytes, std::span<const uint8_t>* out) {
   // A running job may have written more than is acknowledged: the reader
   // returns nothing at or above the high watermark.
   reader_->SetUpperBound(bound_);
-  Status s = reader_->Seek(offset_);
+  Status s = reader_->ContinuesAt(offset_) ? Status::Ok() : reader_->Seek(offset_);
   Result<std::span<const uint8_t>> got =
       s.ok() ? reader_->Next(max_bytes) : Result<std::span<const uint8_t>>(s);
   if (!got.ok()) return fail(got.status());
@@ -53,7 +54,7 @@ Status ReadLease::Read(size_t max_bytes, std::span<const uint8_t>* out) {
   return Status::Ok();
 }
 
-ReadLease ReaderPool::Lease(int64_t offset, int64_t high_watermark) {
+ReadLease ReaderPool::Lease(int64_t offset, int64_t high_watermark, int64_t hot_from) {
   ReadLease lease;
   lease.pool_ = shared_from_this();
   lease.generation_ = generation_;
@@ -62,6 +63,7 @@ ReadLease ReaderPool::Lease(int64_t offset, int64_t high_watermark) {
   if (!idle_.empty()) {
     lease.reader_ = std::move(idle_.back());
     idle_.pop_back();
+    lease.hot_ = !config_.refresh && offset >= hot_from && lease.reader_->ContinuesAt(offset);
   }
   return lease;
 }

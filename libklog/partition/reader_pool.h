@@ -23,6 +23,7 @@
 // from any thread.
 #pragma once
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -51,6 +52,9 @@ class ReadLease {
   // False for a lease that reads nothing (the fetch is at the high watermark).
   bool active() const { return pool_ != nullptr; }
   int64_t offset() const { return offset_; }
+  // True if the read touches only bytes the broker wrote moments ago (see
+  // ReaderPool::Lease): it may run on the loop thread.
+  bool hot() const { return hot_; }
 
   // Sets *out to whole batches from the lease's offset (the batch holding
   // it first): about `max_bytes` of them, always the first whole batch, none
@@ -71,12 +75,15 @@ class ReadLease {
   uint64_t generation_ = 0;
   int64_t offset_ = 0;
   int64_t bound_ = 0;
+  bool hot_ = false;
 };
 
 class ReaderPool : public std::enable_shared_from_this<ReaderPool> {
  public:
   // Readers kept for reuse; more may be out on leases at once.
   static constexpr size_t kMaxIdleReaders = 2;
+  // The most an append job may have written for reads of it to be hot.
+  static constexpr int64_t kHotReadBytes = 64 << 10;
 
   struct Config {
     std::string dir;        // the partition's directory
@@ -89,8 +96,15 @@ class ReaderPool : public std::enable_shared_from_this<ReaderPool> {
   explicit ReaderPool(Config config) : config_(std::move(config)) {}
   const Config& config() const { return config_; }
 
-  // A lease to read from `offset` below `high_watermark`.
-  ReadLease Lease(int64_t offset, int64_t high_watermark);
+  // A lease to read from `offset` below `high_watermark`. It is hot when
+  // everything it can read was appended by this broker's last append job,
+  // which wrote at most kHotReadBytes (`hot_from`, the log end before that
+  // job, is at most `offset`; the caller knows), and an idle reader of a
+  // directory the broker owns continues there (LogReader::ContinuesAt): the
+  // read is then one pread(2) of at most that many bytes from the page
+  // cache, with no open and no index lookup, which costs less than the
+  // hand-off to a pool thread and back (README, Performance).
+  ReadLease Lease(int64_t offset, int64_t high_watermark, int64_t hot_from = INT64_MAX);
   // The writer's active segment and log end after an append job.
   void NoteAppended(int64_t active_base, int64_t active_size, int64_t end_offset);
   // The segments changed: readers opened before now are dropped.

@@ -189,6 +189,12 @@ Status LogReader::Impl::SeekTo(int64_t offset) {
 
 Status LogReader::Seek(int64_t offset) { return impl_->SeekTo(offset); }
 
+bool LogReader::ContinuesAt(int64_t offset) const {
+  const Impl& r = *impl_;
+  return r.next == offset && !r.segs.empty() && r.cur_base == r.segs.back().base &&
+         r.fd.get() >= 0 && r.fd_base == r.cur_base;
+}
+
 void LogReader::SetUpperBound(int64_t bound) { impl_->upper_bound = bound; }
 int64_t LogReader::upper_bound() const { return impl_->upper_bound; }
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# klog-serve reads what a Fetch returns on its thread pool, never on the loop
-# thread that serves every connection (klog-serve(1), THREADS). strace -f -y
-# records each pread64(2) and openat(2) of klog-serve with the thread that
-# made it and the path of the file: while kcat consumes 20 MB from the
-# start, then a consumer waiting at the log end is woken by appends, the
-# segment and index files are read, and never by the main thread (the
-# thread whose id is the process id). kcat must see every record.
+# klog-serve reads what a Fetch returns on its thread pool, not on the loop
+# thread that serves every connection (libklog/partition/partition.h,
+# Reads). strace -f -y records each pread64(2) and openat(2) of klog-serve
+# with the thread that made it and the path of the file. While kcat
+# consumes 20 MB from the start, segment and index files are read, and never
+# by the main thread (the thread whose id is the process id). Then a
+# consumer waits at the log end and is woken by 30 small appends: the one
+# exception, a read of only what the last append job wrote (at most 64 KiB,
+# from the page cache, through a reader already open there), may run on
+# the loop thread, and does for at least one; any other file access there
+# fails the test. kcat must see every record.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/broker.sh"
@@ -25,31 +29,57 @@ sys.stdout.buffer.write(line * 20000)
 ' | "$B/klog-append" -d "$D" -t t -p 0 || fail "klog-append"
 broker_start -d "$D"
 
-strace -f -y -qq -e trace=pread64,openat -o "$T/trace" -p "$PID" 2>"$T/strace.err" &
-PIDS+=($!)
-STRACE=$!
-for ((i = 0; i < 100; i++)); do
-  [[ $(awk '/^TracerPid:/ {print $2}' "/proc/$PID/status") != 0 ]] && break
-  sleep 0.05
-done
-[[ $(awk '/^TracerPid:/ {print $2}' "/proc/$PID/status") != 0 ]] ||
+# trace_start FILE: strace on the broker into FILE, attached when it returns.
+trace_start() {
+  strace -f -y -qq -e trace=pread64,openat -o "$1" -p "$PID" 2>"$T/strace.err" &
+  PIDS+=($!)
+  STRACE=$!
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ $(awk '/^TracerPid:/ {print $2}' "/proc/$PID/status") != 0 ]] && return 0
+    sleep 0.05
+  done
   fail "strace did not attach: $(cat "$T/strace.err")"
+}
+trace_stop() {
+  local i
+  kill -INT "$STRACE"
+  wait "$STRACE" || true
+  for ((i = 0; i < 100; i++)); do
+    [[ $(awk '/^TracerPid:/ {print $2}' "/proc/$PID/status") == 0 ]] && return 0
+    sleep 0.05
+  done
+  fail "strace did not detach"
+}
+FILES='/t-0/[0-9]+\.(log|index)'
 
+trace_start "$T/catchup"
 n=$(timeout 60 kcat -C -b "$ADDR" -t t -p 0 -o beginning -e -q | wc -l)
 [[ $n == 20000 ]] || fail "kcat read $n records, not 20000"
+trace_stop
+segment_reads=$(grep -cE "pread64\([0-9]+<[^>]*$FILES>" "$T/catchup" || true)
+((segment_reads > 10)) || fail "strace saw $segment_reads segment reads: $(head -5 "$T/catchup")"
+on_loop=$(grep -E "^$PID +(pread64|openat)\(.*$FILES" "$T/catchup" || true)
+[[ -z $on_loop ]] || fail "the loop thread read segment files: $(head -5 <<<"$on_loop")"
+
 # A consumer at the log end, woken by each append.
 timeout 60 kcat -C -b "$ADDR" -t t -p 0 -o end -c 30 -q >"$T/tail" &
 PIDS+=($!)
 TAIL=$!
 sleep 1
-for i in $(seq 1 30); do echo "late$i"; done | timeout 30 kcat -P -b "$ADDR" -t t -p 0 -X linger.ms=0 -X batch.num.messages=1
+trace_start "$T/tailing"
+for i in $(seq 1 30); do
+  echo "late$i" | timeout 30 kcat -P -b "$ADDR" -t t -p 0
+done
 wait "$TAIL" || fail "the tailing consumer failed"
 [[ $(wc -l <"$T/tail") == 30 ]] || fail "the tailing consumer got $(wc -l <"$T/tail") records"
-
-kill -INT "$STRACE"
-wait "$STRACE" || true
-segment_reads=$(grep -cE 'pread64\([0-9]+<[^>]*/t-0/[0-9]+\.log>' "$T/trace" || true)
-((segment_reads > 10)) || fail "strace saw $segment_reads segment reads: $(head -5 "$T/trace")"
-on_loop=$(grep -E "^$PID +(pread64|openat)\(.*/t-0/[0-9]+\.(log|index)" "$T/trace" || true)
-[[ -z $on_loop ]] || fail "the loop thread read segment files: $(head -5 <<<"$on_loop")"
+trace_stop
+on_loop=$(grep -E "^$PID +(pread64|openat)\(.*$FILES" "$T/tailing" || true)
+last=$(basename "$(ls "$D"/t-0/*.log | tail -n1)")
+bad=$(grep -vE "^$PID +pread64\([0-9]+<[^>]*/t-0/$last>, .*, ([0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-6]), [0-9]+\) = " <<<"$on_loop" || true)
+[[ -z $bad ]] || fail "the loop thread did more than read the newest bytes: $(head -5 <<<"$bad")"
+# And the exception is taken: a woken consumer's read of the newest batch
+# skips the hand-off (29 of 30 in a run on a 2-core machine).
+hot=$(grep -c "pread64" <<<"$on_loop" || true)
+((hot > 0)) || fail "no read of the newest bytes ran on the loop thread"
 echo ok

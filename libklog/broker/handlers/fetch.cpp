@@ -29,7 +29,9 @@
 // request order and, when the answer is due, encodes the response frame,
 // so neither the preads nor the copy into the frame run on the loop thread.
 // A fetch with nothing to read (every partition at its high watermark, or
-// an error) is answered or parked without the hop. While the job runs,
+// an error), or whose reads are all hot (only bytes the last append job
+// wrote, at most 64 KiB from the page cache through a reader already there:
+// partition/reader_pool.h), is answered or parked without the hop. While the job runs,
 // wake-ups and the timer are noted and looked at when it is done.
 //
 // No transactions are stored, so the last stable offset is the high
@@ -154,8 +156,10 @@ class FetchWait : public partition::AppendWatcher, public std::enable_shared_fro
         Prepare(t.topic, p, &out.partitions.emplace_back(), &a->leases.emplace_back());
       }
     }
+    // Reads of what the broker has just written are left on the loop
+    // thread (ReaderPool::Lease, hot): the long-poll consumer's usual case.
     bool reads = std::any_of(a->leases.begin(), a->leases.end(),
-                             [](const partition::ReadLease& l) { return l.active(); });
+                             [](const partition::ReadLease& l) { return l.active() && !l.hot(); });
     if (!reads) {
       AssembleFetch(req_, header_, *a);
       return Finish(*a);

@@ -307,6 +307,12 @@ class LogReader {
   // Moves the cursor to the batch holding `offset` (clamped to
   // [start_offset(), end_offset()]). Uses the offset index, then a short scan.
   Status Seek(int64_t offset);
+  // True if the cursor is in the last segment, with its file open, where the
+  // last Next() left it, and the next record it returns is at `offset`: a
+  // Next() without Seek(offset) reads the same, with no index lookup and no
+  // open(2). The last segment is never rewritten in place (the cleaner and
+  // retention leave it alone; a truncation is the caller's to know of).
+  bool ContinuesAt(int64_t offset) const;
 
   // Returns whole batches from the cursor, about max_bytes of them (always at
   // least one whole batch if one is available, even a larger one), and moves

@@ -168,13 +168,22 @@ struct BrokerFixture {
   std::unique_ptr<broker::Broker> broker;
   std::unique_ptr<broker::net::Server> server;
 
-  explicit BrokerFixture(const std::function<void(broker::BrokerConfig&)>& tweak = {}) {
+  // `exclusive`: the broker holds the data directory's lock, as klog-serve
+  // does (DataDir::OpenExclusive); else it takes none.
+  explicit BrokerFixture(const std::function<void(broker::BrokerConfig&)>& tweak = {},
+                         bool exclusive = false) {
     config.data_dir = tmp.Sub("data");
     config.listen = broker::HostPort{"127.0.0.1", 0};
     config.cleaner_enable = false;
     if (tweak) tweak(config);
     std::filesystem::create_directories(config.data_dir);
-    broker = std::make_unique<broker::Broker>(config, diagnostics);
+    if (exclusive) {
+      Result<DataDir> dir = DataDir::OpenExclusive(config.data_dir, "klog-serve-test");
+      REQUIRE(dir.ok());
+      broker = std::make_unique<broker::Broker>(config, std::move(*dir), diagnostics);
+    } else {
+      broker = std::make_unique<broker::Broker>(config, diagnostics);
+    }
     server = std::make_unique<broker::net::Server>(broker.get());
   }
   ~BrokerFixture() {

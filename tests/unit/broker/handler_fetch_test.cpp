@@ -288,3 +288,29 @@ TEST_CASE("fetches of one partition at once each get their batches, and so do ap
   CHECK(Bytes(Only(c.Call<proto::FetchResponse>(HandleFetch, FetchOne("t", 0, 0), kVersion))) ==
         Concat(first, second));
 }
+
+TEST_CASE("a fetch of only what the last small append wrote is answered on the loop thread") {
+  BrokerFixture f({}, /*exclusive=*/true);  // a directory others append to is re-listed
+  DirectConnection c(f);
+  std::vector<uint8_t> first = MakeBatch(0, 3, 1000);
+  std::vector<uint8_t> second = At(MakeBatch(3, 2, 2000), 3);
+  f.CreateTopic("t", 1);
+  bool loaded = false;  // the broker owns the directory: its cache must learn of "t"
+  f.broker->partitions().Preload("t", [&](const klog::Status& s) { loaded = s.ok(); });
+  REQUIRE(f.PumpUntil([&] { return loaded; }));
+  auto filled = c.Call<proto::ProduceResponse>(HandleProduce, ProduceOne("t", 0, first), 7);
+  REQUIRE(filled.responses[0].partition_responses[0].error_code == proto::kNone);
+  // A first read on the pool leaves a reader at offset 3.
+  CHECK(Bytes(Only(c.Call<proto::FetchResponse>(HandleFetch, FetchOne("t", 0, 0), kVersion))) ==
+        first);
+  auto produced = c.Call<proto::ProduceResponse>(HandleProduce, ProduceOne("t", 0, second), 7);
+  REQUIRE(produced.responses[0].partition_responses[0].error_code == proto::kNone);
+  c.Start(HandleFetch, FetchOne("t", 0, 3), kVersion, 2);
+  pollfd pfd{c.client, POLLIN, 0};
+  CHECK(poll(&pfd, 1, 5000) == 1);  // written before the loop runs again
+  CHECK(Bytes(Only(c.Receive<proto::FetchResponse>(kVersion, 2))) == second);
+  // A fetch from further back goes to the pool.
+  c.Start(HandleFetch, FetchOne("t", 0, 0), kVersion, 3);
+  CHECK(poll(&pfd, 1, 50) == 0);
+  CHECK(Bytes(Only(c.Receive<proto::FetchResponse>(kVersion, 3))) == Concat(first, second));
+}
