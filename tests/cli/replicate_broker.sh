@@ -84,6 +84,26 @@ grep -q '^klog-replicate: warning: topic orders partition 0: .*diverges.* 1002' 
   fail "no truncation warning: $(cat "$T/err")"
 check_same "after truncation" orders users
 
+# 3b. Divergence found by the Fetch itself (diverging epoch): the copy got
+# records in epoch 0 past where the source's epoch 0 ended; the source went
+# on in epoch 1 past the copy's end.
+broker_stop
+"$B/klog-topic" -d "$src" create ep >/dev/null
+seq 1 10 | "$B/klog-append" -d "$src" -t ep
+broker_start -d "$src" --no-auto-create
+run timeout 60 "$B/klog-replicate" -b "$ADDR" -d "$dst" -t ep
+[[ $rc == 0 ]] || fail "ep copy exit $rc: $(cat "$T/err")"
+broker_stop
+seq 1 5 | "$B/klog-append" -d "$dst" -t ep
+printf '0\n2\n0 0\n1 10\n' >"$src/ep-0/leader-epoch-checkpoint"
+seq 11 20 | "$B/klog-append" -d "$src" -t ep
+broker_start -d "$src" --no-auto-create
+run timeout 60 "$B/klog-replicate" -b "$ADDR" -d "$dst" -t ep --stats
+[[ $rc == 0 ]] || fail "diverging epoch: exit $rc: $(cat "$T/err")"
+grep -q "^klog-replicate: warning: topic ep partition 0: .*(the source's epoch 0 ends at 10).* 15 to 10" "$T/err" ||
+  fail "diverging epoch: no truncation warning: $(cat "$T/err")"
+check_same "after a diverging epoch" ep
+
 # 4. A batch that fails its CRC at the source stops the copy at its offset.
 broker_stop
 mapfile -t logs < <(find "$src/orders-0" -name '*.log' | sort)
