@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "client/options.h"
 #include "klog/filename.h"
 #include "replica/data_dir_copy.h"
 #include "replica/remote_copy.h"
@@ -133,6 +134,13 @@ int main(int argc, char** argv) {
       return tool.UsageError("give -s SRC_DIR or -b BROKERS to copy, or --compare DIR_A DIR_B");
     if (!f.brokers.empty() && f.dest.empty())
       return tool.UsageError("-b BROKERS needs -d DIR, the data directory to copy into");
+    if (!f.brokers.empty() && SplitBrokers(f.brokers).empty())
+      return tool.UsageError("-b names no broker: give HOST:PORT[,HOST:PORT...]");
+    for (const std::string& b : SplitBrokers(f.brokers)) {
+      klog::client::BrokerAddress addr;
+      klog::Status st = klog::client::ParseBrokerAddress(b, &addr);
+      if (!st.ok()) return tool.UsageError(st.message());
+    }
     return RunCopy(tool, f);
   });
 }

@@ -70,19 +70,20 @@ Status RemotePartition::Append(std::span<const uint8_t> records) {
 }
 
 Status RemotePartition::AppendOne(std::span<const uint8_t> batch) {
+  // Messages are built only on failure: nothing is allocated per batch.
   BatchHeader h;
   Status parsed = ParseBatchHeader(batch, &h);
-  std::string at = Where() + " offset " + std::to_string(h.base_offset);
-  if (!parsed.ok()) return parsed.WithContext(at + ": fetched batch");
+  auto at = [&] { return Where() + " offset " + std::to_string(h.base_offset); };
+  if (!parsed.ok()) return parsed.WithContext(at() + ": fetched batch");
   if (!BatchCrcOk(batch)) {
-    return Status::Corruption(at + ": fetched batch fails its CRC-32C check; nothing after it " +
-                              "is copied");
+    return Status::Corruption(at() + ": fetched batch fails its CRC-32C check; nothing after " +
+                              "it is copied");
   }
   int64_t next = log_->next_offset();
   if (h.last_offset() < next) return Status::Ok();  // held already (a fetch inside a batch)
   bool empty = next <= log_->start_offset();
   if (h.base_offset < next && !empty) {
-    return Status::Corruption(at + ": fetched batch overlaps the copy's end " +
+    return Status::Corruption(at() + ": fetched batch overlaps the copy's end " +
                               std::to_string(next));
   }
   // An empty copy starts at the source's log start, or at the batch holding
@@ -93,7 +94,7 @@ Status RemotePartition::AppendOne(std::span<const uint8_t> batch) {
     KLOG_RETURN_IF_ERROR(log_->ResetEmptyTo(start).WithContext(Where()));
   }
   auto appended = log_->AppendVerbatim(batch);
-  if (!appended.ok()) return appended.status().WithContext(at);
+  if (!appended.ok()) return appended.status().WithContext(at());
   stats_.batches++;
   stats_.bytes += int64_t(batch.size());
   return Status::Ok();

@@ -27,7 +27,8 @@ namespace klog::replica {
 class RemotePartition {
  public:
   // Opens (creates) the copy in `dir` with `log_opts` (the copy topic's
-  // LogOptions; its owner, warn and rolling are set here).
+  // LogOptions; its owner, warn and rolling are set here). `opts` must
+  // outlive the RemotePartition.
   static Result<std::unique_ptr<RemotePartition>> Open(std::string topic, int32_t partition,
                                                        const std::string& dir, LogOptions log_opts,
                                                        const CopyOptions& opts);

@@ -125,6 +125,8 @@ run "$B/klog-replicate" -s "$src" -b "$ADDR" -d "$T/x"
 run "$B/klog-replicate" -b "$ADDR"
 [[ $rc == 2 ]] || fail "-b without -d: exit $rc, want 2"
 grep -q 'needs -d' "$T/err" || fail "-b without -d message: $(cat "$T/err")"
+run "$B/klog-replicate" -b localhost -d "$T/x"
+[[ $rc == 2 ]] || fail "-b without a port: exit $rc, want 2"
 start=$SECONDS
 run timeout 60 "$B/klog-replicate" -b 127.0.0.1:1 -d "$T/none"
 [[ $rc == 1 ]] || fail "broker not listening: exit $rc, want 1 ($(cat "$T/err"))"
