@@ -1,8 +1,10 @@
 #include "replica/remote_copy.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include "klog/log.h"
@@ -20,7 +22,8 @@ namespace {
 constexpr int64_t kLatest = -1;    // ListOffsets: the high watermark
 constexpr int64_t kEarliest = -2;  // ListOffsets: the log start
 // A partition whose fetch offset the source keeps refusing (its log start or
-// end moving under the copy) fails after this many fresh looks.
+// end moving under the copy), or whose leader keeps moving, fails after this
+// many fresh looks.
 constexpr int kMaxRefreshes = 5;
 // Fetch rounds in a row that copy nothing before the copy gives up.
 constexpr int kMaxIdleRounds = 200;
@@ -131,19 +134,51 @@ std::map<int32_t, proto::FetchRequest> NextFetches(Run& run) {
   return out;
 }
 
+// True for the errors of a partition whose leadership moved or is moving.
+bool LeaderMoved(int16_t code) {
+  return code == proto::kNotLeaderOrFollower || code == proto::kLeaderNotAvailable ||
+         code == proto::kFencedLeaderEpoch || code == proto::kUnknownLeaderEpoch;
+}
+
+// Looks up the leaders of `moved` again (Metadata), after a pause that grows
+// with the partitions' retries (an election takes a moment).
+Status FindLeaders(Run& run, const std::vector<RemotePartition*>& moved) {
+  int most = 0;
+  std::vector<std::string> names;
+  for (RemotePartition* p : moved) {
+    most = std::max(most, run.refreshes[KeyOf(*p)]);
+    if (std::find(names.begin(), names.end(), p->topic()) == names.end()) {
+      names.push_back(p->topic());
+    }
+  }
+  // A blocking sleep: this is a command-line tool, and nothing else is
+  // waiting on its loop between two Fetch rounds.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200 * most));
+  auto topics = DescribeSourceTopics(run.session, names);
+  if (!topics.ok()) return topics.status();
+  for (const SourceTopic& t : topics.value()) {
+    for (size_t i = 0; i < t.leaders.size(); i++)
+      run.leader[{t.info.name, int32_t(i)}] = t.leaders[i];
+  }
+  return Status::Ok();
+}
+
 // Applies one partition's part of a Fetch answer. A fetch offset the source
-// refuses (OFFSET_OUT_OF_RANGE) puts the partition in *refresh.
+// refuses (OFFSET_OUT_OF_RANGE) puts the partition in *refresh; a leader
+// that moved, in *moved.
 Status ApplyAnswer(Run& run, const std::string& topic, const proto::FetchPartitionData& d,
-                   std::vector<RemotePartition*>* refresh) {
+                   std::vector<RemotePartition*>* refresh, std::vector<RemotePartition*>* moved) {
   auto it = run.parts.find({topic, d.partition_index});
   if (it == run.parts.end()) return Status::Ok();  // not asked for
   RemotePartition* p = it->second.get();
-  if (d.error_code == proto::kOffsetOutOfRange) {
+  bool out_of_range = d.error_code == proto::kOffsetOutOfRange;
+  if (out_of_range || LeaderMoved(d.error_code)) {
     if (++run.refreshes[it->first] > kMaxRefreshes) {
-      return Status::IOError(p->Where() + ": the source keeps refusing fetch offset " +
-                             std::to_string(p->NextFetch(0).fetch_offset));
+      return Status::IOError(p->Where() + ": Fetch from offset " +
+                             std::to_string(p->NextFetch(0).fetch_offset) +
+                             " keeps failing: " + proto::ErrorName(d.error_code));
     }
-    refresh->push_back(p);
+    (out_of_range ? refresh : moved)->push_back(p);
     return Status::Ok();
   }
   if (d.error_code != proto::kNone) {
@@ -172,7 +207,7 @@ Status FetchUntilDone(Run& run) {
     int64_t before = Progress(run);
     BrokerSession::FetchReplies replies;
     KLOG_RETURN_IF_ERROR(run.session.FetchEach(std::move(reqs), &replies));
-    std::vector<RemotePartition*> refresh;
+    std::vector<RemotePartition*> refresh, moved;
     for (const auto& [node, reply] : replies) {
       if (reply.body.error_code != proto::kNone) {
         return Status::IOError("Fetch from node " + std::to_string(node) + ": error " +
@@ -180,12 +215,13 @@ Status FetchUntilDone(Run& run) {
       }
       for (const proto::FetchTopicResponse& t : reply.body.responses) {
         for (const proto::FetchPartitionData& d : t.partitions) {
-          KLOG_RETURN_IF_ERROR(ApplyAnswer(run, t.topic, d, &refresh));
+          KLOG_RETURN_IF_ERROR(ApplyAnswer(run, t.topic, d, &refresh, &moved));
         }
       }
     }
+    if (!moved.empty()) KLOG_RETURN_IF_ERROR(FindLeaders(run, moved));
     if (!refresh.empty()) KLOG_RETURN_IF_ERROR(LearnSource(run, refresh));
-    idle = (Progress(run) == before && refresh.empty()) ? idle + 1 : 0;
+    idle = (Progress(run) == before && refresh.empty() && moved.empty()) ? idle + 1 : 0;
     if (idle >= kMaxIdleRounds) {
       return Status::IOError("the source sends nothing below its high watermark");
     }

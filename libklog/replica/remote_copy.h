@@ -12,6 +12,11 @@
 // source's end). A copy that diverged is truncated with a warning, or, without
 // CopyOptions::truncate, the copy fails with an error naming the offset.
 //
+// A partition whose leader moved (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE,
+// FENCED_ or UNKNOWN_LEADER_EPOCH) has its leader looked up again (Metadata),
+// and one whose fetch offset is out of range has the source's offsets, a
+// few times each; any other error stops the run.
+//
 // One run copies each partition up to the high watermark ListOffsets gave
 // when the run began, then syncs every copy (fdatasync) before returning Ok.
 // It keeps one Fetch in flight per broker, covering all of that broker's
