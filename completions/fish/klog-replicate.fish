@@ -67,6 +67,7 @@ end
 
 complete -c klog-replicate -f
 complete -c klog-replicate -s s -l source -x -a '(__fish_complete_directories)' -d 'Data directory to copy from'
+complete -c klog-replicate -s b -l brokers -x -d 'Brokers to copy from (HOST:PORT,...)'
 complete -c klog-replicate -s d -l data-dir -x -a '(__fish_complete_directories)' -d 'Data directory to copy into'
 complete -c klog-replicate -s t -l topic -x -a '(__klog_replicate_topics)' -d 'Topic to copy or compare (repeatable)'
 complete -c klog-replicate -l compare -x -a '(__fish_complete_directories)' -d 'Compare two data directories'

@@ -7,6 +7,7 @@
 #include "klog/filename.h"
 #include "klog/log.h"
 #include "klog/topic.h"
+#include "replica/topic_sync.h"
 #include "util/fileutil.h"
 
 namespace klog::replica {
@@ -23,26 +24,6 @@ Result<std::vector<TopicInfo>> SelectTopics(const DataDir& dir,
     out.push_back(std::move(info.value()));
   }
   return out;
-}
-
-// Gives the copy's topic the source's partition count (when it has fewer)
-// and configs, creating it when missing.
-Status SyncTopic(DataDir& dst, const TopicInfo& src) {
-  auto have = dst.DescribeTopic(src.name);
-  if (!have.ok()) {
-    if (!have.status().IsNotFound()) return have.status();
-    Status st = dst.CreateTopic(src.name, src.partitions, src.configs);
-    return st.code() == Status::Code::kExists ? SyncTopic(dst, src) : st;
-  }
-  if (have->partitions < src.partitions) {
-    KLOG_RETURN_IF_ERROR(dst.AddPartitions(src.name, src.partitions));
-  }
-  if (have->configs == src.configs) return Status::Ok();
-  std::vector<std::string> remove;
-  for (const auto& [key, value] : have->configs) {
-    if (!src.configs.count(key)) remove.push_back(key);
-  }
-  return dst.AlterTopicConfigs(src.name, src.configs, remove);
 }
 
 std::string Where(const std::string& topic, int32_t p) {

@@ -75,7 +75,7 @@ MAY_INCLUDE = {
     "cli": LIBRARY,
     "cli-local": LIBRARY + ["cli"],
     "cli-kafka": LIBRARY + ["cli", "cli-local"],
-    "replica": LIBRARY,
+    "replica": LIBRARY + ["proto", "client"],
     "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka", "replica", "client"],
     "serve-main": LIBRARY + ["cli", "broker-base", "broker", "client"],
 }

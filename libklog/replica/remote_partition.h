@@ -1,0 +1,87 @@
+// One partition copied from a broker (remote_copy.h): the copy's writer and
+// where the copy stands against the source. It turns the source's offsets
+// (log start, high watermark) and Fetch answers into appends, truncations
+// and resets of the copy; the broker calls themselves are remote_copy's.
+//
+// Batches are appended verbatim (same offsets, same bytes), each checked
+// against its CRC-32C first, so a corrupt batch stops the copy with nothing
+// after it appended. The copy rolls by its own segment.bytes: its segments
+// hold the same batches as the source's, but are not cut where the source's
+// were (a broker does not say where its segments begin).
+//
+// Runs on the calling thread; appends are write(2)s and may block.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "klog/log.h"
+#include "klog/status.h"
+#include "proto/messages.h"
+#include "replica/local_copy.h"
+
+namespace klog::replica {
+
+class RemotePartition {
+ public:
+  // Opens (creates) the copy in `dir` with `log_opts` (the copy topic's
+  // LogOptions; its owner, warn and rolling are set here). `opts` must
+  // outlive the RemotePartition.
+  static Result<std::unique_ptr<RemotePartition>> Open(std::string topic, int32_t partition,
+                                                       const std::string& dir, LogOptions log_opts,
+                                                       const CopyOptions& opts);
+
+  const std::string& topic() const { return topic_; }
+  int32_t partition() const { return partition_; }
+  // "topic T partition P", for messages.
+  std::string Where() const;
+
+  // The copy's log end and the epoch of its last batch (-1 when it has none).
+  int64_t next_offset() const { return log_->next_offset(); }
+  int32_t last_epoch() const;
+
+  // The source's log start and high watermark as ListOffsets gave them at
+  // the start: the copy is complete when it reaches `high_watermark`. Makes
+  // room for the source's log start (an empty copy starts there; a copy
+  // ending below it fetches from there, leaving a gap). Says in *diverged
+  // whether the copy ends past the source's end (a divergence: the caller
+  // asks OffsetForLeaderEpoch where to cut, Diverged()).
+  Status SetSource(int64_t log_start, int64_t high_watermark, bool* diverged);
+  bool done() const { return log_->next_offset() >= target_; }
+
+  // The next Fetch of this partition.
+  proto::FetchPartition NextFetch(int32_t max_bytes) const;
+
+  // Applies one Fetch answer's records (which must have no error code and no
+  // diverging epoch): every whole batch is CRC-checked and appended; a batch
+  // cut short at the end (the size limit) is left for the next Fetch.
+  // Corruption naming topic, partition and offset for a bad batch.
+  Status Append(std::span<const uint8_t> records);
+
+  // The source says the copy diverged: its log no longer agrees past
+  // `source_end`. Truncates the copy there with a warning, or, without
+  // CopyOptions::truncate, fails naming the offset.
+  Status Diverged(int64_t source_end, const std::string& why);
+
+  // Moves the copy's log start up to the source's, syncs the copy and closes
+  // it: on Ok, every batch copied is on disk.
+  Status Finish();
+  const CopyStats& stats() const { return stats_; }
+
+ private:
+  RemotePartition(std::string topic, int32_t partition, const CopyOptions& opts)
+      : topic_(std::move(topic)), partition_(partition), opts_(opts) {}
+  Status AppendOne(std::span<const uint8_t> batch);
+
+  std::string topic_;
+  int32_t partition_;
+  const CopyOptions& opts_;
+  std::unique_ptr<LogWriter> log_;
+  int64_t source_start_ = 0;
+  int64_t target_ = 0;
+  CopyStats stats_;
+};
+
+}  // namespace klog::replica
