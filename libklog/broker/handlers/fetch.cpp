@@ -145,8 +145,6 @@ class FetchWait : public partition::AppendWatcher, public std::enable_shared_fro
       final_ = final_ || final;
       return;
     }
-    // Appends that finish while the reads run must wake this fetch again.
-    if (!final) WatchAll();
     auto a = std::make_shared<FetchAssembly>();
     a->final = final;
     for (const proto::FetchTopic& t : req_.topics) {
@@ -161,9 +159,11 @@ class FetchWait : public partition::AppendWatcher, public std::enable_shared_fro
     bool reads = std::any_of(a->leases.begin(), a->leases.end(),
                              [](const partition::ReadLease& l) { return l.active() && !l.hot(); });
     if (!reads) {
-      AssembleFetch(req_, header_, *a);
+      if (!AssembleFetch(req_, header_, *a)) WatchAll();  // not due: wait for appends
       return Finish(*a);
     }
+    // Appends that finish while the reads run must wake this fetch again.
+    if (!final) WatchAll();
     job_running_ = true;
     std::shared_ptr<FetchWait> self = shared_from_this();
     RunInBackground(
