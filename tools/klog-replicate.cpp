@@ -1,21 +1,20 @@
 // klog-replicate: byte-exact copies of partition logs (klog-replicate(1)).
 // The logic is libklog/replica (local_copy, compare, data_dir_copy,
-// remote_copy); this is only the command line and the output.
+// remote_copy) and cli/local/replicate_cmd; this is only the command line.
 #include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/replicate/replicate_cmd.h"
 #include "client/options.h"
 #include "klog/filename.h"
-#include "replica/data_dir_copy.h"
-#include "replica/remote_copy.h"
 
 namespace {
 
 using namespace klog::cli;
-namespace replica = klog::replica;
+using namespace klog::cli::replicate;
 
 struct Flags {
   std::string source;
@@ -24,24 +23,10 @@ struct Flags {
   std::vector<std::string> topics;
   std::vector<std::string> compare;
   bool no_truncate = false;
+  bool follow = false;
   bool stats = false;
+  bool progress = false;
 };
-
-// One line per partition copied: topic, partition, batches and bytes copied,
-// the copy's log start and end offsets.
-void PrintStats(Output& out, const replica::PartitionCopied& c) {
-  out.Write(c.topic + "\t" + std::to_string(c.partition) + "\t" + std::to_string(c.stats.batches) +
-            "\t" + std::to_string(c.stats.bytes) + "\t" + std::to_string(c.stats.start_offset) +
-            "\t" + std::to_string(c.stats.end_offset) + "\n");
-}
-
-// One line per partition compared: "equal" or "differs at N: why".
-void PrintCompared(Output& out, const replica::PartitionCompared& c) {
-  std::string verdict = c.result.equal ? "equal"
-                                       : "differs at " + std::to_string(c.result.first_difference) +
-                                             ": " + c.result.reason;
-  out.Write(c.topic + "\t" + std::to_string(c.partition) + "\t" + verdict + "\n");
-}
 
 std::vector<std::string> SplitBrokers(const std::string& list) {
   std::vector<std::string> out;
@@ -54,37 +39,16 @@ std::vector<std::string> SplitBrokers(const std::string& list) {
 }
 
 int RunCopy(Tool& tool, const Flags& f) {
-  replica::CopyOptions opts;
-  opts.truncate = !f.no_truncate;
-  opts.warn = [&tool](const std::string& m) {
-    tool.out().Flush();
-    tool.Diag("warning: " + m);
-  };
-  auto each = [&](const replica::PartitionCopied& c) {
-    if (f.stats) PrintStats(tool.out(), c);
-  };
-  klog::Status st;
-  if (!f.brokers.empty()) {
-    replica::RemoteOptions remote;
-    remote.client.bootstrap = SplitBrokers(f.brokers);
-    remote.client.client_id = "klog-replicate";
-    remote.client.connect_timeout_ms = 5000;
-    remote.client.reconnect_backoff_max_ms = 1000;
-    st = replica::CopyFromBrokers(remote, ResolveDataDir(f.dest), f.topics, opts, each);
-  } else {
-    st = replica::CopyDataDir(f.source, ResolveDataDir(f.dest), f.topics, opts, each);
-  }
-  if (!st.ok()) return tool.Fail(st);
-  return kExitOk;
-}
-
-int RunCompare(Tool& tool, const Flags& f) {
-  bool equal = false;
-  klog::Status st = replica::CompareDataDirs(
-      f.compare[0], f.compare[1], f.topics,
-      [&](const replica::PartitionCompared& c) { PrintCompared(tool.out(), c); }, &equal);
-  if (!st.ok()) return tool.Fail(st);
-  return equal ? kExitOk : kExitFailure;
+  ReplicateOptions o;
+  o.source = f.source;
+  o.brokers = SplitBrokers(f.brokers);
+  o.dest = ResolveDataDir(f.dest);
+  o.topics = f.topics;
+  o.truncate = !f.no_truncate;
+  o.follow = f.follow;
+  o.stats = f.stats;
+  o.progress = f.progress;
+  return ReplicateCopy(tool, o);
 }
 
 }  // namespace
@@ -107,10 +71,13 @@ int main(int argc, char** argv) {
       ->type_name("DIR");
   app->add_flag("--no-truncate", f.no_truncate,
                 "Refuse, rather than truncate, a copy that diverged from its source");
-  app->add_flag("--stats", f.stats, "Print what was copied, one line per partition");
+  app->add_flag("-f,--follow", f.follow,
+                "Keep copying what the source appends until SIGINT or SIGTERM");
+  app->add_flag("--stats", f.stats, "Print what was copied and the lag, one line per partition");
+  app->add_flag("--progress", f.progress, "Show progress on stderr (TTY only)");
   app->footer(
-      "Copy:    klog-replicate -s SRC_DIR [-d DIR] [-t TOPIC]... [--no-truncate] [--stats]\n"
-      "         klog-replicate -b BROKERS [-d DIR] [-t TOPIC]... [--no-truncate] [--stats]\n"
+      "Copy:    klog-replicate -s SRC_DIR [-d DIR] [-t TOPIC]... [-f] [--no-truncate] [--stats]\n"
+      "         klog-replicate -b BROKERS -d DIR [-t TOPIC]... [-f] [--no-truncate] [--stats]\n"
       "Compare: klog-replicate --compare DIR_A DIR_B [-t TOPIC]...");
   return Run(tool, *app, argc, argv, [&] {
     for (const std::string& t : f.topics) {
@@ -118,10 +85,12 @@ int main(int argc, char** argv) {
       if (!st.ok()) return tool.UsageError(st.message());
     }
     if (!f.compare.empty()) {
-      if (!f.source.empty() || !f.brokers.empty() || f.no_truncate || f.stats || !f.dest.empty()) {
-        return tool.UsageError("--compare takes no -s, -b, -d, --no-truncate or --stats");
+      if (!f.source.empty() || !f.brokers.empty() || f.no_truncate || f.stats || !f.dest.empty() ||
+          f.follow || f.progress) {
+        return tool.UsageError(
+            "--compare takes no -s, -b, -d, -f, --no-truncate, --stats or --progress");
       }
-      return RunCompare(tool, f);
+      return ReplicateCompare(tool, f.compare[0], f.compare[1], f.topics);
     }
     if (!f.source.empty() && !f.brokers.empty()) {
       return tool.UsageError("-s and -b cannot be combined: copy from a directory or from brokers");

@@ -28,6 +28,9 @@ struct CopyOptions {
   std::string owner = "klog-replicate";  // the copy's writer lock owner
   // Warnings (a copy truncated, writer recovery). May be empty.
   std::function<void(const std::string&)> warn;
+  // News that is not a problem (a follow run found a new partition, reached
+  // its source again). May be empty.
+  std::function<void(const std::string&)> info;
 };
 
 struct CopyStats {
@@ -36,6 +39,7 @@ struct CopyStats {
   int64_t truncated_to = -1;  // where a diverged copy was cut back; -1 if not
   int64_t start_offset = 0;   // the copy's log start afterwards
   int64_t end_offset = 0;     // the copy's log end afterwards
+  int64_t lag = 0;            // records the source's end was past the copy's at the last look
 };
 
 // Copies the partition log in directory `src` into directory `dst`

@@ -45,6 +45,7 @@ int32_t RemotePartition::last_epoch() const {
 Status RemotePartition::SetSource(int64_t log_start, int64_t high_watermark, bool* diverged) {
   source_start_ = log_start;
   target_ = high_watermark;
+  source_end_ = high_watermark;
   *diverged = log_->next_offset() > high_watermark;
   return Status::Ok();
 }
@@ -97,6 +98,7 @@ Status RemotePartition::AppendOne(std::span<const uint8_t> batch) {
   if (!appended.ok()) return appended.status().WithContext(at());
   stats_.batches++;
   stats_.bytes += int64_t(batch.size());
+  dirty_ = true;
   return Status::Ok();
 }
 
@@ -112,10 +114,20 @@ Status RemotePartition::Diverged(int64_t source_end, const std::string& why) {
   }
   KLOG_RETURN_IF_ERROR(log_->TruncateTo(at).WithContext(Where()));
   stats_.truncated_to = log_->next_offset();
+  dirty_ = true;
   return Status::Ok();
 }
 
-Status RemotePartition::Finish() {
+void RemotePartition::NoteSource(int64_t log_start, int64_t high_watermark) {
+  if (log_start > source_start_) {
+    source_start_ = log_start;  // retention or a delete at the source moved it up
+    dirty_ = true;
+  }
+  source_end_ = high_watermark;
+}
+
+Status RemotePartition::Sync() {
+  if (!dirty_) return Status::Ok();
   Status st;
   int64_t next = log_->next_offset();
   if (next <= log_->start_offset() && source_start_ > next) {
@@ -125,11 +137,18 @@ Status RemotePartition::Finish() {
     st = log_->TruncateBefore(std::min(source_start_, next), &ignored);
   }
   if (st.ok()) st = log_->Flush();
+  if (st.ok()) dirty_ = false;
   stats_.start_offset = log_->start_offset();
   stats_.end_offset = log_->next_offset();
-  Status closed = log_->Close();
-  if (st.ok()) st = closed;
   return st.WithContext(Where());
+}
+
+Status RemotePartition::Finish() {
+  Status st = Sync();
+  stats_.lag = lag();
+  Status closed = log_->Close();
+  if (st.ok()) st = closed.WithContext(Where());
+  return st;
 }
 
 }  // namespace klog::replica

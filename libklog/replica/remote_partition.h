@@ -12,6 +12,7 @@
 // Runs on the calling thread; appends are write(2)s and may block.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -65,8 +66,17 @@ class RemotePartition {
   // CopyOptions::truncate, fails naming the offset.
   Status Diverged(int64_t source_end, const std::string& why);
 
-  // Moves the copy's log start up to the source's, syncs the copy and closes
-  // it: on Ok, every batch copied is on disk.
+  // What a Fetch answer says of the source: its log start (-1 when not
+  // given) and high watermark. The lag is how far the copy's end is behind
+  // the last high watermark seen.
+  void NoteSource(int64_t log_start, int64_t high_watermark);
+  int64_t lag() const { return std::max<int64_t>(0, source_end_ - log_->next_offset()); }
+
+  // Moves the copy's log start up to the source's and syncs the copy: on Ok,
+  // every batch copied is on disk. Does nothing when nothing changed since
+  // the last Sync.
+  Status Sync();
+  // Sync(), then closes the copy.
   Status Finish();
   const CopyStats& stats() const { return stats_; }
 
@@ -81,6 +91,8 @@ class RemotePartition {
   std::unique_ptr<LogWriter> log_;
   int64_t source_start_ = 0;
   int64_t target_ = 0;
+  int64_t source_end_ = 0;  // the last high watermark seen
+  bool dirty_ = true;       // changed since the last Sync (the first always syncs)
   CopyStats stats_;
 };
 

@@ -55,6 +55,7 @@ LAYER_OF = [
     ("libklog/broker/", "broker"),
     ("tools/cli/kafka/", "cli-kafka"),
     ("tools/cli/local/", "cli-local"),
+    ("tools/cli/replicate/", "cli-replicate"),
     ("tools/cli/", "cli"),
     ("tools/klog-serve.cpp", "serve-main"),
     ("tools/", "tool-main"),
@@ -76,7 +77,8 @@ MAY_INCLUDE = {
     "cli-local": LIBRARY + ["cli"],
     "cli-kafka": LIBRARY + ["cli", "cli-local"],
     "replica": LIBRARY + ["proto", "client"],
-    "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka", "replica", "client"],
+    "cli-replicate": LIBRARY + ["cli", "replica", "client"],
+    "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka", "cli-replicate", "replica", "client"],
     "serve-main": LIBRARY + ["cli", "broker-base", "broker", "client"],
 }
 

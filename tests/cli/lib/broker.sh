@@ -14,9 +14,12 @@
 #   BROKER_LOG      the broker's stderr (default $T/log);
 #   BROKER_METRICS  1: the broker must log "metrics on HOST:PORT" at start-up
 #                   (it is started with --metrics, or metrics.listen).
+#   BROKER_LISTEN   the address to listen on (default 127.0.0.1:0, an
+#                   ephemeral port; set it to $ADDR to restart on the same).
 
 BROKER_LOG=$T/log
 BROKER_METRICS=0
+BROKER_LISTEN=127.0.0.1:0
 BROKER_ARGS=()
 BROKER_PIDS=()
 PID=
@@ -50,7 +53,7 @@ broker_forget() {
   BROKER_PIDS=("${kept[@]}")
 }
 
-# broker_start [ARGS...]: starts `klog-serve --listen 127.0.0.1:0 ARGS...`
+# broker_start [ARGS...]: starts `klog-serve --listen $BROKER_LISTEN ARGS...`
 # and waits (at most 10 s) for the address on its stdout; sets PID, ADDR and
 # METRICS. Fails if the broker exits first or prints no 127.0.0.1 address
 # with a real port.
@@ -58,12 +61,15 @@ broker_start() {
   BROKER_ARGS=("$@")
   : >"$T/addr"
   : >"$BROKER_LOG"
-  "$B/klog-serve" --listen 127.0.0.1:0 "$@" >"$T/addr" 2>"$BROKER_LOG" &
+  "$B/klog-serve" --listen "$BROKER_LISTEN" "$@" >"$T/addr" 2>"$BROKER_LOG" &
   PID=$!
   BROKER_PIDS+=("$PID")
   local i
   for ((i = 0; i < 200; i++)); do
     [[ -s $T/addr ]] && break
+    # A fixed port is not printed on stdout; the log says when it listens.
+    [[ ${BROKER_LISTEN##*:} != 0 ]] && grep -q 'info: listening on' "$BROKER_LOG" &&
+      echo "$BROKER_LISTEN" >"$T/addr" && break
     kill -0 "$PID" 2>/dev/null || fail "klog-serve exited at start-up"
     sleep 0.05
   done

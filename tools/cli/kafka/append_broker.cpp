@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/json_record.h"
 #include "cli/kafka/commands.h"
+#include "cli/progress.h"
 #include "cli/record_splitter.h"
 
 namespace klog::cli::kafka {
@@ -100,26 +101,6 @@ Result<int32_t> PrepareTopic(KafkaClient& c, const local::AppendOptions& o, cons
   return AwaitTopic(c, rkt->get(), o.topic, created || t != nullptr);
 }
 
-// Prints "records, MB/s" on stderr at most twice a second, on a TTY only.
-class Progress {
- public:
-  explicit Progress(bool enabled) : enabled_(enabled && isatty(2)), start_(MonotonicMs()) {}
-  void Update(int64_t records, size_t bytes, bool final) {
-    if (!enabled_) return;
-    int64_t now = MonotonicMs();
-    if (!final && now - last_ < 500) return;
-    last_ = now;
-    double secs = double(std::max<int64_t>(now - start_, 1)) / 1000;
-    std::fprintf(stderr, "\r%lld records, %.1f MB/s%s", static_cast<long long>(records),
-                 double(bytes) / secs / 1e6, final ? "\n" : "");
-  }
-
- private:
-  bool enabled_;
-  int64_t start_;
-  int64_t last_ = 0;
-};
-
 // The input loop: one produce call per record, no allocation of our own.
 class ProduceRun {
  public:
@@ -129,7 +110,7 @@ class ProduceRun {
     noun_ = o.delimiter == "\n" || o.json ? "line" : "record";
   }
   // Returns false on a fatal error (already reported).
-  bool Loop(RecordSplitter& in, Progress& progress);
+  bool Loop(RecordSplitter& in, RecordProgress& progress);
   bool had_errors() const { return had_errors_; }
   Deliveries& deliveries() { return deliveries_; }
 
@@ -241,7 +222,7 @@ bool ProduceRun::AddJson(std::string_view line) {
   return Produce(view(json_.key), view(json_.value), json_.partition, json_.timestamp);
 }
 
-bool ProduceRun::Loop(RecordSplitter& in, Progress& progress) {
+bool ProduceRun::Loop(RecordSplitter& in, RecordProgress& progress) {
   for (;;) {
     auto more = in.Fill();
     if (!more.ok()) {
@@ -282,7 +263,7 @@ int RunAppendBroker(Tool& tool, const local::AppendOptions& opts, const ProduceO
                                              std::to_string(*partitions) + ")"));
   }
   RecordSplitter in(opts.input_fd, opts.json ? "\n" : opts.delimiter);
-  Progress progress(opts.progress);
+  RecordProgress progress(opts.progress);
   ProduceRun run(opts, *client, rkt.get(), *partitions);
   bool ok = run.Loop(in, progress);
   FlushAll(*client);

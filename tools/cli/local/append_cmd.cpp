@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/json_record.h"
+#include "cli/progress.h"
 #include "cli/record_splitter.h"
 #include "klog/filename.h"
 #include "klog/partitioner.h"
@@ -23,32 +24,6 @@ int64_t NowMs() {
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-double MonotonicSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
-
-// Prints "records, MB/s" on stderr at most twice a second.
-class Progress {
- public:
-  explicit Progress(bool enabled) : enabled_(enabled && isatty(2)), start_(MonotonicSeconds()) {}
-  void Update(int64_t records, size_t bytes, bool final) {
-    if (!enabled_) return;
-    double now = MonotonicSeconds();
-    if (!final && now - last_ < 0.5) return;
-    last_ = now;
-    double secs = std::max(now - start_, 1e-6);
-    std::fprintf(stderr, "\r%lld records, %.1f MB/s%s", static_cast<long long>(records),
-                 double(bytes) / secs / 1e6, final ? "\n" : "");
-  }
-
- private:
-  bool enabled_;
-  double start_;
-  double last_ = 0;
-};
-
 // The per-run state of the input loop.
 class AppendRun {
  public:
@@ -58,7 +33,7 @@ class AppendRun {
     noun_ = opts.delimiter == "\n" || opts.json ? "line" : "record";
   }
   // Returns false on a fatal error (already reported).
-  bool Loop(RecordSplitter& in, Progress& progress);
+  bool Loop(RecordSplitter& in, RecordProgress& progress);
   bool had_errors() const { return had_errors_; }
   // After a failed append: says how many records are in the log and from
   // which input line on they are not, so that the input can be resumed.
@@ -180,7 +155,7 @@ void AppendRun::ReportUnappended() const {
              "s (other partitions); the other records from " + from + " on were not");
 }
 
-bool AppendRun::Loop(RecordSplitter& in, Progress& progress) {
+bool AppendRun::Loop(RecordSplitter& in, RecordProgress& progress) {
   for (;;) {
     auto more = in.Fill();
     if (!more.ok()) {
@@ -243,7 +218,7 @@ int RunAppend(Tool& tool, const AppendOptions& opts) {
   Status st = app.Init();
   if (!st.ok()) return tool.Fail(st);
   RecordSplitter in(opts.input_fd, opts.json ? "\n" : opts.delimiter);
-  Progress progress(opts.progress);
+  RecordProgress progress(opts.progress);
   AppendRun run(tool, opts, app);
   bool ok = run.Loop(in, progress);
   st = app.Close();
