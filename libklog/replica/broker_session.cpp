@@ -74,25 +74,22 @@ Result<proto::OffsetForLeaderEpochResponse> BrokerSession::OffsetForLeaderEpoch(
       [&](auto cb) { return client_->OffsetForLeaderEpoch(node, std::move(req), cb); });
 }
 
-Status BrokerSession::FetchEach(std::map<int32_t, proto::FetchRequest> reqs, FetchReplies* out) {
+Status BrokerSession::StartFetch(int32_t node, proto::FetchRequest req) {
+  in_flight_.insert(node);  // before the call: an answer may come before it returns
+  Status sent = client_->Fetch(node, std::move(req),
+                               [this, node](Status st, client::Reply<proto::FetchResponse> reply) {
+                                 in_flight_.erase(node);
+                                 answered_.push_back({node, std::move(st), std::move(reply)});
+                               });
+  if (!sent.ok()) in_flight_.erase(node);
+  return sent;
+}
+
+void BrokerSession::AwaitFetches(std::vector<FetchAnswer>* out) {
+  // Each Fetch is bounded by the client's request timeout, so this ends.
+  while (answered_.empty() && !in_flight_.empty()) uv_run(&loop_, UV_RUN_ONCE);
   out->clear();
-  int pending = 0;
-  Status first;
-  for (auto& [node, req] : reqs) {
-    Status sent = client_->Fetch(node, std::move(req),
-                                 [&, node](Status st, client::Reply<proto::FetchResponse> reply) {
-                                   if (st.ok()) (*out)[node] = std::move(reply);
-                                   if (!st.ok() && first.ok()) first = std::move(st);
-                                   pending--;
-                                 });
-    if (!sent.ok()) {
-      if (first.ok()) first = sent;
-      break;
-    }
-    pending++;
-  }
-  RunUntilAnswered(&pending);
-  return first;
+  out->swap(answered_);
 }
 
 }  // namespace klog::replica

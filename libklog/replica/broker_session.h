@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "client/client.h"
@@ -36,11 +37,22 @@ class BrokerSession {
   Result<proto::OffsetForLeaderEpochResponse> OffsetForLeaderEpoch(
       int32_t node, proto::OffsetForLeaderEpochRequest req);
 
-  // Sends one Fetch to each node of `reqs` at once (one in flight per broker)
-  // and waits for all of them. The replies keep their frames alive: the
-  // records they hold point into them. The first failure is returned.
-  using FetchReplies = std::map<int32_t, client::Reply<proto::FetchResponse>>;
-  Status FetchEach(std::map<int32_t, proto::FetchRequest> reqs, FetchReplies* out);
+  // Fetches are pipelined per broker: at most one in flight to each node,
+  // each answer handed out as soon as it is in, while the others wait.
+  struct FetchAnswer {
+    int32_t node = -1;
+    Status status;  // the client's error; Ok with a decoded answer in `reply`
+    // Keeps its frame alive: the records in `reply.body` point into it.
+    client::Reply<proto::FetchResponse> reply;
+  };
+  // Sends `req` to `node`, which must have no Fetch in flight.
+  Status StartFetch(int32_t node, proto::FetchRequest req);
+  bool Fetching(int32_t node) const { return in_flight_.count(node) != 0; }
+  bool AnyFetching() const { return !in_flight_.empty() || !answered_.empty(); }
+  // Runs the loop until at least one Fetch in flight is answered (or has
+  // failed), then moves every answered one into *out. Returns at once when
+  // none is in flight.
+  void AwaitFetches(std::vector<FetchAnswer>* out);
 
  private:
   BrokerSession() = default;
@@ -52,6 +64,8 @@ class BrokerSession {
   uv_loop_t loop_{};
   bool loop_open_ = false;
   std::unique_ptr<client::Client> client_;
+  std::set<int32_t> in_flight_;        // nodes with a Fetch out
+  std::vector<FetchAnswer> answered_;  // answers not handed out yet
 };
 
 }  // namespace klog::replica

@@ -25,9 +25,10 @@
 // once, retrying each second), and ends, syncing everything, when `stop`
 // says so.
 // It keeps one Fetch in flight per broker, covering all of that broker's
-// partitions still to copy, and appends each answer before the next Fetch:
-// the loop runs on the calling thread, which is blocked while it appends
-// (a command-line tool serves nobody else on that loop).
+// partitions still to copy, and appends each answer as it arrives, then asks
+// that broker again (remote_run.h): the loop runs on the calling thread,
+// which is blocked while it appends (a command-line tool serves nobody else
+// on that loop).
 #pragma once
 
 #include <cstdint>

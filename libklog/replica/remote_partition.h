@@ -54,6 +54,9 @@ class RemotePartition {
 
   // The next Fetch of this partition.
   proto::FetchPartition NextFetch(int32_t max_bytes) const;
+  // Whether a Fetch of this partition is out (the copier keeps at most one).
+  bool fetching() const { return fetching_; }
+  void set_fetching(bool f) { fetching_ = f; }
 
   // Applies one Fetch answer's records (which must have no error code and no
   // diverging epoch): every whole batch is CRC-checked and appended; a batch
@@ -93,6 +96,7 @@ class RemotePartition {
   int64_t target_ = 0;
   int64_t source_end_ = 0;  // the last high watermark seen
   bool dirty_ = true;       // changed since the last Sync (the first always syncs)
+  bool fetching_ = false;
   CopyStats stats_;
 };
 

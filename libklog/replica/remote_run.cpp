@@ -146,12 +146,15 @@ Status RemoteRun::LearnSource(const std::vector<RemotePartition*>& parts) {
   return Status::Ok();
 }
 
-// One Fetch per leader, for every partition it leads that is still to copy.
+// One Fetch per leader with none out, for every partition it leads that is
+// still to copy and not being fetched.
 std::map<int32_t, proto::FetchRequest> RemoteRun::NextFetches() {
   std::map<int32_t, proto::FetchRequest> out;
   for (auto& [key, p] : parts_) {
-    if (!remote_.follow && p->done()) continue;
-    proto::FetchRequest& req = out[leader_[key]];
+    if ((!remote_.follow && p->done()) || p->fetching()) continue;
+    int32_t node = leader_[key];
+    if (session_.Fetching(node)) continue;
+    proto::FetchRequest& req = out[node];
     req.replica_id = -1;
     req.max_wait_ms = remote_.follow ? remote_.follow_max_wait_ms : remote_.fetch_max_wait_ms;
     req.min_bytes = 1;
@@ -224,29 +227,58 @@ Status RemoteRun::ApplyAnswer(const std::string& topic, const proto::FetchPartit
   return p->Append(d.records.bytes);
 }
 
+// The partitions of the Fetch `sent` are no longer being fetched.
+void RemoteRun::AnswerArrived(const proto::FetchRequest& sent) {
+  for (const proto::FetchTopic& t : sent.topics) {
+    for (const proto::FetchPartition& fp : t.partitions) {
+      auto it = parts_.find({t.topic, fp.partition});
+      if (it != parts_.end()) it->second->set_fetching(false);
+    }
+  }
+}
+
+Status RemoteRun::ApplyReply(int32_t node, const proto::FetchResponse& body,
+                             std::vector<RemotePartition*>* refresh,
+                             std::vector<RemotePartition*>* moved) {
+  if (body.error_code != proto::kNone) {
+    return Status::IOError("Fetch from node " + std::to_string(node) + ": error " +
+                           proto::ErrorName(body.error_code));
+  }
+  for (const proto::FetchTopicResponse& t : body.responses) {
+    for (const proto::FetchPartitionData& d : t.partitions) {
+      KLOG_RETURN_IF_ERROR(ApplyAnswer(t.topic, d, refresh, moved));
+    }
+  }
+  return Status::Ok();
+}
+
 Status RemoteRun::FetchRound(bool* progressed, bool* lost) {
   *progressed = false;
   *lost = false;
-  auto reqs = NextFetches();
-  if (reqs.empty()) return Status::Ok();
-  CopyProgress before = Totals();
-  BrokerSession::FetchReplies replies;
-  Status sent = session_.FetchEach(std::move(reqs), &replies);
-  if (!sent.ok()) {
-    *lost = true;
-    return sent;
+  for (auto& [node, req] : NextFetches()) {
+    for (const proto::FetchTopic& t : req.topics) {
+      for (const proto::FetchPartition& fp : t.partitions)
+        parts_[{t.topic, fp.partition}]->set_fetching(true);
+    }
+    sent_[node] = req;
+    Status st = session_.StartFetch(node, std::move(req));
+    if (!st.ok()) {
+      AnswerArrived(sent_[node]);
+      *lost = true;
+      return st;
+    }
   }
+  std::vector<BrokerSession::FetchAnswer> answers;
+  session_.AwaitFetches(&answers);
+  for (const BrokerSession::FetchAnswer& a : answers) AnswerArrived(sent_[a.node]);
+  CopyProgress before = Totals();
   std::vector<RemotePartition*> refresh, moved;
-  for (const auto& [node, reply] : replies) {
-    if (reply.body.error_code != proto::kNone) {
-      return Status::IOError("Fetch from node " + std::to_string(node) + ": error " +
-                             proto::ErrorName(reply.body.error_code));
+  for (const BrokerSession::FetchAnswer& a : answers) {
+    if (!a.status.ok()) {
+      *lost = true;
+      return a.status;
     }
-    for (const proto::FetchTopicResponse& t : reply.body.responses) {
-      for (const proto::FetchPartitionData& d : t.partitions) {
-        KLOG_RETURN_IF_ERROR(ApplyAnswer(t.topic, d, &refresh, &moved));
-      }
-    }
+    KLOG_RETURN_IF_ERROR(ApplyReply(a.node, a.reply.body, &refresh, &moved));
   }
   if (!moved.empty()) KLOG_RETURN_IF_ERROR(FindLeaders(moved));
   if (!refresh.empty()) KLOG_RETURN_IF_ERROR(LearnSource(refresh));

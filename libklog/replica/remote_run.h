@@ -37,10 +37,13 @@ class RemoteRun {
   // and the copies' topic configs.
   Status Refresh();
 
-  // One Fetch to each leader for every partition not complete (every
-  // partition when following), the answers appended. *progressed says
-  // whether anything was copied or moved; *lost, on failure, whether the
-  // source could not be reached (rather than answered with an error).
+  // A Fetch to each leader that has none out, for every partition it leads
+  // that is not complete (every partition when following) and not in a
+  // Fetch already; then waits for at least one answer and appends what the
+  // answers hold. So each broker's partitions are fetched at that broker's
+  // pace, not the slowest one's. *progressed says whether anything was
+  // copied or moved; *lost, on failure, whether the source could not be
+  // reached (rather than answered with an error).
   Status FetchRound(bool* progressed, bool* lost);
 
   // Every partition has reached the high watermark its run began with.
@@ -62,6 +65,9 @@ class RemoteRun {
   Status CutToSource(int32_t node, RemotePartition* p, int64_t hw);
   Status LearnSource(const std::vector<RemotePartition*>& parts);
   std::map<int32_t, proto::FetchRequest> NextFetches();
+  Status ApplyReply(int32_t node, const proto::FetchResponse& body,
+                    std::vector<RemotePartition*>* refresh, std::vector<RemotePartition*>* moved);
+  void AnswerArrived(const proto::FetchRequest& sent);
   Status FindLeaders(const std::vector<RemotePartition*>& moved);
   Status ApplyAnswer(const std::string& topic, const proto::FetchPartitionData& d,
                      std::vector<RemotePartition*>* refresh, std::vector<RemotePartition*>* moved);
@@ -74,7 +80,8 @@ class RemoteRun {
   const std::vector<std::string>& names_;
   std::map<Key, std::unique_ptr<RemotePartition>> parts_;
   std::map<Key, int32_t> leader_;
-  std::map<Key, int> refreshes_;  // fresh looks in a row, by partition
+  std::map<Key, int> refreshes_;                 // fresh looks in a row, by partition
+  std::map<int32_t, proto::FetchRequest> sent_;  // the Fetch out to each node
 };
 
 }  // namespace klog::replica
