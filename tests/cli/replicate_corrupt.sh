@@ -41,6 +41,10 @@ grep -q 'ends before offset' "$T/cmp" || fail "the stopped copy should end early
 if grep -v $'\tequal$' "$T/cmp" | grep -qv 'ends before offset'; then
   fail "the stopped copy is not a prefix of the source: $(cat "$T/cmp")"
 fi
+# The damaged batch's partition ends right before the offset named.
+read -r part off < <(sed -n 's/.* partition \([01]\) offset \([0-9]*\): fetched.*/\1 \2/p' "$T/err")
+grep -q "^t"$'\t'"$part"$'\t'"differs at $off: .* ends before offset $off" "$T/cmp" ||
+  fail "partition $part should end at offset $off: $(cat "$T/cmp")"
 
 run timeout 60 "$B/klog-replicate" -b "$ADDR" -d "$dst" -t t
 [[ $rc == 0 ]] || fail "second run: exit $rc: $(cat "$T/err")"
