@@ -195,7 +195,7 @@ pids+=("$stuck")
 exec 7<"$T/fifo"  # open for reading, never read until the end
 unread() { python3 -c 'import array, fcntl, termios; b = array.array("i", [0]); fcntl.ioctl(0, termios.FIONREAD, b); print(b[0])' <&7; }
 pipe_has_data() { [[ $(unread) -gt 0 ]]; }
-wait_for 10 "a lone member owns all partitions of s" owners_are "$stuck:6" slow
+wait_for 30 "a lone member owns all partitions of s" owners_are "$stuck:6" slow
 wait_for 10 "the lone member writes into the pipe" pipe_has_data
 others=()
 for i in 1 2; do
