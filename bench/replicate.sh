@@ -150,7 +150,11 @@ pids+=("$r1" "$r2")
 c0=$(cpu "$rep")
 c0s=$(cpu "$serve")
 sent=$(timeout 120 /usr/bin/python3 "$here/replicate_lag.py" produce "$addr" lag "$rate" "$secs" \
-  "$dir/ready.copy" "$dir/ready.broker") || { echo "bench: the producer failed" >&2; exit 1; }
+  "$dir/ready.copy" "$dir/ready.broker") || {
+  echo "bench: the producer failed; klog-read -d -f, klog-read -b -f and klog-replicate -f said:" >&2
+  cat "$dir/read1.err" "$dir/read2.err" "$dir/follow.err" >&2
+  exit 1
+}
 for ((i = 0; i < 150; i++)); do
   kill -0 "$m1" 2>/dev/null || kill -0 "$m2" 2>/dev/null || break
   sleep 0.1
