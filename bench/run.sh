@@ -7,6 +7,8 @@
 #   BENCH_BROKER_MSGS messages for the broker benchmarks (default 2000000)
 #   BENCH_GROUP_MSGS  records for the consumer-group benchmarks (default 1200000)
 #   BENCH_COMPACT_MB  log size for the compaction benchmark (default 2000; 1M keys)
+#   BENCH_REPLICATE_MB source size for klog-replicate -b through klog-serve (default 2000)
+#   BENCH_REPLICATE_RUNS rounds of klog-replicate -b and cp -r, best of each shown (default 3)
 #   BENCH_SEGMENTS    segments for the retention benchmark (default 10000)
 #   BENCH_BIG_MB log sizes for the lookup/append-at-size benchmarks (default "1024 20480";
 #                the first and last are also measured in instructions under callgrind)
@@ -106,6 +108,7 @@ echo "== produce-batch check: old append path (CRC-32C only) beside the new (eve
 
 BENCH_BROKER_MSGS=${BENCH_BROKER_MSGS:-2000000}
 bash "$here/serve.sh" "$bin" "$dir/broker" "$BENCH_BROKER_MSGS"
+bash "$here/replicate.sh" "$bin" "$dir/replicate" "${BENCH_REPLICATE_MB:-2000}"
 bash "$here/groups.sh" "$bin" "$dir/groups" "${BENCH_GROUP_MSGS:-1200000}"
 bash "$here/compact.sh" "$bin" "$dir/compact" "${BENCH_COMPACT_MB:-2000}" 1000000 \
   "${BENCH_SEGMENTS:-10000}"
