@@ -78,7 +78,9 @@ Status BrokerSession::StartFetch(int32_t node, proto::FetchRequest req) {
   in_flight_.insert(node);  // before the call: an answer may come before it returns
   Status sent = client_->Fetch(node, std::move(req),
                                [this, node](Status st, client::Reply<proto::FetchResponse> reply) {
-                                 in_flight_.erase(node);
+                                 // The node stays in in_flight_ until its answer is
+                                 // handed out: it may come in while another call runs
+                                 // the loop, and no second Fetch may go to it before.
                                  answered_.push_back({node, std::move(st), std::move(reply)});
                                });
   if (!sent.ok()) in_flight_.erase(node);
@@ -90,6 +92,7 @@ void BrokerSession::AwaitFetches(std::vector<FetchAnswer>* out) {
   while (answered_.empty() && !in_flight_.empty()) uv_run(&loop_, UV_RUN_ONCE);
   out->clear();
   out->swap(answered_);
+  for (const FetchAnswer& a : *out) in_flight_.erase(a.node);
 }
 
 }  // namespace klog::replica

@@ -48,7 +48,6 @@ class BrokerSession {
   // Sends `req` to `node`, which must have no Fetch in flight.
   Status StartFetch(int32_t node, proto::FetchRequest req);
   bool Fetching(int32_t node) const { return in_flight_.count(node) != 0; }
-  bool AnyFetching() const { return !in_flight_.empty() || !answered_.empty(); }
   // Runs the loop until at least one Fetch in flight is answered (or has
   // failed), then moves every answered one into *out. Returns at once when
   // none is in flight.

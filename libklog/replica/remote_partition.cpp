@@ -46,6 +46,7 @@ Status RemotePartition::SetSource(int64_t log_start, int64_t high_watermark, boo
   source_start_ = log_start;
   target_ = high_watermark;
   source_end_ = high_watermark;
+  fetched_to_ = -1;  // fetch again from the copy's end
   *diverged = log_->next_offset() > high_watermark;
   return Status::Ok();
 }
@@ -55,10 +56,25 @@ proto::FetchPartition RemotePartition::NextFetch(int32_t max_bytes) const {
   f.partition = partition_;
   f.current_leader_epoch = -1;
   f.fetch_offset = std::max(log_->next_offset(), source_start_);
+  bool ahead = fetched_to_ > f.fetch_offset;
+  if (ahead) f.fetch_offset = fetched_to_;
   f.log_start_offset = -1;  // a consumer's fetch
   f.partition_max_bytes = max_bytes;
-  f.last_fetched_epoch = last_epoch();
+  f.last_fetched_epoch = ahead ? fetched_epoch_ : last_epoch();
   return f;
+}
+
+void RemotePartition::NoteFetched(std::span<const uint8_t> records) {
+  BatchFrameIterator frames(records);
+  std::span<const uint8_t> batch;
+  BatchHeader h;
+  while (frames.Next(&batch)) {
+    if (!ParseBatchHeader(batch, &h).ok()) return;  // Append reports it
+    if (h.last_offset() + 1 > fetched_to_) {
+      fetched_to_ = h.last_offset() + 1;
+      fetched_epoch_ = h.leader_epoch;
+    }
+  }
 }
 
 Status RemotePartition::Append(std::span<const uint8_t> records) {
@@ -103,6 +119,7 @@ Status RemotePartition::AppendOne(std::span<const uint8_t> batch) {
 }
 
 Status RemotePartition::Diverged(int64_t source_end, const std::string& why) {
+  fetched_to_ = -1;  // fetch again from the copy's end, wherever it is cut
   int64_t at = std::max(source_end, log_->start_offset());
   if (at >= log_->next_offset()) return Status::Ok();
   std::string what = Where() + ": the copy diverges from the source at offset " +

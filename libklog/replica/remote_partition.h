@@ -50,10 +50,16 @@ class RemotePartition {
   // whether the copy ends past the source's end (a divergence: the caller
   // asks OffsetForLeaderEpoch where to cut, Diverged()).
   Status SetSource(int64_t log_start, int64_t high_watermark, bool* diverged);
-  bool done() const { return log_->next_offset() >= target_; }
+  bool done() const { return std::max(log_->next_offset(), fetched_to_) >= target_; }
 
-  // The next Fetch of this partition.
+  // The next Fetch of this partition: from past the last whole batch
+  // fetched (NoteFetched), which may be ahead of the copy's end while an
+  // answer waits to be appended.
   proto::FetchPartition NextFetch(int32_t max_bytes) const;
+  // Notes where a Fetch answer's records (no error, no diverging epoch)
+  // leave the partition, before they are appended, so that the next Fetch
+  // can go out while they are (only batch headers are read here).
+  void NoteFetched(std::span<const uint8_t> records);
   // Whether a Fetch of this partition is out (the copier keeps at most one).
   bool fetching() const { return fetching_; }
   void set_fetching(bool f) { fetching_ = f; }
@@ -97,6 +103,8 @@ class RemotePartition {
   int64_t source_end_ = 0;  // the last high watermark seen
   bool dirty_ = true;       // changed since the last Sync (the first always syncs)
   bool fetching_ = false;
+  int64_t fetched_to_ = -1;     // past the last whole batch fetched; -1: the copy's end
+  int32_t fetched_epoch_ = -1;  // that batch's leader epoch
   CopyStats stats_;
 };
 

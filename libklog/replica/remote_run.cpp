@@ -252,33 +252,82 @@ Status RemoteRun::ApplyReply(int32_t node, const proto::FetchResponse& body,
   return Status::Ok();
 }
 
-Status RemoteRun::FetchRound(bool* progressed, bool* lost) {
-  *progressed = false;
-  *lost = false;
+Status RemoteRun::SendFetches() {
   for (auto& [node, req] : NextFetches()) {
     for (const proto::FetchTopic& t : req.topics) {
-      for (const proto::FetchPartition& fp : t.partitions)
+      for (const proto::FetchPartition& fp : t.partitions) {
         parts_[{t.topic, fp.partition}]->set_fetching(true);
+      }
     }
     sent_[node] = req;
     Status st = session_.StartFetch(node, std::move(req));
     if (!st.ok()) {
       AnswerArrived(sent_[node]);
-      *lost = true;
       return st;
     }
   }
+  return Status::Ok();
+}
+
+// Notes where the clean partitions of the answers leave their copies (they
+// may be fetched again at once); partitions with an error or a diverging
+// epoch stay marked as being fetched until their answer is applied, and
+// are added to *held.
+void RemoteRun::NoteAnswers(const std::vector<BrokerSession::FetchAnswer>& answers,
+                            std::vector<RemotePartition*>* held) {
+  for (const BrokerSession::FetchAnswer& a : answers) {
+    AnswerArrived(sent_[a.node]);
+    if (!a.status.ok()) continue;
+    for (const proto::FetchTopicResponse& t : a.reply.body.responses) {
+      for (const proto::FetchPartitionData& d : t.partitions) {
+        auto it = parts_.find({t.topic, d.partition_index});
+        if (it == parts_.end()) continue;
+        if (d.error_code == proto::kNone && !d.diverging_epoch) {
+          it->second->NoteFetched(d.records.bytes);
+        } else {
+          it->second->set_fetching(true);
+          held->push_back(it->second.get());
+        }
+      }
+    }
+  }
+}
+
+Status RemoteRun::FetchRound(bool* progressed, bool* lost) {
+  *progressed = false;
+  *lost = false;
+  Status sent = SendFetches();
+  if (!sent.ok()) {
+    *lost = true;
+    return sent;
+  }
   std::vector<BrokerSession::FetchAnswer> answers;
   session_.AwaitFetches(&answers);
-  for (const BrokerSession::FetchAnswer& a : answers) AnswerArrived(sent_[a.node]);
+  std::vector<RemotePartition*> held;
+  NoteAnswers(answers, &held);
+  bool all_ok = std::all_of(answers.begin(), answers.end(), [](const auto& a) {
+    return a.status.ok() && a.reply.body.error_code == proto::kNone;
+  });
+  // The next Fetches go out before these answers are appended: the brokers
+  // read and send while the copy writes.
+  if (all_ok) sent = SendFetches();
   CopyProgress before = Totals();
   std::vector<RemotePartition*> refresh, moved;
+  Status applied;
   for (const BrokerSession::FetchAnswer& a : answers) {
     if (!a.status.ok()) {
       *lost = true;
-      return a.status;
+      applied = a.status;
+      break;
     }
-    KLOG_RETURN_IF_ERROR(ApplyReply(a.node, a.reply.body, &refresh, &moved));
+    applied = ApplyReply(a.node, a.reply.body, &refresh, &moved);
+    if (!applied.ok()) break;
+  }
+  for (RemotePartition* p : held) p->set_fetching(false);
+  if (!applied.ok()) return applied;
+  if (!sent.ok()) {
+    *lost = true;
+    return sent;
   }
   if (!moved.empty()) KLOG_RETURN_IF_ERROR(FindLeaders(moved));
   if (!refresh.empty()) KLOG_RETURN_IF_ERROR(LearnSource(refresh));

@@ -39,11 +39,12 @@ class RemoteRun {
 
   // A Fetch to each leader that has none out, for every partition it leads
   // that is not complete (every partition when following) and not in a
-  // Fetch already; then waits for at least one answer and appends what the
-  // answers hold. So each broker's partitions are fetched at that broker's
-  // pace, not the slowest one's. *progressed says whether anything was
-  // copied or moved; *lost, on failure, whether the source could not be
-  // reached (rather than answered with an error).
+  // Fetch already; then waits for at least one answer, sends those brokers
+  // their next Fetch, and appends what the answers hold meanwhile. So each
+  // broker's partitions are fetched at that broker's pace, not the slowest
+  // one's, and a broker reads the next answer while the copy writes. *progressed says whether
+  // anything was copied or moved; *lost, on failure, whether the source could not be reached
+  // (rather than answered with an error).
   Status FetchRound(bool* progressed, bool* lost);
 
   // Every partition has reached the high watermark its run began with.
@@ -68,6 +69,9 @@ class RemoteRun {
   Status ApplyReply(int32_t node, const proto::FetchResponse& body,
                     std::vector<RemotePartition*>* refresh, std::vector<RemotePartition*>* moved);
   void AnswerArrived(const proto::FetchRequest& sent);
+  Status SendFetches();
+  void NoteAnswers(const std::vector<BrokerSession::FetchAnswer>& answers,
+                   std::vector<RemotePartition*>* held);
   Status FindLeaders(const std::vector<RemotePartition*>& moved);
   Status ApplyAnswer(const std::string& topic, const proto::FetchPartitionData& d,
                      std::vector<RemotePartition*>* refresh, std::vector<RemotePartition*>* moved);
