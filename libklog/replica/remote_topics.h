@@ -17,7 +17,7 @@ namespace klog::replica {
 struct SourceTopic {
   // Its name, partition count and the configs set on the topic itself
   // (DescribeConfigs source DYNAMIC_TOPIC_CONFIG; broker defaults are not
-  // copied).
+  // copied); none when the broker does not offer DescribeConfigs.
   TopicInfo info;
   std::vector<int32_t> leaders;  // the leader's node id, by partition
 };
