@@ -6,9 +6,11 @@
 # same keys, values and timestamps as kcat reads them back, each batch
 # keeping the producer's codec. Leaders that move while a copy runs (each
 # answer slowed down, so the copy is still under way when they move) are
-# looked up again and the copy still ends equal to the source. With the
-# first bootstrap broker down, the copy asks the next one. -f copies what is
-# produced later, across another leader move, and SIGTERM ends it with exit 0.
+# looked up again and the copy still ends equal to the source; so are those
+# of a broker that dies mid-copy (with a warning that the source was lost,
+# and a line when it is reached again). With the first bootstrap broker down,
+# the copy asks the next one. -f copies what is produced later, across
+# another leader move, and SIGTERM ends it with exit 0.
 #
 # What the mock (librdkafka 2.0) cannot show: it offers neither
 # DescribeConfigs (the copy's topics get no configs) nor OffsetForLeaderEpoch,
@@ -136,55 +138,83 @@ check_same "first copy" users 2
 for p in 0 1 2; do codecs_are orders "$p" "${codecs[p]}"; done
 for p in 0 1; do codecs_are users "$p" "${codecs[p + 3]}"; done
 
-# 2. Leaders that move while a copy runs: the copy looks them up again. Every
-# answer is slowed by 40 ms and the mock answers a Fetch with one batch per
-# partition, so the 75 new batches of each partition take 3 s or more.
+# A slowed copy: every answer is delayed by 40 ms and the mock answers a
+# Fetch with one batch per partition, so 75 new batches in each partition
+# take 3 s or more to copy.
 BATCH=40
+
+# start_copy ARGS...: klog-replicate -b "$BOOT" -d "$dst" ARGS... in the
+# background ($RPID; stdout in $T/rout, stderr in $T/rerr).
+start_copy() {
+  "$B/klog-replicate" -b "$BOOT" -d "$dst" "$@" >"$T/rout" 2>"$T/rerr" &
+  RPID=$!
+  PIDS+=("$RPID")
+}
+
+# under_way TOPIC FROM TO: the background copy of TOPIC has gone past FROM
+# records (waiting up to 5 s) but not reached TO, and still runs.
+under_way() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    (($(count "$1") > $2)) && break
+    sleep 0.05
+  done
+  kill -0 "$RPID" 2>/dev/null || fail "the copy ended too soon; more records needed: $(cat "$T/rerr")"
+  (($(count "$1") < $3)) || fail "the copy of $1 was complete too soon; more records needed"
+}
+
+# 2. Leaders that move while a copy runs: the copy looks them up again.
 for p in 0 1 2; do produce orders "$p" "${codecs[p]}" 401 3400; done
 mock rtt -1 40
-"$B/klog-replicate" -b "$BOOT" -d "$dst" -t orders >"$T/rout" 2>"$T/rerr" &
-RPID=$!
-PIDS+=("$RPID")
-for ((i = 0; i < 100; i++)); do
-  (($(count orders) > 1300)) && break
-  kill -0 "$RPID" 2>/dev/null || fail "the copy ended before the leaders moved; more records needed"
-  sleep 0.05
-done
+start_copy -t orders
+under_way orders 1300 10200
 leaders orders 2 3 1
-kill -0 "$RPID" 2>/dev/null || fail "the copy ended before the leaders moved; more records needed"
-(($(count orders) < 9000)) || fail "the copy was complete before the leaders moved"
+under_way orders 1300 10200
 wait_exit 60
 [[ ! -s $T/rerr ]] || fail "the copy across a leader move wrote to stderr: $(cat "$T/rerr")"
 mock rtt -1 0
 check_same "leaders moved mid-copy" orders 3
 
-# 3. The first bootstrap broker down (leaders moved away from it): the copy
-# asks the next one.
-BATCH=50
-leaders orders 2 2 3
-leaders users 3 2
+# 3. A broker that dies while a copy runs, its partitions led by others from
+# then on: the copy warns, looks the leaders up again and completes.
+leaders orders 1 2 3
+for p in 0 1 2; do produce orders "$p" "${codecs[p]}" 3401 6400; done
+mock rtt -1 40
+start_copy -t orders
+under_way orders 10500 19200
 mock down 1
+mock leader orders 0 2
+wait_exit 60
+grep -q "^klog-replicate: warning: lost the source (.*broker 1 " "$T/rerr" ||
+  fail "no warning that broker 1 was lost: $(cat "$T/rerr")"
+grep -q '^klog-replicate: reached the source again$' "$T/rerr" ||
+  fail "no line saying the source was reached again: $(cat "$T/rerr")"
+mock rtt -1 0
 UP=${BOOT#*,}
-for p in 0 1 2; do produce orders "$p" "${codecs[p]}" 3401 3600; done
+check_same "broker 1 died mid-copy" orders 3
+
+# 4. The first bootstrap broker down from the start: the copy asks the next.
+BATCH=50
+leaders users 3 2
+for p in 0 1 2; do produce orders "$p" "${codecs[p]}" 6401 6600; done
 run timeout 60 "$B/klog-replicate" -b "$BOOT" -d "$dst"
 [[ $rc == 0 ]] || fail "copy with broker 1 down: exit $rc: $(cat "$T/err")"
 check_same "broker 1 down" orders 3
+check_same "broker 1 down" users 2
 mock up 1
 UP=$BOOT
 
-# 4. -f: what is produced later is copied, also across a leader move; SIGTERM
+# 5. -f: what is produced later is copied, also across a leader move; SIGTERM
 # ends the run with exit 0.
-"$B/klog-replicate" -b "$BOOT" -d "$dst" -f >"$T/rout" 2>"$T/rerr" &
-RPID=$!
-PIDS+=("$RPID")
+start_copy -f
 for p in 0 1; do produce users "$p" "${codecs[p + 3]}" 301 500; done
 wait_count users 1000
 leaders users 1 3
 leaders orders 3 1 2
 for p in 0 1; do produce users "$p" "${codecs[p + 3]}" 501 600; done
-for p in 0 1 2; do produce orders "$p" "${codecs[p]}" 3601 3700; done
+for p in 0 1 2; do produce orders "$p" "${codecs[p]}" 6601 6700; done
 wait_count users 1200
-wait_count orders 11100
+wait_count orders 20100
 kill -TERM "$RPID"
 wait_exit 5
 check_same "follow" orders 3
