@@ -45,10 +45,12 @@ struct TopicSpec {
   int partitions = 1;
 };
 
-int Usage(const char* why) {
-  std::fprintf(
-      stderr, "mock_cluster: %s\nusage: mock_cluster [-n BROKERS] [-t TOPIC:PARTITIONS]...\n", why);
-  return 2;
+// Says what is wrong with the command line, and false.
+bool Usage(const std::string& why) {
+  std::fprintf(stderr,
+               "mock_cluster: %s\nusage: mock_cluster [-n BROKERS] [-t TOPIC:PARTITIONS]...\n",
+               why.c_str());
+  return false;
 }
 
 // "ok", or "error: " and librdkafka's name for `err`.
@@ -83,28 +85,35 @@ std::string Obey(rd_kafka_mock_cluster_t* mc, const std::string& line) {
   return "error: unknown command '" + verb + "'";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int brokers = 3;
-  std::vector<TopicSpec> topics;
+// Reads the command line into *brokers and *topics; false after a usage
+// message.
+bool ParseArgs(int argc, char** argv, int* brokers, std::vector<TopicSpec>* topics) {
   for (int i = 1; i < argc; i++) {
     std::string arg = argv[i];
-    if (i + 1 >= argc) return Usage(("missing value of " + arg).c_str());
+    if (i + 1 >= argc) return Usage("missing value of " + arg);
     std::string value = argv[++i];
     if (arg == "-n") {
-      brokers = std::atoi(value.c_str());
-      if (brokers < 1) return Usage("-n wants a broker count of 1 or more");
+      *brokers = std::atoi(value.c_str());
+      if (*brokers < 1) return Usage("-n wants a broker count of 1 or more");
     } else if (arg == "-t") {
       size_t colon = value.rfind(':');
       TopicSpec t{value.substr(0, colon), 1};
       if (colon != std::string::npos) t.partitions = std::atoi(value.c_str() + colon + 1);
       if (t.name.empty() || t.partitions < 1) return Usage("-t wants TOPIC:PARTITIONS");
-      topics.push_back(t);
+      topics->push_back(t);
     } else {
-      return Usage(("unknown option " + arg).c_str());
+      return Usage("unknown option " + arg);
     }
   }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int brokers = 3;
+  std::vector<TopicSpec> topics;
+  if (!ParseArgs(argc, argv, &brokers, &topics)) return 2;
 
   // The mock cluster needs a client handle for its bookkeeping (its thread
   // and logging); this one is never used to produce. Its log is cut to
