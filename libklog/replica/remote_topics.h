@@ -23,8 +23,9 @@ struct SourceTopic {
 };
 
 // NotFound for a named topic the brokers do not have; an error naming the
-// topic (and partition) for any other error code or a partition without a
-// leader. Topics come sorted by name.
+// topic (and partition) for any other error code or a partition still
+// without a leader after 5 seconds (Metadata is asked again every 0.2 s
+// while an election is under way). Topics come sorted by name.
 Result<std::vector<SourceTopic>> DescribeSourceTopics(BrokerSession& session,
                                                       const std::vector<std::string>& names);
 
