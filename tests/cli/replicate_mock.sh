@@ -5,8 +5,9 @@
 # partitions led by different brokers are copied at the same offsets with the
 # same keys, values and timestamps as kcat reads them back, each batch
 # keeping the producer's codec. Leaders that move while a copy runs (each
-# answer slowed down, so the copy is still under way when they move) are
-# looked up again and the copy still ends equal to the source; so are those
+# answer slowed down, so the copy is still under way when they move), one
+# partition left without a leader for half a second on the way, are looked
+# up again and the copy still ends equal to the source; so are those
 # of a broker that dies mid-copy (with a warning that the source was lost,
 # and a line when it is reached again). With the first bootstrap broker down,
 # the copy asks the next one. -f copies what is produced later, across
@@ -163,11 +164,14 @@ under_way() {
   (($(count "$1") < $3)) || fail "the copy of $1 was complete too soon; more records needed"
 }
 
-# 2. Leaders that move while a copy runs: the copy looks them up again.
+# 2. Leaders that move while a copy runs: the copy looks them up again,
+# and waits while a partition has none for a moment (an election).
 for p in 0 1 2; do produce orders "$p" "${codecs[p]}" 401 3400; done
 mock rtt -1 40
 start_copy -t orders
 under_way orders 1300 10200
+mock leader orders 1 -1
+sleep 0.5
 leaders orders 2 3 1
 under_way orders 1300 10200
 wait_exit 60
