@@ -133,6 +133,7 @@ for p in 0 1 2; do produce orders "$p" "${codecs[p]}" 1 400; done
 for p in 0 1; do produce users "$p" "${codecs[p + 3]}" 1 300; done
 run timeout 60 "$B/klog-replicate" -b "$BOOT" -d "$dst" --stats
 [[ $rc == 0 ]] || fail "copy exit $rc: $(cat "$T/err")"
+[[ ! -s $T/err ]] || fail "the copy wrote to stderr: $(cat "$T/err")"
 [[ $(wc -l <"$T/out") == 5 ]] || fail "--stats: want 5 lines: $(cat "$T/out")"
 check_same "first copy" orders 3
 check_same "first copy" users 2
