@@ -28,7 +28,7 @@ Client::Client(uv_loop_t* loop, ClientOptions options, std::vector<BrokerAddress
 Client::~Client() = default;
 
 BrokerLink* Client::FindLink(int32_t node_id) {
-  if (node_id == kAnyBroker) return bootstrap_.front().get();
+  if (node_id == kAnyBroker) return bootstrap_[any_].get();
   auto it = nodes_.find(node_id);
   return it == nodes_.end() ? nullptr : it->second.get();
 }
@@ -58,18 +58,45 @@ Status Client::Call(int32_t node_id, Req req, bool expect_response, uint32_t ext
   };
   call.expect_response = expect_response;
   call.extra_timeout_ms = extra_timeout_ms;
-  call.done = [cb = std::move(cb), label = link->label(), expect_response](
-                  Status s, int16_t version, std::vector<uint8_t> frame) {
+  // The broker that answers names a response that does not decode; for
+  // kAnyBroker that is known only once it answers (SubmitToBootstrap).
+  auto label = std::make_shared<std::string>(link->label());
+  call.done = [cb = std::move(cb), label, expect_response](Status s, int16_t version,
+                                                           std::vector<uint8_t> frame) {
     Reply<Resp> reply;
     if (s.ok() && expect_response) {
       auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(frame));
-      s = DecodeResponseFrame(*owned, version, label, &reply.body);
+      s = DecodeResponseFrame(*owned, version, *label, &reply.body);
       reply.frame = std::move(owned);
     }
     cb(std::move(s), std::move(reply));
   };
-  link->Submit(std::move(call));
+  if (node_id == kAnyBroker) {
+    SubmitToBootstrap(std::move(call), std::move(label), bootstrap_.size());
+  } else {
+    link->Submit(std::move(call));
+  }
   return Status::Ok();
+}
+
+void Client::SubmitToBootstrap(BrokerLink::Call call, std::shared_ptr<std::string> label,
+                               size_t tries) {
+  size_t at = any_;
+  *label = bootstrap_[at]->label();
+  BrokerLink::Call attempt = call;  // the call is kept whole for the next broker
+  attempt.done = [this, call = std::move(call), label, at, tries](
+                     Status s, int16_t version, std::vector<uint8_t> frame) mutable {
+    // Version -1 with an IOError: no connection could be made, so the
+    // request never went out and may go to the next bootstrap broker, which
+    // then serves kAnyBroker from now on. Any other outcome is the call's.
+    bool unreachable = !s.ok() && version < 0 && s.code() == Status::Code::kIOError;
+    if (!unreachable || tries <= 1 || closed_) {
+      return call.done(std::move(s), version, std::move(frame));
+    }
+    if (any_ == at) any_ = (at + 1) % bootstrap_.size();
+    SubmitToBootstrap(std::move(call), std::move(label), tries - 1);
+  };
+  bootstrap_[at]->Submit(std::move(attempt));
 }
 
 Status Client::Metadata(int32_t node_id, proto::MetadataRequest req,
@@ -142,6 +169,7 @@ void Client::LearnBrokers(const proto::MetadataResponse& resp) {
 }
 
 void Client::Close() {
+  closed_ = true;  // no call failed by this goes on to another bootstrap broker
   Status why = Status::IOError("client closed");
   for (auto& link : bootstrap_) link->Close(why);
   for (auto& [id, link] : nodes_) link->Close(why);

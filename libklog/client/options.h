@@ -21,7 +21,7 @@ struct BrokerAddress {
 
 struct ClientOptions {
   // "host:port" of the brokers to ask first (Metadata with node id kAnyBroker
-  // goes to the first of them).
+  // goes to the first of them that can be reached).
   std::vector<std::string> bootstrap;
   std::string client_id = "klog";
   // A request not answered within this time fails (Fetch gets its max_wait_ms on top).

@@ -14,8 +14,10 @@ using Clock = std::chrono::steady_clock;
 // Fetch rounds in a row that copy nothing before a run to the high
 // watermark gives up.
 constexpr int kMaxIdleRounds = 200;
-// A follow run that lost its source tries again this often.
+// A run that lost its source tries again this often,
 constexpr auto kRetryPause = std::chrono::milliseconds(1000);
+// and one to the high watermark this many times in a row at most.
+constexpr int kMaxLostRounds = 10;
 
 bool Stopping(const RemoteOptions& remote) { return remote.stop && remote.stop(); }
 
@@ -27,22 +29,7 @@ void Pause(const RemoteOptions& remote, Clock::duration pause) {
   }
 }
 
-Status CopyToHighWatermark(RemoteRun& run,
-                           const std::function<void(const CopyProgress&)>& progress) {
-  int idle = 0;
-  for (;;) {
-    bool progressed = false, lost = false;
-    KLOG_RETURN_IF_ERROR(run.FetchRound(&progressed, &lost));
-    if (progress) progress(run.Totals());
-    if (run.Complete()) return Status::Ok();
-    idle = progressed ? 0 : idle + 1;
-    if (idle >= kMaxIdleRounds) {
-      return Status::IOError("the source sends nothing below its high watermark");
-    }
-  }
-}
-
-// A follow run's answer to a source it cannot reach: warn once, and retry.
+// A run's answer to a source it cannot reach: warn once, and retry.
 class Outage {
  public:
   explicit Outage(const CopyOptions& opts) : opts_(opts) {}
@@ -60,6 +47,40 @@ class Outage {
   const CopyOptions& opts_;
   bool lost_ = false;
 };
+
+// A broker lost mid-run is how a leader moves when its broker dies: the
+// leaders are looked up again (Refresh) each second, as a follow run does,
+// but only kMaxLostRounds times in a row before the run fails.
+Status CopyToHighWatermark(RemoteRun& run, const RemoteOptions& remote, const CopyOptions& opts,
+                           const std::function<void(const CopyProgress&)>& progress) {
+  Outage outage(opts);
+  bool refresh = false;  // the next step looks the leaders up again
+  int idle = 0, lost_rounds = 0;
+  for (;;) {
+    bool progressed = false, lost = false;
+    Status st = refresh ? run.Refresh() : run.FetchRound(&progressed, &lost);
+    if (!st.ok()) {
+      bool retry = (lost || refresh) && !st.IsNotFound();
+      if (!retry || ++lost_rounds > kMaxLostRounds) return st;
+      outage.Lost(st);
+      Pause(remote, kRetryPause);
+      refresh = true;
+      continue;
+    }
+    if (refresh) {
+      refresh = false;  // the leaders are known again: fetch from them
+      continue;
+    }
+    outage.Reached();  // a Fetch round went through
+    lost_rounds = 0;
+    if (progress) progress(run.Totals());
+    if (run.Complete()) return Status::Ok();
+    idle = progressed ? 0 : idle + 1;
+    if (idle >= kMaxIdleRounds) {
+      return Status::IOError("the source sends nothing below its high watermark");
+    }
+  }
+}
 
 Status Follow(RemoteRun& run, const RemoteOptions& remote, const CopyOptions& opts,
               const std::function<void(const CopyProgress&)>& progress) {
@@ -108,7 +129,7 @@ Status CopyFromBrokers(const RemoteOptions& remote, const std::string& dst,
   if (remote.follow) {
     KLOG_RETURN_IF_ERROR(Follow(run, remote, opts, progress));
   } else {
-    KLOG_RETURN_IF_ERROR(CopyToHighWatermark(run, progress));
+    KLOG_RETURN_IF_ERROR(CopyToHighWatermark(run, remote, opts, progress));
   }
   return run.FinishAll(each);
 }

@@ -18,7 +18,9 @@
 // few times each; any other error stops the run.
 //
 // One run copies each partition up to the high watermark ListOffsets gave
-// when the run began, then syncs every copy (fdatasync) before returning Ok.
+// when the run began, then syncs every copy (fdatasync) before returning Ok;
+// a broker lost meanwhile has every leader looked up again each second, ten
+// times in a row at most (a dead broker's partitions get new leaders).
 // A follow run (RemoteOptions::follow) never completes: it long-polls every
 // partition, syncs what it copied every sync_ms, looks for new topics and
 // partitions every refresh_ms, rides out a source that goes away (warning

@@ -1,6 +1,8 @@
 #include "replica/remote_topics.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include "proto/errors.h"
@@ -11,6 +13,11 @@ namespace {
 
 constexpr int8_t kTopicResource = 2;
 constexpr int8_t kDynamicTopicConfig = 1;  // DescribeConfigs config_source (v1+)
+// An election under way leaves a partition without a leader for a moment:
+// Metadata is asked again after this pause, this many times at most, before
+// that is an error.
+constexpr auto kLeaderlessPause = std::chrono::milliseconds(200);
+constexpr int kLeaderlessLooks = 25;
 
 std::string CodeText(int16_t code) {
   return "error " + std::to_string(code) + " (" + proto::ErrorName(code) + ")";
@@ -27,6 +34,10 @@ Status TopicConfigs(BrokerSession& session, TopicInfo* info) {
   proto::DescribeConfigsRequest req;
   req.resources.push_back({kTopicResource, info->name, std::nullopt});
   auto resp = session.DescribeConfigs(std::move(req));
+  // A broker without DescribeConfigs (librdkafka's mock cluster, say) shows
+  // no topic configs: the copy is made without any, as for a source topic
+  // that sets none.
+  if (resp.status().code() == Status::Code::kUnsupported) return Status::Ok();
   if (!resp.ok()) return resp.status();
   for (const proto::DescribeConfigsResult& r : resp->results) {
     if (r.resource_name != info->name) continue;
@@ -59,24 +70,49 @@ Result<SourceTopic> FromMetadata(const proto::MetadataTopic& t) {
       return Status::Corruption(where + ": Metadata lists a partition out of range");
     }
     if (p.error_code != proto::kNone || p.leader_id < 0) {
-      return Status::IOError(where + ": no leader (Metadata " + CodeText(p.error_code) + ")");
+      std::string why = p.error_code != proto::kNone ? CodeText(p.error_code) : "leader -1";
+      return Status::IOError(where + ": no leader (Metadata " + why + ")");
     }
     out.leaders[size_t(p.partition_index)] = p.leader_id;
   }
   return out;
 }
 
+// True when a partition of a topic that is otherwise fine has no leader.
+bool Leaderless(const proto::MetadataResponse& meta) {
+  for (const proto::MetadataTopic& t : meta.topics) {
+    if (t.error_code == proto::kLeaderNotAvailable) return true;
+    if (t.error_code != proto::kNone) continue;
+    for (const proto::MetadataPartition& p : t.partitions) {
+      if (p.leader_id < 0 || p.error_code == proto::kLeaderNotAvailable) return true;
+    }
+  }
+  return false;
+}
+
+// Metadata of `names` (all topics when empty), asked again while a
+// partition has no leader, kLeaderlessLooks times at most. A blocking sleep:
+// the callers are command-line tools with nothing else on their loop.
+Result<proto::MetadataResponse> LeaderMetadata(BrokerSession& session,
+                                               const std::vector<std::string>& names) {
+  for (int look = 1;; look++) {
+    proto::MetadataRequest req;
+    req.allow_auto_topic_creation = false;
+    if (!names.empty()) {
+      req.topics.emplace();
+      for (const std::string& n : names) req.topics->push_back({n});
+    }
+    auto meta = session.Metadata(std::move(req));
+    if (!meta.ok() || look >= kLeaderlessLooks || !Leaderless(meta.value())) return meta;
+    std::this_thread::sleep_for(kLeaderlessPause);
+  }
+}
+
 }  // namespace
 
 Result<std::vector<SourceTopic>> DescribeSourceTopics(BrokerSession& session,
                                                       const std::vector<std::string>& names) {
-  proto::MetadataRequest req;
-  req.allow_auto_topic_creation = false;
-  if (!names.empty()) {
-    req.topics.emplace();
-    for (const std::string& n : names) req.topics->push_back({n});
-  }
-  auto meta = session.Metadata(std::move(req));
+  auto meta = LeaderMetadata(session, names);
   if (!meta.ok()) return meta.status();
   std::vector<SourceTopic> out;
   for (const proto::MetadataTopic& t : meta->topics) {

@@ -17,14 +17,15 @@ namespace klog::replica {
 struct SourceTopic {
   // Its name, partition count and the configs set on the topic itself
   // (DescribeConfigs source DYNAMIC_TOPIC_CONFIG; broker defaults are not
-  // copied).
+  // copied); none when the broker does not offer DescribeConfigs.
   TopicInfo info;
   std::vector<int32_t> leaders;  // the leader's node id, by partition
 };
 
 // NotFound for a named topic the brokers do not have; an error naming the
-// topic (and partition) for any other error code or a partition without a
-// leader. Topics come sorted by name.
+// topic (and partition) for any other error code or a partition still
+// without a leader after 5 seconds (Metadata is asked again every 0.2 s
+// while an election is under way). Topics come sorted by name.
 Result<std::vector<SourceTopic>> DescribeSourceTopics(BrokerSession& session,
                                                       const std::vector<std::string>& names);
 

@@ -128,3 +128,32 @@ TEST_CASE("against klog-serve: OffsetForLeaderEpoch v4 answers per partition") {
   // No such topic on a fresh broker: UNKNOWN_TOPIC_OR_PARTITION, in a decoded v4 answer.
   CHECK(p.error_code == 3);
 }
+
+TEST_CASE("kAnyBroker: a bootstrap broker that refuses is passed over for the next, from then on") {
+  RunningServer server;
+  TestLoop loop;
+  client::ClientOptions o;
+  uint16_t port = server.f.server->bound().port;
+  o.bootstrap = {"127.0.0.1:1", "127.0.0.1:" + std::to_string(port)};
+  o.reconnect_backoff_ms = 1;
+  auto created = client::Client::Create(loop.get(), o);
+  REQUIRE(created.ok());
+  client::Client& c = **created;
+  for (int i = 0; i < 2; i++) {
+    auto [ms, meta] = Await<proto::MetadataResponse>(loop, [&](auto cb) {
+      return c.Metadata(client::kAnyBroker, proto::MetadataRequest{}, cb);
+    });
+    REQUIRE_MESSAGE(ms.ok(), ms.message());
+    CHECK(c.link(client::kAnyBroker)->address().port == port);
+  }
+
+  // Every one refusing: the call fails with the last one's error.
+  o.bootstrap = {"127.0.0.1:1", "127.0.0.1:2"};
+  auto refused = client::Client::Create(loop.get(), o);
+  REQUIRE(refused.ok());
+  auto [s, unused] = Await<proto::MetadataResponse>(loop, [&](auto cb) {
+    return (*refused)->Metadata(client::kAnyBroker, proto::MetadataRequest{}, cb);
+  });
+  CHECK(!s.ok());
+  CHECK(s.message().find("127.0.0.1:2") != std::string::npos);
+}
