@@ -67,8 +67,9 @@ CurlLoop::~CurlLoop() {
     if (t->started) curl_multi_remove_handle(multi_, t->easy);
   }
   transfers_.clear();
-  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  // Stop polling while the sockets are still open; libcurl closes them next.
   while (!sockets_.empty()) ClosePoll(sockets_.begin()->first);
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);
   if (timer_ != nullptr) {
     uv_timer_stop(timer_);
     uv_close(reinterpret_cast<uv_handle_t*>(timer_), FreeTimer);

@@ -169,7 +169,8 @@ json EncodeOp(const WriteOp& op) {
 Status DecodeWatchMessage(const json& msg, const std::string& what, WatchMessage* out) {
   if (!msg.is_object()) return Status::Corruption(what + ": stream message is not an object");
   auto err = msg.find("error");
-  if (err != msg.end()) return GatewayError(*err, 0, what);
+  // In the stream, {"error": {...}}; as a whole failed answer, {"error": "...", "code": ...}.
+  if (err != msg.end()) return GatewayError(err->is_object() ? *err : msg, 0, what);
   auto res = msg.find("result");
   if (res == msg.end() || !res->is_object()) {
     return Status::Corruption(what + ": stream message has no result");

@@ -73,5 +73,17 @@ TEST_CASE("etcd json: a watch message's DELETE type is named and PUT is left out
   CHECK(DecodeWatchMessage(bad, kWhat, &m).IsCorruption());
 }
 
+TEST_CASE("etcd json: a watch stream's error, nested or whole, keeps its message and code") {
+  WatchMessage m;
+  json nested = json::parse(R"({"error":{"grpc_code":3,"message":"bad range"}})");
+  Status st = DecodeWatchMessage(nested, kWhat, &m);
+  CHECK(st.code() == Status::Code::kInvalidArgument);
+  CHECK(st.message() == "etcd test: bad range");
+  json whole = json::parse(R"({"error":"no leader","code":14,"message":"etcdserver: no leader"})");
+  st = DecodeWatchMessage(whole, kWhat, &m);
+  CHECK(st.code() == Status::Code::kIOError);
+  CHECK(st.message() == "etcd test: etcdserver: no leader");
+}
+
 }  // namespace
 }  // namespace klog::cluster::etcd
