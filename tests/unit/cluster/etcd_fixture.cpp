@@ -58,8 +58,13 @@ int FreePort() {
 
 namespace {
 
-// The etcd binary on PATH (or Debian's place), or "" if there is none.
+// The etcd binary: $KLOG_ETCD_BIN if set (even if it is not there, so that a
+// test can prove the missing-etcd failure), else the first on PATH or Debian's
+// place; "" if there is none.
 std::string FindEtcd() {
+  if (const char* bin = std::getenv("KLOG_ETCD_BIN")) {
+    return access(bin, X_OK) == 0 ? std::string(bin) : std::string();
+  }
   const char* path = std::getenv("PATH");
   std::string dirs = path != nullptr ? path : "";
   dirs += ":/usr/bin:/usr/sbin";
@@ -102,8 +107,8 @@ EtcdServer::EtcdServer() {
   std::string etcd = FindEtcd();
   if (etcd.empty()) {
     FAIL(
-        "etcd is not installed (not on PATH, not /usr/bin/etcd): `make deps` installs "
-        "Debian's etcd-server");
+        "etcd is not installed (not $KLOG_ETCD_BIN, not on PATH, not /usr/bin/etcd): "
+        "`make deps` installs Debian's etcd-server");
   }
   char templ[] = "/tmp/klog-etcd-XXXXXX";
   REQUIRE(mkdtemp(templ) != nullptr);

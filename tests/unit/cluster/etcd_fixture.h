@@ -2,8 +2,8 @@
 // on free 127.0.0.1 ports, with its data under a fresh temporary directory,
 // and stopped by PID when the test ends (EtcdServer); a uv loop the test
 // drives (TestLoop); and an EtcdStore on it with each call run to its answer
-// (EtcdEnv). A missing etcd binary fails the test: `make deps` installs
-// Debian's etcd-server.
+// (EtcdEnv). The binary is $KLOG_ETCD_BIN, else `etcd` on PATH; a missing one
+// fails the test: `make deps` installs Debian's etcd-server.
 #pragma once
 
 #include <doctest/doctest.h>
