@@ -81,15 +81,14 @@ std::string FindEtcd() {
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
-// One blocking read through the gateway: true once etcd serves requests.
-bool Answers(const std::string& endpoint) {
+// One blocking POST to the gateway (test set-up only): the HTTP status, 0 if
+// there was no answer within a second.
+long PostBlocking(const std::string& url, const std::string& body) {
   CURL* easy = curl_easy_init();
-  if (easy == nullptr) return false;
-  std::string url = endpoint + "/v3/kv/range";
-  const char* body = R"({"key":"AA=="})";
+  if (easy == nullptr) return 0;
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 1000L);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Discard);
@@ -98,7 +97,7 @@ bool Answers(const std::string& endpoint) {
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   }
   curl_easy_cleanup(easy);
-  return status == 200;
+  return status;
 }
 
 }  // namespace
@@ -174,10 +173,15 @@ bool EtcdServer::WaitReady() {
       pid_ = -1;
       return false;
     }
-    if (Answers(endpoint())) return true;
+    if (PostBlocking(endpoint() + "/v3/kv/range", R"({"key":"AA=="})") == 200) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+bool EtcdServer::Compact(int64_t revision) {
+  std::string body = R"({"revision":")" + std::to_string(revision) + R"(","physical":true})";
+  return PostBlocking(endpoint() + "/v3/kv/compaction", body) == 200;
 }
 
 void EtcdServer::Stop() {

@@ -45,6 +45,8 @@ class EtcdServer {
   EtcdServer(const EtcdServer&) = delete;
   EtcdServer& operator=(const EtcdServer&) = delete;
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(client_port_); }
+  // Drops the history before `revision` (blocking); true if etcd did.
+  bool Compact(int64_t revision);
   // SIGTERM, then SIGKILL if it has not exited within 5 s. Idempotent.
   void Stop();
 

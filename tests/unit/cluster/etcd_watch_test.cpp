@@ -86,6 +86,25 @@ TEST_CASE("etcd: a watch cancelled from its own callback calls back no more") {
   CHECK(watch == nullptr);
 }
 
+TEST_CASE("etcd: a watch from a compacted revision ends, saying so, so the caller re-reads") {
+  EtcdEnv env;
+  auto [p1, r1] = env.Put("/z/a", "1", 0);
+  REQUIRE(p1.ok());
+  auto [p2, r2] = env.Put("/z/a", "2", r1);
+  REQUIRE(p2.ok());
+  REQUIRE(env.etcd->Compact(r2));
+  Seen seen;
+  auto watch = env.store->WatchPrefix("/z/", r1, seen.Fn());
+  REQUIRE(env.loop.RunUntil([&] { return !seen.errors.empty(); }, 10000));
+  CHECK(seen.events.empty());
+  CHECK(seen.errors[0].IsNotFound());
+  CHECK_MESSAGE(seen.errors[0].message().find("compacted (oldest kept: " + std::to_string(r2)) !=
+                    std::string::npos,
+                seen.errors[0].ToString());
+  env.loop.RunFor(100);
+  CHECK(seen.errors.size() == 1);
+}
+
 TEST_CASE("etcd: a watch ends with an error when etcd stops") {
   EtcdEnv env;
   Seen seen;
