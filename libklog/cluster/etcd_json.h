@@ -22,6 +22,9 @@ namespace klog::cluster::etcd {
 using nlohmann::json;
 
 std::string Base64(std::string_view bytes);
+// A key as errors show it: printable ASCII but the backslash as is, every
+// other byte as \xNN.
+std::string Printable(std::string_view key);
 // The end of the range of keys that start with `prefix` (etcd's range_end):
 // the prefix with its last byte below 0xff incremented and what follows cut;
 // "\0" (every key) when there is no such byte.

@@ -50,14 +50,14 @@ void EtcdStore::Range(std::string body, std::string what, GetFn done) {
 
 void EtcdStore::Get(std::string key, GetFn done) {
   json body{{"key", etcd::Base64(key)}};
-  Range(body.dump(), "etcd get " + key, std::move(done));
+  Range(body.dump(), "etcd get " + etcd::Printable(key), std::move(done));
 }
 
 void EtcdStore::GetPrefix(std::string prefix, GetFn done) {
   // etcd refuses an empty key; "\0" up to "\0" is every key.
   std::string from = prefix.empty() ? std::string(1, '\0') : prefix;
   json body{{"key", etcd::Base64(from)}, {"range_end", etcd::Base64(etcd::PrefixEnd(prefix))}};
-  Range(body.dump(), "etcd get prefix " + prefix, std::move(done));
+  Range(body.dump(), "etcd get prefix " + etcd::Printable(prefix), std::move(done));
 }
 
 void EtcdStore::Write(const Txn& txn, std::string what, WriteFn done) {
@@ -93,7 +93,9 @@ void EtcdStore::PutIfRevision(std::string key, std::string value, int64_t expect
   Txn txn;
   txn.compares.push_back({key, Compare::Target::kModRevision, expected_mod_revision});
   txn.ops.push_back({WriteOp::Kind::kPut, key, std::move(value), lease});
-  Write(txn, "etcd put " + key + " if mod revision " + std::to_string(expected_mod_revision),
+  Write(txn,
+        "etcd put " + etcd::Printable(key) + " if mod revision " +
+            std::to_string(expected_mod_revision),
         std::move(done));
 }
 
@@ -101,13 +103,15 @@ void EtcdStore::DeleteIfRevision(std::string key, int64_t expected_mod_revision,
   Txn txn;
   txn.compares.push_back({key, Compare::Target::kModRevision, expected_mod_revision});
   txn.ops.push_back({WriteOp::Kind::kDelete, key, "", 0});
-  Write(txn, "etcd delete " + key + " if mod revision " + std::to_string(expected_mod_revision),
+  Write(txn,
+        "etcd delete " + etcd::Printable(key) + " if mod revision " +
+            std::to_string(expected_mod_revision),
         std::move(done));
 }
 
 void EtcdStore::Commit(Txn txn, WriteFn done) {
   std::string what = "etcd txn of " + std::to_string(txn.ops.size()) + " ops";
-  if (!txn.ops.empty()) what += " (first key " + txn.ops.front().key + ")";
+  if (!txn.ops.empty()) what += " (first key " + etcd::Printable(txn.ops.front().key) + ")";
   if (txn.compares.size() > kMaxTxnOps || txn.ops.size() > kMaxTxnOps) {
     // Refused before any I/O, but still called back later, as every call is.
     Status why = Status::InvalidArgument(what + ": more than " + std::to_string(kMaxTxnOps) +
@@ -174,8 +178,8 @@ std::unique_ptr<Watch> EtcdStore::WatchPrefix(std::string prefix, int64_t from_r
   req.url = options_.endpoint + "/v3/watch";
   req.body = json{{"create_request", std::move(create)}}.dump();
   req.connect_timeout_ms = options_.connect_timeout_ms;
-  return std::make_unique<EtcdWatch>(curl_, std::move(req), "etcd watch prefix " + prefix,
-                                     std::move(on_batch));
+  return std::make_unique<EtcdWatch>(
+      curl_, std::move(req), "etcd watch prefix " + etcd::Printable(prefix), std::move(on_batch));
 }
 
 }  // namespace klog::cluster

@@ -17,6 +17,11 @@ TEST_CASE("etcd json: the prefix end increments the last byte below 0xff") {
   CHECK(PrefixEnd("") == std::string(1, '\0'));
 }
 
+TEST_CASE("etcd json: keys in errors show other bytes than printable ASCII as hex") {
+  CHECK(Printable("/klog/c/brokers/1") == "/klog/c/brokers/1");
+  CHECK(Printable(std::string("a\0\xff\\", 4)) == "a\\x00\\xff\\x5c");
+}
+
 TEST_CASE("etcd json: int64 fields arrive as strings, numbers or not at all") {
   json j = json::parse(R"({"a":"9223372036854775807","b":-5,"c":"12x","d":true})");
   int64_t v = -1;
