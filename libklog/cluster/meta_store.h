@@ -142,7 +142,11 @@ class MetaStore {
   virtual void LeaseRevoke(int64_t id, DoneFn done) = 0;
 
   // Every change to keys starting with `prefix` made at `from_revision` or
-  // later (0: from now on), in revision order, none skipped.
+  // later, in revision order, none skipped. 0 means from whenever the store
+  // has set the watch up, which the caller cannot see: to miss nothing after
+  // a read, pass the read's revision + 1. A watch has no deadline of its own
+  // (it may be idle for hours); a store that hangs without closing the stream
+  // is noticed by the caller's lease keep-alives failing, not by the watch.
   virtual std::unique_ptr<Watch> WatchPrefix(std::string prefix, int64_t from_revision,
                                              WatchFn on_batch) = 0;
 };
