@@ -23,9 +23,13 @@ CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 # `make fuzz`: clang with its libFuzzer runtime (libclang-rt-dev) and
 # llvm-symbolizer (llvm) for the sanitizers' stack traces. `make format` and
 # .ci/check_format.sh: clang-format. strace: serve_fetch_offloop.sh checks which
-# thread reads the segment files.
+# thread reads the segment files. libcurl4-openssl-dev: the cluster layer's
+# HTTP client for etcd's JSON gateway (libcurl's multi interface on libuv).
+# etcd-server: the cluster metadata store; the unit-cluster tests start their
+# own etcd on free ports (the package's service is not used).
 DEPS := build-essential cmake ninja-build pkg-config clang libclang-rt-dev llvm clang-format \
 	libcli11-dev nlohmann-json3-dev libxxhash-dev doctest-dev libuv1-dev libmicrohttpd-dev libisal-dev \
+	libcurl4-openssl-dev etcd-server \
 	zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev kcat \
 	python3 python3-confluent-kafka python3-kafka python3-snappy python3-lz4 \
 	nodejs npm=npm man-db groff-base time xxd valgrind zsh fish strace

@@ -45,6 +45,7 @@ LAYER_OF = [
     ("libklog/dump/", "dump"),
     ("libklog/proto/", "proto"),
     ("libklog/client/", "client"),
+    ("libklog/cluster/", "cluster"),
     # The broker's base: configuration, the diagnostics log and running work
     # on the pool, which the partition layer below the broker uses too.
     ("libklog/broker/config.", "broker-base"),
@@ -70,15 +71,17 @@ MAY_INCLUDE = {
     "dump": ["util", "record", "storage", "groups"],
     "proto": ["util", "record"],
     "client": ["util", "record", "proto"],
+    "cluster": ["util"],
     "broker-base": ["util"],
     "partition": ["util", "record", "storage", "broker-base"],
-    "broker": LIBRARY + ["proto", "client", "broker-base", "partition"],
+    "broker": LIBRARY + ["proto", "client", "broker-base", "partition", "cluster"],
     "cli": LIBRARY,
     "cli-local": LIBRARY + ["cli"],
     "cli-kafka": LIBRARY + ["cli", "cli-local"],
     "replica": LIBRARY + ["proto", "client"],
     "cli-replicate": LIBRARY + ["cli", "replica", "client"],
-    "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka", "cli-replicate", "replica", "client"],
+    "tool-main": LIBRARY + ["cli", "cli-local", "cli-kafka", "cli-replicate", "replica", "client",
+                           "cluster"],
     "serve-main": LIBRARY + ["cli", "broker-base", "broker", "client"],
 }
 

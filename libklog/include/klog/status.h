@@ -21,6 +21,7 @@ class Status {
     kExists,           // already exists
     kTooLarge,         // record or batch over a size limit
     kUnsupported,      // a feature or codec this build does not handle
+    kConflict,         // a compare-and-set found another revision than expected
   };
 
   Status() = default;
@@ -37,12 +38,14 @@ class Status {
   static Status Exists(std::string m) { return Status(Code::kExists, std::move(m)); }
   static Status TooLarge(std::string m) { return Status(Code::kTooLarge, std::move(m)); }
   static Status Unsupported(std::string m) { return Status(Code::kUnsupported, std::move(m)); }
+  static Status Conflict(std::string m) { return Status(Code::kConflict, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return msg_; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   bool IsCorruption() const { return code_ == Code::kCorruption; }
+  bool IsConflict() const { return code_ == Code::kConflict; }
 
   // Returns a copy with "<context>: " put in front of the message.
   Status WithContext(const std::string& context) const {
