@@ -11,23 +11,10 @@
 
 #include "cli/cli.h"
 #include "cli/kafka/commands.h"
+#include "cli/stop_signal.h"
 
 namespace klog::cli::kafka {
 namespace {
-
-// Set by SIGINT and SIGTERM (a signal handler has no other way to tell the
-// reader): -f ends.
-volatile sig_atomic_t g_stop = 0;
-void OnStopSignal(int) { g_stop = 1; }
-
-// SIGINT and SIGTERM end -f with exit 0 (librdkafka's threads block signals).
-void CatchStopSignals() {
-  struct sigaction sa {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
 
 KafkaClient::Properties ConsumerDefaults(bool follow) {
   KafkaClient::Properties props = {
@@ -258,7 +245,7 @@ Status BrokerReader::Consume(const std::vector<PartState*>& parts, bool follow) 
   auto at_end = [&] {
     return std::all_of(parts.begin(), parts.end(), [](PartState* p) { return p->eof || p->done; });
   };
-  while (!finished() && !(follow ? g_stop != 0 : at_end())) {
+  while (!finished() && !(follow ? StopRequested() : at_end())) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(c_.handle(), 0);
     if (m == nullptr) {
       if (follow) out_.Flush();

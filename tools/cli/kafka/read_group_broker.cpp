@@ -15,13 +15,11 @@
 #include "cli/cli.h"
 #include "cli/kafka/commands.h"
 #include "cli/local/read_group.h"
+#include "cli/stop_signal.h"
 #include "klog/group.h"
 
 namespace klog::cli::kafka {
 namespace {
-
-// Set by SIGINT and SIGTERM: the member commits, leaves its group and ends.
-volatile sig_atomic_t g_stop = 0;
 
 struct Assigned {
   int64_t printed_next = -1;  // offset after the last record printed
@@ -171,7 +169,7 @@ Status GroupConsumer::Run() {
     return Status::IOError("subscribe to topic '" + opts_.topic + "': " + rd_kafka_err2str(err));
   }
   int64_t last_commit = MonotonicMs();
-  while (g_stop == 0 && !Finished()) {
+  while (!StopRequested() && !Finished()) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 0);
     if (m == nullptr) {
       FlushOutput();
@@ -242,11 +240,7 @@ int RunReadGroupBroker(Tool& tool, const local::ReadOptions& opts,
   int rc = KafkaClient::Create(tool, ClientRole::kConsumer, target.brokers, target.flags, props,
                                &client, AddRebalanceCb);
   if (rc >= 0) return rc;
-  struct sigaction sa {};
-  sa.sa_handler = [](int) { g_stop = 1; };
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  CatchStopSignals();  // the member commits, leaves its group and ends
   GroupConsumer consumer(opts, group, *client, tool.out());
   client->set_rebalance_handler(
       [&consumer](rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {

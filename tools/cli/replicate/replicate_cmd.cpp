@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "cli/progress.h"
+#include "cli/stop_signal.h"
 #include "replica/data_dir_copy.h"
 #include "replica/remote_copy.h"
 
@@ -17,20 +18,8 @@ namespace {
 
 namespace replica = klog::replica;
 
-// Set by SIGINT and SIGTERM (a signal handler has no other way to tell the
-// copy loop): --follow ends, syncing what it copied.
-volatile sig_atomic_t g_stop = 0;
-void OnStopSignal(int) { g_stop = 1; }
-
-void CatchStopSignals() {
-  struct sigaction sa {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-bool Stopped() { return g_stop != 0; }
+// SIGINT and SIGTERM end --follow, syncing what it copied.
+bool Stopped() { return StopRequested(); }
 
 // How often a local --follow looks at its source directory again.
 constexpr auto kLocalPoll = std::chrono::milliseconds(200);
